@@ -1,0 +1,38 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+
+	"github.com/convene/convene/authz"
+	"github.com/convene/convene/ent/schematype"
+)
+
+// Company is a tenant: every other row belongs to exactly one.
+type Company struct{ ent.Schema }
+
+// Mixin of the Company.
+func (Company) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the Company.
+func (Company) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200),
+		field.String("time_zone").Default("UTC").Validate(schematype.ValidTimeZone).Comment("IANA zone used when a user has none"),
+		field.String("meeting_topic_template").Default("{title}"),
+		field.String("meeting_description_template").Default(""),
+		field.Bool("random_meeting_password").Default(true).Comment("Zoom: a random 8-digit password per meeting"),
+	}
+}
+
+// Policy of the Company.
+func (Company) Policy() ent.Policy { return authz.CompanyPolicy() }
+
+// Annotations of the Company.
+func (Company) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.Mutations(entgql.MutationUpdate()),
+	}
+}

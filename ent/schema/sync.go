@@ -1,0 +1,90 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/convene/convene/ent/schematype"
+)
+
+// SyncState is where a user's two-way calendar sync with one provider stands.
+type SyncState struct{ ent.Schema }
+
+// Mixin of the SyncState.
+func (SyncState) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}, TimeMixin{}} }
+
+// Fields of the SyncState.
+func (SyncState) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("user_id").Immutable(),
+		field.Enum("provider").GoType(schematype.Provider("")).Immutable().Annotations(entgql.Type("Provider")),
+		field.Text("sync_token").Optional().Sensitive().Comment("Graph deltaLink or Google syncToken"),
+		field.Enum("status").GoType(schematype.ConnectionStatus("")).Default(string(schematype.StatusNeedsAuth)).Annotations(entgql.Type("ConnectionStatus")),
+		field.Time("last_sync_at").Optional().Nillable(),
+		field.Int("pushed").Default(0),
+		field.Int("pulled").Default(0),
+		field.String("last_error").Optional(),
+	}
+}
+
+// Edges of the SyncState.
+func (SyncState) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the SyncState.
+func (SyncState) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "provider").Unique()}
+}
+
+// Annotations of the SyncState.
+func (SyncState) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
+
+// ExternalLink ties one of our events to its copy in a user's remote calendar.
+type ExternalLink struct{ ent.Schema }
+
+// Mixin of the ExternalLink.
+func (ExternalLink) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}, TimeMixin{}} }
+
+// Fields of the ExternalLink.
+func (ExternalLink) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("event_id"),
+		field.Int("user_id"),
+		field.Enum("provider").GoType(schematype.Provider("")).Annotations(entgql.Type("Provider")),
+		field.String("external_id").NotEmpty(),
+		field.String("ical_uid").Optional(),
+		field.String("etag").Optional().Comment("Google etag or Graph changeKey"),
+		field.Time("remote_updated_at").Optional().Nillable(),
+	}
+}
+
+// Edges of the ExternalLink.
+func (ExternalLink) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("event", Event.Type).Field("event_id").Unique().Required(),
+		edge.To("user", User.Type).Field("user_id").Unique().Required(),
+	}
+}
+
+// Indexes of the ExternalLink.
+func (ExternalLink) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("user_id", "provider", "external_id").Unique(),
+		index.Fields("event_id"),
+		index.Fields("company_id", "ical_uid"),
+	}
+}
+
+// Annotations of the ExternalLink.
+func (ExternalLink) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -1,0 +1,79 @@
+// Package schematype holds the value types stored in ent fields and shared by
+// several entities. It imports nothing of ours, so generated code can use it.
+package schematype
+
+import (
+	"fmt"
+	"time"
+)
+
+// Provider is an outside system a company connects.
+type Provider string
+
+const (
+	ProviderZoom      Provider = "ZOOM"
+	ProviderZoomJWT   Provider = "ZOOM_JWT"
+	ProviderGoogle    Provider = "GOOGLE"
+	ProviderMicrosoft Provider = "MICROSOFT"
+	ProviderTrueConf  Provider = "TRUECONF"
+	ProviderVCC       Provider = "VCC"
+	ProviderSMS       Provider = "SMS"
+)
+
+// Values lists the providers, for ent enums.
+func (Provider) Values() []string {
+	return []string{"ZOOM", "ZOOM_JWT", "GOOGLE", "MICROSOFT", "TRUECONF", "VCC", "SMS"}
+}
+
+// ConferenceProvider is where an online meeting takes place.
+type ConferenceProvider string
+
+const (
+	ConferenceZoom       ConferenceProvider = "ZOOM"
+	ConferenceGoogleMeet ConferenceProvider = "GOOGLE_MEET"
+	ConferenceTeams      ConferenceProvider = "TEAMS"
+	ConferenceTrueConf   ConferenceProvider = "TRUECONF"
+)
+
+// Values lists the conference providers, for ent enums.
+func (ConferenceProvider) Values() []string {
+	return []string{"ZOOM", "GOOGLE_MEET", "TEAMS", "TRUECONF"}
+}
+
+// ConnectionStatus is the health of a credential or a calendar connection.
+type ConnectionStatus string
+
+const (
+	StatusConnected ConnectionStatus = "CONNECTED"
+	StatusNeedsAuth ConnectionStatus = "NEEDS_AUTH"
+	StatusError     ConnectionStatus = "ERROR"
+)
+
+// Values lists the statuses, for ent enums.
+func (ConnectionStatus) Values() []string { return []string{"CONNECTED", "NEEDS_AUTH", "ERROR"} }
+
+// ReminderChannel is how a reminder reaches an attendee.
+type ReminderChannel string
+
+const (
+	ReminderInApp ReminderChannel = "IN_APP"
+	ReminderEmail ReminderChannel = "EMAIL"
+	ReminderSMS   ReminderChannel = "SMS"
+)
+
+// Reminder fires MinutesBefore an occurrence starts, on each of Channels.
+type Reminder struct {
+	MinutesBefore int               `json:"minutesBefore"`
+	Channels      []ReminderChannel `json:"channels"`
+}
+
+// ValidTimeZone refuses a name that is not an IANA time zone.
+func ValidTimeZone(name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, err := time.LoadLocation(name); err != nil || name == "Local" {
+		return fmt.Errorf("%q is not an IANA time zone such as Europe/Helsinki", name)
+	}
+	return nil
+}

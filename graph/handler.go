@@ -1,0 +1,168 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/viewer"
+)
+
+// Authenticator turns a bearer token into a viewer.
+type Authenticator func(ctx context.Context, token string) (viewer.Viewer, error)
+
+// HandlerOptions configure the /query endpoint.
+type HandlerOptions struct {
+	Log              *slog.Logger
+	Authenticate     Authenticator
+	Introspection    bool                     // GraphiQL needs it; on by default
+	Suggestions      bool                     // "did you mean" hints; development only
+	ComplexityLimit  int                      // counts every field, aliases included
+	Shape            ShapeLimit               // depth and alias limits
+	ParserTokenLimit int                      // CVE-2023-49559: bounds parse work
+	CheckOrigin      func(*http.Request) bool // WebSocket origin check
+	InitTimeout      time.Duration            // time to send connection_init
+	PingInterval     time.Duration            // keep-alive; finds half-open sockets
+	CountError       func(code string)        // metrics
+	SocketOpened     func()                   // metrics
+	SocketClosed     func()                   // metrics
+}
+
+// queryCacheSize holds the parsed form of this many distinct queries;
+// clients send few distinct documents, so hits are the rule.
+const queryCacheSize = 1000
+
+// NewHandler returns the GraphQL endpoint: POST and GET (queries only) over
+// HTTP, and WebSocket with both graphql-transport-ws and the legacy graphql-ws.
+func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler {
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Websocket{
+		Implementation:        gorillaWebsocket{checkOrigin: o.CheckOrigin, onOpen: o.SocketOpened, onClose: o.SocketClosed},
+		InitFunc:              websocketInit(o.Authenticate),
+		InitTimeout:           o.InitTimeout,
+		KeepAlivePingInterval: o.PingInterval,
+		PingPongInterval:      o.PingInterval,
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	srv.SetParserTokenLimit(o.ParserTokenLimit)
+	srv.SetDisableSuggestion(!o.Suggestions)
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](queryCacheSize)})
+	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
+	srv.Use(o.Shape)
+	srv.AroundOperations(requireSignIn)
+	srv.SetErrorPresenter(presentError(o.Log, o.CountError))
+	srv.SetRecoverFunc(recoverPanic(o.Log))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if token, ok := bearer(r.Header.Get("Authorization")); ok {
+			ctx = authenticate(ctx, token, o.Authenticate)
+		}
+		srv.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func bearer(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+type authErrorKey struct{}
+
+// authenticate adds the viewer to ctx, or remembers why the token failed so
+// an operation that needs a viewer can say so. A stale token must not stop
+// login itself.
+func authenticate(ctx context.Context, token string, auth Authenticator) context.Context {
+	v, err := auth(ctx, token)
+	if err != nil {
+		return context.WithValue(ctx, authErrorKey{}, err)
+	}
+	return viewer.NewContext(ctx, v)
+}
+
+// Close codes of the graphql-transport-ws protocol.
+const (
+	closeUnauthorized = 4401
+	closeForbidden    = 4403
+)
+
+// websocketInit authenticates a socket from its connection_init payload:
+// no token closes it with 4401, a bad token with 4403.
+func websocketInit(auth Authenticator) transport.WebsocketInitFunc {
+	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		token, ok := bearer(payload.Authorization())
+		if !ok {
+			token = payload.GetString("token")
+		}
+		if token == "" {
+			ctx = transport.WithWebsocketCloseCode(ctx, closeUnauthorized)
+			return transport.AppendCloseReason(ctx, "Unauthorized"), nil, errors.New("send the access token in connection_init as Authorization: Bearer <token>")
+		}
+		v, err := auth(ctx, token)
+		if err != nil {
+			ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
+			return transport.AppendCloseReason(ctx, "Forbidden"), nil, err
+		}
+		return viewer.NewContext(ctx, v), nil, nil
+	}
+}
+
+// publicFields may be used without signing in.
+var publicFields = map[string]bool{"login": true, "refresh": true, "logout": true, "__typename": true, "__schema": true, "__type": true}
+
+// requireSignIn refuses an operation that needs a viewer when there is none,
+// and any mutation by a read-only integrator token, before anything runs.
+func requireSignIn(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if allPublic(oc.Operation.SelectionSet) {
+		return next(ctx)
+	}
+	v, ok := viewer.FromContext(ctx)
+	switch {
+	case !ok:
+		err, _ := ctx.Value(authErrorKey{}).(error)
+		if _, known := apperr.As(err); !known {
+			err = apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <accessToken> from login")
+		}
+		return refuse(ctx, err)
+	case oc.Operation.Operation == ast.Mutation && !v.CanWrite():
+		return refuse(ctx, apperr.New(apperr.Forbidden, "integrator tokens can read and subscribe, not change data"))
+	}
+	return next(ctx)
+}
+
+func allPublic(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		f, ok := sel.(*ast.Field)
+		if !ok || !publicFields[f.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+func refuse(ctx context.Context, err error) graphql.ResponseHandler {
+	e, _ := apperr.As(err)
+	gqlErr := &gqlerror.Error{Message: e.Message, Extensions: map[string]any{"code": string(e.Code)}}
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{gqlErr}})
+}

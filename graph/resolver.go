@@ -1,0 +1,31 @@
+// Package graph is Convene's GraphQL layer: gqlgen's generated executor (in
+// generated/), thin resolvers that call the domain packages, and the handler
+// with its limits and error presentation.
+package graph
+
+import (
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/convene/convene/auth"
+	"github.com/convene/convene/credentials"
+	"github.com/convene/convene/directory"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/graph/generated"
+)
+
+// Resolver holds what the resolvers call. It is the one place where the
+// GraphQL layer's dependencies are wired.
+type Resolver struct {
+	Client      *ent.Client
+	Auth        *auth.Service
+	Directory   *directory.Directory
+	Credentials *credentials.Store
+}
+
+// NewSchema returns the executable schema over r, with cost multipliers for
+// paginated fields so a large page costs what it loads.
+func NewSchema(r *Resolver) graphql.ExecutableSchema {
+	cfg := generated.Config{Resolvers: r}
+	setComplexity(&cfg.Complexity)
+	return generated.NewExecutableSchema(cfg)
+}

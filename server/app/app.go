@@ -1,0 +1,134 @@
+// Package app wires Convene together: the database, the domain services, the
+// GraphQL handler and the HTTP routes. The server binary, the tests and the
+// load tools all build the same App.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/convene/convene/auth"
+	"github.com/convene/convene/credentials"
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/directory"
+	"github.com/convene/convene/graph"
+	"github.com/convene/convene/secret"
+	"github.com/convene/convene/server/graphiql"
+)
+
+// Options configure an App.
+type Options struct {
+	DB             *db.DB
+	Keys           *secret.Keyring
+	Log            *slog.Logger
+	AllowedOrigins []string // browser origins besides the server's own
+	Introspection  bool
+	Development    bool
+	RequestTimeout time.Duration
+	MaxBodyBytes   int64
+	BcryptCost     int // 0 for bcrypt's default; tests lower it
+}
+
+// IsValid reports the first missing option.
+func (o Options) IsValid() error {
+	switch {
+	case o.DB == nil:
+		return errors.New("app: no database")
+	case o.Keys == nil:
+		return errors.New("app: no secret keyring")
+	case o.Log == nil:
+		return errors.New("app: no logger")
+	case o.RequestTimeout <= 0 || o.MaxBodyBytes <= 0:
+		return errors.New("app: request timeout and body limit must be positive")
+	}
+	return nil
+}
+
+// App is a running Convene, minus the listener.
+type App struct {
+	opts    Options
+	Auth    *auth.Service
+	Metrics *Metrics
+	handler http.Handler
+}
+
+// GraphQL limits. A page of 50 events with attendees and their users costs
+// about 50×6; the limit leaves room for that and refuses much larger work.
+const (
+	complexityLimit  = 5000
+	maxDepth         = 12
+	maxAliases       = 30
+	parserTokenLimit = 15000
+	wsInitTimeout    = 10 * time.Second
+	wsPingInterval   = 25 * time.Second
+)
+
+// New builds the App.
+func New(o Options) (*App, error) {
+	if err := o.IsValid(); err != nil {
+		return nil, err
+	}
+	tokenKey, err := o.Keys.DeriveKey("access tokens")
+	if err != nil {
+		return nil, err
+	}
+	authSvc, err := auth.New(o.DB.Client, auth.Config{SigningKey: tokenKey, BcryptCost: o.BcryptCost})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics()}
+	resolver := &graph.Resolver{
+		Client:      o.DB.Client,
+		Auth:        authSvc,
+		Directory:   directory.New(o.DB.Client, authSvc),
+		Credentials: credentials.New(o.DB.Client, o.Keys),
+	}
+	origins := originPolicy{allowed: o.AllowedOrigins}
+	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{
+		Log:              o.Log,
+		Authenticate:     authSvc.Authenticate,
+		Introspection:    o.Introspection,
+		Suggestions:      o.Development,
+		ComplexityLimit:  complexityLimit,
+		Shape:            graph.ShapeLimit{MaxDepth: maxDepth, MaxAliases: maxAliases},
+		ParserTokenLimit: parserTokenLimit,
+		CheckOrigin:      origins.allows,
+		InitTimeout:      wsInitTimeout,
+		PingInterval:     wsPingInterval,
+		CountError:       func(code string) { a.Metrics.graphqlErrors.WithLabelValues(code).Inc() },
+		SocketOpened:     a.Metrics.sockets.Inc,
+		SocketClosed:     a.Metrics.sockets.Dec,
+	})
+	a.handler = a.routes(origins.cors(query))
+	return a, nil
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes(query http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	ui := graphiql.Handler()
+	mux.Handle("GET /{$}", ui)
+	mux.Handle("GET /graphiql/", ui)
+	mux.Handle("/query", query)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", a.Metrics.handler())
+	return a.Metrics.instrument(limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, mux))
+}
+
+// ready answers 200 while the database answers.
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.opts.DB.Ping(ctx); err != nil {
+		a.opts.Log.WarnContext(ctx, "readyz: database unreachable", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}

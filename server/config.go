@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/convene/convene/db"
+)
+
+// Config is everything the server reads at start. Each field comes from a
+// flag or, when the flag is not given, from its CONVENE_ environment variable.
+type Config struct {
+	Addr           string
+	DatabaseURL    string
+	PublicURL      string
+	SecretKey      string // keyring "v1:BASE64[,v2:BASE64]"; secrets at rest and token signing
+	AllowedOrigins []string
+	LogLevel       slog.Level
+	Demo           bool
+	Introspection  bool
+	Development    bool
+	RequestTimeout time.Duration
+	MaxBodyBytes   int64
+}
+
+// defaultDatabase is the embedded default: a SQLite file, no server needed.
+const defaultDatabase = "data/convene.db"
+
+// ParseConfig reads args and the environment.
+func ParseConfig(args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	var origins, level string
+	env := func(name, def string) string {
+		if v := getenv("CONVENE_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("convene", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "listen address (CONVENE_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", defaultDatabase),
+		"SQLite file path, or postgres://… (CONVENE_DATABASE_URL)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "URL users reach the server at (CONVENE_PUBLIC_URL)")
+	fs.StringVar(&c.SecretKey, "secret-key", env("SECRET_KEY", ""),
+		"v1:BASE64 32-byte key for secrets at rest and tokens (CONVENE_SECRET_KEY); generated into ./data for SQLite")
+	fs.StringVar(&origins, "allowed-origins", env("ALLOWED_ORIGINS", ""),
+		"comma-separated browser origins allowed besides the public URL (CONVENE_ALLOWED_ORIGINS)")
+	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (CONVENE_LOG_LEVEL)")
+	fs.BoolVar(&c.Demo, "demo", env("DEMO", "") == "true", "fill a demo company to try in GraphiQL (CONVENE_DEMO)")
+	fs.BoolVar(&c.Introspection, "introspection", env("INTROSPECTION", "true") == "true", "allow schema introspection (CONVENE_INTROSPECTION)")
+	fs.BoolVar(&c.Development, "dev", env("DEV", "") == "true", "development mode: field suggestions in errors (CONVENE_DEV)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, fmt.Errorf("config: log level %q: want debug, info, warn or error", level)
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimRight(o, "/"))
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + localHost(c.Addr)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c, c.IsValid()
+}
+
+// localHost turns a listen address into a host:port a browser on this machine can open.
+func localHost(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "localhost" + addr
+	}
+	return addr
+}
+
+// IsValid reports the first thing wrong with the configuration.
+func (c Config) IsValid() error {
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: public URL %q must be an http or https URL", c.PublicURL)
+	}
+	for _, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Host == "" || u.Path != "" {
+			return fmt.Errorf("config: allowed origin %q must look like https://app.example.com", o)
+		}
+	}
+	if db.IsPostgres(c.DatabaseURL) && c.SecretKey == "" {
+		return errors.New("config: a Postgres deployment needs CONVENE_SECRET_KEY (make one with: convene -new-key)")
+	}
+	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 {
+		return errors.New("config: request timeout and body limit must be positive")
+	}
+	return nil
+}
+
+// loadOrCreateKey returns the configured secret key or, in embedded mode, the
+// one kept in the data folder, made on first start.
+func loadOrCreateKey(c Config, newKey func() string, log *slog.Logger) (string, error) {
+	if c.SecretKey != "" {
+		return c.SecretKey, nil
+	}
+	path := dataDir(c.DatabaseURL) + "/secret.key"
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("config: reading %s: %w", path, err)
+	}
+	key := newKey()
+	if err := os.MkdirAll(dataDir(c.DatabaseURL), 0o700); err != nil {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("config: writing %s: %w", path, err)
+	}
+	log.Warn("no CONVENE_SECRET_KEY: generated one for this embedded database; back it up, secrets cannot be read without it", "path", path)
+	return key, nil
+}
+
+func dataDir(databaseURL string) string {
+	path := strings.TrimPrefix(databaseURL, "file:")
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[:i]
+	}
+	return "."
+}
