@@ -73,9 +73,6 @@ func New(client *ent.Client, cfg Config) (*Service, error) {
 	return &Service{client: client, cfg: cfg, now: time.Now, dummyHash: dummy}, nil
 }
 
-// SetClock replaces the clock, for tests of expiry.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
 // HashPassword hashes a new password, refusing one that is too short.
 func (s *Service) HashPassword(field, password string) ([]byte, error) {
 	if len(password) < 8 {

@@ -31,9 +31,12 @@ func IsPostgres(url string) bool {
 	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }
 
+// DriverWrapper wraps the ent driver, e.g. to count queries in tests.
+type DriverWrapper func(dialect.Driver) dialect.Driver
+
 // Open connects to url: postgres://… for Postgres, otherwise a SQLite file
-// path (created with its folder). opts wrap the ent driver, e.g. to count queries.
-func Open(url string, opts ...ent.Option) (*DB, error) {
+// path (created with its folder).
+func Open(url string, wrap ...DriverWrapper) (*DB, error) {
 	driver, name, dsn := "sqlite", dialect.SQLite, sqliteDSN(url)
 	if IsPostgres(url) {
 		driver, name, dsn = "postgres", dialect.Postgres, url
@@ -51,8 +54,11 @@ func Open(url string, opts ...ent.Option) (*DB, error) {
 		sqlDB.SetMaxOpenConns(32)
 		sqlDB.SetMaxIdleConns(16)
 	}
-	drv := entsql.OpenDB(name, sqlDB)
-	client := ent.NewClient(append([]ent.Option{ent.Driver(drv)}, opts...)...)
+	var drv dialect.Driver = entsql.OpenDB(name, sqlDB)
+	for _, w := range wrap {
+		drv = w(drv)
+	}
+	client := ent.NewClient(ent.Driver(drv))
 	return &DB{Client: client, SQL: sqlDB, Dialect: name}, nil
 }
 

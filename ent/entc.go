@@ -24,6 +24,7 @@ func main() {
 		log.Fatalf("entc: creating entgql extension: %v", err)
 	}
 	err = entc.Generate("./ent/schema", &gen.Config{
+		Templates: []*gen.Template{gen.MustParse(gen.NewTemplate("visible").ParseFiles("./ent/template/visible.tmpl"))},
 		Features: []gen.Feature{
 			gen.FeaturePrivacy,
 			gen.FeatureEntQL,

@@ -55,8 +55,6 @@ const (
 	SystemTokens SystemPath = "tokens"
 	// SystemSeed creates companies and their first admin (demo, bootstrap).
 	SystemSeed SystemPath = "seed"
-	// SystemJobs runs durable background work for every company.
-	SystemJobs SystemPath = "jobs"
 )
 
 type systemKey struct{}

@@ -1,0 +1,199 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/secret"
+	"github.com/convene/convene/server/app"
+	"github.com/convene/convene/viewer"
+)
+
+// Env is a running Convene on a fresh database.
+type Env struct {
+	DB      *db.DB
+	App     *app.App
+	Keys    *secret.Keyring
+	Server  *httptest.Server
+	Queries *Counter
+	logs    *lockedWriter
+}
+
+// New starts Convene on a fresh database of the given dialect.
+func New(t testing.TB, dialect string) *Env {
+	t.Helper()
+	counter := &Counter{}
+	d := Open(t, dialect, counter)
+	keys, err := secret.ParseKeyring(secret.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedWriter{}
+	a, err := app.New(app.Options{
+		DB: d, Keys: keys, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
+		BcryptCost: bcrypt.MinCost,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return &Env{DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs}
+}
+
+// Logs returns everything the server logged so far, at debug level.
+func (e *Env) Logs() string { return e.logs.String() }
+
+// ForEachDB runs f as a subtest on SQLite and on Postgres.
+func ForEachDB(t *testing.T, f func(t *testing.T, env *Env)) {
+	for _, d := range Dialects {
+		t.Run(d, func(t *testing.T) { f(t, New(t, d)) })
+	}
+}
+
+// Response is a GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage
+	Errors []Error
+}
+
+// Error is one GraphQL error.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is the first error's extensions.code, or "" without errors.
+func (r Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	code, _ := r.Errors[0].Extensions["code"].(string)
+	return code
+}
+
+// Field is the first error's extensions.field.
+func (r Response) Field() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	field, _ := r.Errors[0].Extensions["field"].(string)
+	return field
+}
+
+// Decode unmarshals data into v, failing on errors.
+func (r Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("GraphQL errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.Data, err)
+	}
+}
+
+// Query posts a GraphQL operation with token (may be empty).
+func (e *Env) Query(t testing.TB, token, query string, vars map[string]any) Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, e.Server.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return e.Do(t, req)
+}
+
+// Do sends a prepared request to the server and reads a GraphQL response.
+func (e *Env) Do(t testing.TB, req *http.Request) Response {
+	t.Helper()
+	res, err := e.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := Response{Status: res.StatusCode}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		out.Errors = []Error{{Message: strings.TrimSpace(string(raw))}}
+	}
+	return out
+}
+
+// Must posts an operation and decodes its data into v, failing on errors.
+func (e *Env) Must(t testing.TB, token, query string, vars map[string]any, v any) {
+	t.Helper()
+	e.Query(t, token, query, vars).Decode(t, v)
+}
+
+// Company is a company made for a test, with signed-in people.
+type Company struct {
+	Company     *ent.Company
+	Admin       *ent.User
+	Member      *ent.User
+	AdminToken  string
+	MemberToken string
+}
+
+// Password is every fixture user's password.
+const Password = "correct horse battery"
+
+// NewCompany creates a company with an admin and a member, both signed in.
+func (e *Env) NewCompany(t testing.TB, name string) *Company {
+	t.Helper()
+	ctx := viewer.NewSystemContext(context.Background(), viewer.SystemSeed)
+	co, err := e.DB.Client.Company.Create().SetName(name).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slug := strings.ToLower(strings.ReplaceAll(name, " ", "-"))
+	c := &Company{Company: co}
+	c.Admin = e.NewUser(t, co, "Admin of "+name, "admin@"+slug+".example", user.RoleADMIN)
+	c.Member = e.NewUser(t, co, "Member of "+name, "member@"+slug+".example", user.RoleMEMBER)
+	c.AdminToken = e.Login(t, c.Admin.Email)
+	c.MemberToken = e.Login(t, c.Member.Email)
+	return c
+}
+
+// NewUser creates an active user whose password is Password.
+func (e *Env) NewUser(t testing.TB, co *ent.Company, name, email string, role user.Role) *ent.User {
+	t.Helper()
+	hash, _ := bcrypt.GenerateFromPassword([]byte(Password), bcrypt.MinCost)
+	ctx := viewer.NewSystemContext(context.Background(), viewer.SystemSeed)
+	u, err := e.DB.Client.User.Create().SetCompany(co).SetName(name).SetEmail(email).
+		SetRole(role).SetPasswordHash(hash).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Login signs in through GraphQL and returns the access token.
+func (e *Env) Login(t testing.TB, email string) string {
+	t.Helper()
+	var out struct{ Login struct{ AccessToken string } }
+	e.Must(t, "", `mutation($e:String!,$p:String!){ login(email:$e, password:$p){ accessToken } }`,
+		map[string]any{"e": email, "p": Password}, &out)
+	return out.Login.AccessToken
+}
+
+// As returns a context acting as u, for direct ent calls in tests.
+func As(u *ent.User) context.Context {
+	return viewer.NewContext(context.Background(), viewer.Viewer{UserID: u.ID, CompanyID: u.CompanyID, Role: viewer.Role(u.Role)})
+}
