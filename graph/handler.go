@@ -67,8 +67,9 @@ func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler 
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](queryCacheSize)})
 	srv.Use(extension.FixedComplexityLimit(o.ComplexityLimit))
 	srv.Use(o.Shape)
-	srv.AroundOperations(requireSignIn)
-	srv.SetErrorPresenter(presentError(o.Log, o.CountError))
+	present := presentError(o.Log, o.CountError)
+	srv.AroundOperations(requireSignIn(present))
+	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(recoverPanic(o.Log))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -132,23 +133,26 @@ var publicFields = map[string]bool{"login": true, "refresh": true, "logout": tru
 
 // requireSignIn refuses an operation that needs a viewer when there is none,
 // and any mutation by a read-only integrator token, before anything runs.
-func requireSignIn(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	oc := graphql.GetOperationContext(ctx)
-	if allPublic(oc.Operation.SelectionSet) {
-		return next(ctx)
-	}
-	v, ok := viewer.FromContext(ctx)
-	switch {
-	case !ok:
-		err, _ := ctx.Value(authErrorKey{}).(error)
-		if _, known := apperr.As(err); !known {
-			err = apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <accessToken> from login")
+func requireSignIn(present graphql.ErrorPresenterFunc) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		if allPublic(oc.Operation.SelectionSet) {
+			return next(ctx)
 		}
-		return refuse(ctx, err)
-	case oc.Operation.Operation == ast.Mutation && !v.CanWrite():
-		return refuse(ctx, apperr.New(apperr.Forbidden, "integrator tokens can read and subscribe, not change data"))
+		var refusal error
+		switch v, ok := viewer.FromContext(ctx); {
+		case !ok:
+			refusal, _ = ctx.Value(authErrorKey{}).(error)
+			if _, known := apperr.As(refusal); !known {
+				refusal = apperr.New(apperr.Unauthenticated, "sign in first: send Authorization: Bearer <accessToken> from login")
+			}
+		case oc.Operation.Operation == ast.Mutation && !v.CanWrite():
+			refusal = apperr.New(apperr.Forbidden, "integrator tokens can read and subscribe, not change data")
+		default:
+			return next(ctx)
+		}
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{present(ctx, refusal)}})
 	}
-	return next(ctx)
 }
 
 func allPublic(set ast.SelectionSet) bool {
@@ -159,10 +163,4 @@ func allPublic(set ast.SelectionSet) bool {
 		}
 	}
 	return true
-}
-
-func refuse(ctx context.Context, err error) graphql.ResponseHandler {
-	e, _ := apperr.As(err)
-	gqlErr := &gqlerror.Error{Message: e.Message, Extensions: map[string]any{"code": string(e.Code)}}
-	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{gqlErr}})
 }

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -85,4 +86,9 @@ func TestUserAndRoomListsCostConstantQueries(t *testing.T) {
 	if counts[3] != counts[30] {
 		t.Fatalf("users list: %d statements for 5 users, %d for 32", counts[3], counts[30])
 	}
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -186,10 +186,15 @@ func (e *Env) NewUser(t testing.TB, co *ent.Company, name, email string, role us
 
 // Login signs in through GraphQL and returns the access token.
 func (e *Env) Login(t testing.TB, email string) string {
+	return e.LoginWith(t, email, Password)
+}
+
+// LoginWith signs in with a given password and returns the access token.
+func (e *Env) LoginWith(t testing.TB, email, password string) string {
 	t.Helper()
 	var out struct{ Login struct{ AccessToken string } }
 	e.Must(t, "", `mutation($e:String!,$p:String!){ login(email:$e, password:$p){ accessToken } }`,
-		map[string]any{"e": email, "p": Password}, &out)
+		map[string]any{"e": email, "p": password}, &out)
 	return out.Login.AccessToken
 }
 

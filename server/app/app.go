@@ -118,7 +118,9 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", a.Metrics.handler())
-	return a.Metrics.instrument(limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, mux))
+	// instrument sits inside limitRequest, so it sees the request the mux
+	// stamps with its route pattern.
+	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(mux))
 }
 
 // ready answers 200 while the database answers.

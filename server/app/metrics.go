@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bufio"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -56,8 +58,12 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// Unwrap lets http.ResponseController reach the Hijacker for WebSockets.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+// Hijack hands the connection to a WebSocket; gorilla asks for the
+// interface directly rather than through http.ResponseController.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	r.code = http.StatusSwitchingProtocols
+	return http.NewResponseController(r.ResponseWriter).Hijack()
+}
 
 // instrument counts and times each request under its route pattern.
 func (m *Metrics) instrument(next http.Handler) http.Handler {

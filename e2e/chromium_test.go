@@ -1,0 +1,120 @@
+// Package e2e tests Convene through clients we did not write: headless
+// Chromium running GraphiQL, and (later) npm GraphQL clients.
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/convene/convene/internal/testenv"
+)
+
+// browser starts headless Chromium with its background networking off, so
+// it only talks to the test server on 127.0.0.1.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		testenv.RequireOrSkip(t, "chromium is not installed (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1400, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// runUntilAnswered clicks Run until the response pane shows want. A click
+// while GraphiQL is still loading the schema is dropped, so, like a person,
+// it clicks again: at most ten times, a second apart.
+func runUntilAnswered(ctx context.Context, want string) error {
+	answered := `(document.querySelector(".graphiql-response") || {}).innerText.includes(` + jsString(want) + `)`
+	var err error
+	for range 10 {
+		err = chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
+			ignore(chromedp.Poll[bool](answered, chromedp.WithPollingTimeout(time.Second))),
+		)
+		if err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// artifact is where a test keeps a file for people to look at.
+func artifact(t *testing.T, name string) string {
+	dir := os.Getenv("CONVENE_ARTIFACTS")
+	if dir == "" {
+		dir = "artifacts"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}
+
+func TestGraphiQLRunsATypedQuery(t *testing.T) {
+	ctx := browser(t)
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	headers := `{"Authorization":"Bearer ` + co.AdminToken + `"}`
+
+	editor := chromedp.CSS(`.graphiql-query-editor .CodeMirror`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(env.Server.URL+"/"),
+		chromedp.WaitVisible(editor),
+		ignore(chromedp.Evaluate[any](`localStorage.setItem("graphiql:headers", `+jsString(headers)+`)`)),
+		chromedp.Reload(),
+		chromedp.WaitVisible(editor),
+		// Empty the editor, then type the query key by key.
+		ignore(chromedp.Evaluate[any](`document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue("")`)),
+		chromedp.Click(chromedp.CSS(`.graphiql-query-editor .CodeMirror-lines`)),
+		chromedp.SendKeys(chromedp.CSS(`.graphiql-query-editor textarea`), `query Who { me { email company { name } } }`),
+		// Close the autocomplete popup typing may have opened, as a person would.
+		chromedp.SendKeys(chromedp.CSS(`.graphiql-query-editor textarea`), kb.Escape),
+		chromedp.WaitNotPresent(chromedp.CSS(`.CodeMirror-hints`)),
+	)
+	if err == nil {
+		err = runUntilAnswered(ctx, co.Admin.Email)
+	}
+	if err != nil {
+		if png, shotErr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); shotErr == nil {
+			_ = os.WriteFile(artifact(t, "graphiql-failed.png"), png, 0o644)
+		}
+		t.Fatalf("GraphiQL: %v (screenshot: %s)", err, artifact(t, "graphiql-failed.png"))
+	}
+	answer, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.graphiql-response`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(artifact(t, "graphiql.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{co.Admin.Email, "Acme"} {
+		if !contains(answer, want) {
+			t.Errorf("the response pane lacks %q:\n%s", want, answer)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package graph_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/convene/convene/internal/testenv"
+)
+
+type wsMessage struct {
+	ID      string         `json:"id,omitempty"`
+	Type    string         `json:"type"`
+	Payload map[string]any `json:"payload,omitempty"`
+}
+
+func dial(t *testing.T, env *testenv.Env, protocol, origin string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{protocol}, HandshakeTimeout: 5 * time.Second}
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	conn, res, err := d.Dial("ws"+strings.TrimPrefix(env.Server.URL, "http")+"/query", h)
+	if err == nil {
+		t.Cleanup(func() { conn.Close() })
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	}
+	return conn, res, err
+}
+
+// next reads the next message that is not a keep-alive.
+func next(t *testing.T, conn *websocket.Conn) (wsMessage, error) {
+	t.Helper()
+	for {
+		var m wsMessage
+		if err := conn.ReadJSON(&m); err != nil {
+			return m, err
+		}
+		if m.Type != "ka" && m.Type != "ping" && m.Type != "pong" {
+			return m, nil
+		}
+	}
+}
+
+func closeCode(err error) int {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return 0
+}
+
+func TestWebSocketAuthenticatesOnConnectionInit(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, env *testenv.Env) {
+		co := env.NewCompany(t, "Acme")
+		for name, c := range map[string]struct {
+			payload map[string]any
+			code    int
+		}{
+			"no token":  {map[string]any{}, 4401},
+			"bad token": {map[string]any{"Authorization": "Bearer not-a-token"}, 4403},
+		} {
+			conn, _, err := dial(t, env, "graphql-transport-ws", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = conn.WriteJSON(wsMessage{Type: "connection_init", Payload: c.payload})
+			if _, err := next(t, conn); closeCode(err) != c.code {
+				t.Errorf("%s: %v, want close code %d", name, err, c.code)
+			}
+		}
+
+		conn, _, err := dial(t, env, "graphql-transport-ws", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.WriteJSON(wsMessage{Type: "connection_init", Payload: map[string]any{"Authorization": "Bearer " + co.MemberToken}})
+		if m, err := next(t, conn); err != nil || m.Type != "connection_ack" {
+			t.Fatalf("init: %+v %v", m, err)
+		}
+		_ = conn.WriteJSON(wsMessage{ID: "1", Type: "subscribe", Payload: map[string]any{"query": "{ me { email } }"}})
+		m, err := next(t, conn)
+		if err != nil || m.Type != "next" || !strings.Contains(toJSON(m.Payload), co.Member.Email) {
+			t.Fatalf("query over the socket: %+v %v", m, err)
+		}
+		if m, err := next(t, conn); err != nil || m.Type != "complete" {
+			t.Fatalf("want complete: %+v %v", m, err)
+		}
+	})
+}
+
+func TestLegacyGraphQLWSProtocol(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	conn, _, err := dial(t, env, "graphql-ws", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(wsMessage{Type: "connection_init", Payload: map[string]any{"Authorization": "Bearer " + co.AdminToken}})
+	if m, err := next(t, conn); err != nil || m.Type != "connection_ack" {
+		t.Fatalf("init: %+v %v", m, err)
+	}
+	_ = conn.WriteJSON(wsMessage{ID: "1", Type: "start", Payload: map[string]any{"query": "{ company { name } }"}})
+	if m, err := next(t, conn); err != nil || m.Type != "data" || !strings.Contains(toJSON(m.Payload), "Acme") {
+		t.Fatalf("start: %+v %v", m, err)
+	}
+}
+
+func TestWebSocketRefusesForeignOriginsAndIntegratorWrites(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	if _, res, err := dial(t, env, "graphql-transport-ws", "https://evil.example"); err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign origin: %v", err)
+	}
+	if _, _, err := dial(t, env, "graphql-transport-ws", env.Server.URL); err != nil {
+		t.Fatalf("own origin refused: %v", err)
+	}
+
+	var created struct{ CreateAPIToken struct{ Token string } }
+	env.Must(t, co.AdminToken, `mutation{ createAPIToken(name:"ws"){ token } }`, nil, &created)
+	conn, _, err := dial(t, env, "graphql-transport-ws", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(wsMessage{Type: "connection_init", Payload: map[string]any{"Authorization": "Bearer " + created.CreateAPIToken.Token}})
+	if m, err := next(t, conn); err != nil || m.Type != "connection_ack" {
+		t.Fatalf("integrator init: %+v %v", m, err)
+	}
+	_ = conn.WriteJSON(wsMessage{ID: "1", Type: "subscribe", Payload: map[string]any{"query": `mutation{ createRoom(input:{name:"x"}){ id } }`}})
+	if m, err := next(t, conn); err != nil || !strings.Contains(toJSON(m.Payload), "FORBIDDEN") {
+		t.Fatalf("integrator mutation over the socket: %+v %v", m, err)
+	}
+}
