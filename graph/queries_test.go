@@ -54,7 +54,9 @@ func TestEventPageCostsConstantQueries(t *testing.T) {
 				EventList struct {
 					TotalCount int
 					Edges      []struct {
-						Node struct{ Attendees []struct{ User struct{ Name string } } }
+						Node struct {
+							Attendees []struct{ User struct{ Name string } }
+						}
 					}
 				}
 			}

@@ -9,14 +9,13 @@ import (
 	"context"
 
 	"github.com/convene/convene/apperr"
-	"github.com/convene/convene/ent/credential"
-	"github.com/convene/convene/viewer"
-
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/graph/generated"
+	"github.com/convene/convene/viewer"
 )
 
 // Credentials is the resolver for the credentials field.

@@ -52,7 +52,7 @@ func TestREADMEDemo(t *testing.T) {
 	body = post(t, base, token, `{ me { name company { name } } users { totalCount } rooms { totalCount } channels { totalCount } eventList { totalCount } }`)
 	var out struct {
 		Data struct {
-			Me                               struct{ Company struct{ Name string } }
+			Me                                struct{ Company struct{ Name string } }
 			Users, Rooms, Channels, EventList struct{ TotalCount int }
 		}
 	}

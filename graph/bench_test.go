@@ -1,0 +1,52 @@
+package graph_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/testenv"
+)
+
+// benchLatency sends the same operation b.N times through the real server
+// over loopback HTTP and reports the median and 99th percentile.
+func benchLatency(b *testing.B, env *testenv.Env, token, query string) {
+	b.Helper()
+	if res := env.Query(b, token, query, nil); len(res.Errors) > 0 {
+		b.Fatalf("%+v", res.Errors)
+	}
+	took := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		env.Query(b, token, query, nil)
+		took = append(took, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
+}
+
+func BenchmarkMe(b *testing.B) {
+	for _, d := range testenv.Dialects {
+		b.Run(d, func(b *testing.B) {
+			env := testenv.New(b, d)
+			co := env.NewCompany(b, "Acme")
+			benchLatency(b, env, co.MemberToken, `{ me { id name email company { id name } } }`)
+		})
+	}
+}
+
+// BenchmarkEventPage50 reads a page of 50 events, each with its organizer,
+// room and three attendees.
+func BenchmarkEventPage50(b *testing.B) {
+	for _, d := range testenv.Dialects {
+		b.Run(d, func(b *testing.B) {
+			env := testenv.New(b, d)
+			co := env.NewCompany(b, "Acme")
+			addEvents(b, env, co, 50)
+			benchLatency(b, env, co.MemberToken, eventPage)
+		})
+	}
+}
