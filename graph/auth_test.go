@@ -12,33 +12,30 @@ const loginMutation = `mutation($e:String!,$p:String!){ login(email:$e, password
 
 type session struct{ AccessToken, RefreshToken string }
 
-func login(t *testing.T, env *testenv.Env, email, password string) (session, testenv.Response) {
+// call runs an operation and decodes its data into a T when it succeeded.
+func call[T any](t *testing.T, env *testenv.Env, token, query string, vars map[string]any) (T, testenv.Response) {
 	t.Helper()
-	res := env.Query(t, "", loginMutation, map[string]any{"e": email, "p": password})
-	var out struct{ Login session }
+	var out T
+	res := env.Query(t, token, query, vars)
 	if res.Code() == "" {
 		res.Decode(t, &out)
 	}
+	return out, res
+}
+
+func login(t *testing.T, env *testenv.Env, email, password string) (session, testenv.Response) {
+	out, res := call[struct{ Login session }](t, env, "", loginMutation, map[string]any{"e": email, "p": password})
 	return out.Login, res
 }
 
 func refresh(t *testing.T, env *testenv.Env, token string) (session, testenv.Response) {
-	t.Helper()
-	res := env.Query(t, "", `mutation($t:String!){ refresh(refreshToken:$t){ accessToken refreshToken } }`, map[string]any{"t": token})
-	var out struct{ Refresh session }
-	if res.Code() == "" {
-		res.Decode(t, &out)
-	}
+	out, res := call[struct{ Refresh session }](t, env, "",
+		`mutation($t:String!){ refresh(refreshToken:$t){ accessToken refreshToken } }`, map[string]any{"t": token})
 	return out.Refresh, res
 }
 
 func meEmail(t *testing.T, env *testenv.Env, token string) (string, testenv.Response) {
-	t.Helper()
-	res := env.Query(t, token, `{ me { email company { name } } }`, nil)
-	var out struct{ Me struct{ Email string } }
-	if res.Code() == "" {
-		res.Decode(t, &out)
-	}
+	out, res := call[struct{ Me struct{ Email string } }](t, env, token, `{ me { email company { name } } }`, nil)
 	return out.Me.Email, res
 }
 

@@ -120,7 +120,7 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.Handle("GET /metrics", a.Metrics.handler())
 	// instrument sits inside limitRequest, so it sees the request the mux
 	// stamps with its route pattern.
-	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(mux))
+	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(a.opts.Log, mux))
 }
 
 // ready answers 200 while the database answers.

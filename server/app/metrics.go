@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -65,8 +66,9 @@ func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return http.NewResponseController(r.ResponseWriter).Hijack()
 }
 
-// instrument counts and times each request under its route pattern.
-func (m *Metrics) instrument(next http.Handler) http.Handler {
+// instrument counts and times each request under its route pattern, and
+// logs it at debug level. Headers are never logged: they carry tokens.
+func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
@@ -76,6 +78,8 @@ func (m *Metrics) instrument(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		m.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		took := time.Since(start)
+		m.latency.WithLabelValues(route).Observe(took.Seconds())
+		log.DebugContext(r.Context(), "http request", "method", r.Method, "route", route, "code", rec.code, "took", took)
 	})
 }
