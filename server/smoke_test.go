@@ -21,9 +21,6 @@ import (
 // TestREADMEDemo builds the server and runs it the way README.md says, on a
 // fresh SQLite file: it prints a token, and the token answers a query.
 func TestREADMEDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "convene")
 	build := exec.Command("go", "build", "-o", bin, ".")
