@@ -11,6 +11,7 @@ import (
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/graph/generated"
+	"github.com/convene/convene/scheduling"
 )
 
 // Resolver holds what the resolvers call. It is the one place where the
@@ -20,6 +21,7 @@ type Resolver struct {
 	Auth        *auth.Service
 	Directory   *directory.Directory
 	Credentials *credentials.Store
+	Calendar    *scheduling.Calendar
 }
 
 // NewSchema returns the executable schema over r, with cost multipliers for

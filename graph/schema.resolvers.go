@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/auth"
@@ -15,6 +16,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/graph/generated"
+	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
 )
 
@@ -122,6 +124,11 @@ func (r *queryResolver) Company(ctx context.Context) (*ent.Company, error) {
 // APITokens is the resolver for the apiTokens field.
 func (r *queryResolver) APITokens(ctx context.Context) ([]*ent.APIToken, error) {
 	return r.Client.APIToken.Query().Order(ent.Desc("created_at")).All(ctx)
+}
+
+// Events is the resolver for the events field.
+func (r *queryResolver) Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error) {
+	return r.Calendar.Occurrences(ctx, scheduling.Window{From: from, To: to, Users: users, Rooms: rooms})
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -28,6 +28,7 @@ import (
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/scheduling"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -302,6 +303,14 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Occurrence struct {
+		End          func(childComplexity int) int
+		Event        func(childComplexity int) int
+		MyResponse   func(childComplexity int) int
+		RecurrenceID func(childComplexity int) int
+		Start        func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -353,6 +362,7 @@ type ComplexityRoot struct {
 		Company       func(childComplexity int) int
 		Contacts      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) int
 		EventList     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) int
+		Events        func(childComplexity int, from time.Time, to time.Time, users []int, rooms []int) int
 		Me            func(childComplexity int) int
 		Node          func(childComplexity int, id int) int
 		Nodes         func(childComplexity int, ids []int) int
@@ -454,6 +464,7 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*ent.User, error)
 	Company(ctx context.Context) (*ent.Company, error)
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
+	Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1657,6 +1668,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
 
+	case "Occurrence.end":
+		if e.ComplexityRoot.Occurrence.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Occurrence.End(childComplexity), true
+	case "Occurrence.event":
+		if e.ComplexityRoot.Occurrence.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Occurrence.Event(childComplexity), true
+	case "Occurrence.myResponse":
+		if e.ComplexityRoot.Occurrence.MyResponse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Occurrence.MyResponse(childComplexity), true
+	case "Occurrence.recurrenceId":
+		if e.ComplexityRoot.Occurrence.RecurrenceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Occurrence.RecurrenceID(childComplexity), true
+	case "Occurrence.start":
+		if e.ComplexityRoot.Occurrence.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Occurrence.Start(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1892,6 +1934,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EventList(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.EventOrder), args["where"].(*ent.EventWhereInput)), true
+	case "Query.events":
+		if e.ComplexityRoot.Query.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Query_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Events(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["users"].([]int), args["rooms"].([]int)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -2290,6 +2343,22 @@ extend type Query {
   company: Company!
   "The company's integrator tokens (admins only)."
   apiTokens: [APIToken!]!
+  """
+  The calendar between from and to (at most 366 days), series expanded into
+  occurrences, ordered by start. Without users or rooms: the viewer's own.
+  """
+  events(from: Time!, to: Time!, users: [ID!], rooms: [ID!]): [Occurrence!]!
+}
+
+"One occurrence of an event in a calendar."
+type Occurrence {
+  event: Event!
+  start: Time!
+  end: Time!
+  "The original start of an occurrence of a series, also of a moved one."
+  recurrenceId: Time
+  "The viewer's answer, when invited."
+  myResponse: AttendeeResponse
 }
 
 extend type Company {
@@ -5402,6 +5471,22 @@ func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Occurrence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_Occurrence_event(ctx, field)
+	case "start":
+		return ec.fieldContext_Occurrence_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Occurrence_end(ctx, field)
+	case "recurrenceId":
+		return ec.fieldContext_Occurrence_recurrenceId(ctx, field)
+	case "myResponse":
+		return ec.fieldContext_Occurrence_myResponse(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Occurrence", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -6225,6 +6310,44 @@ func (ec *executionContext) field_Query_eventList_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "users",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["users"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "rooms",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rooms"] = arg3
 	return args, nil
 }
 
@@ -11407,6 +11530,130 @@ func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Occurrence_event(ctx context.Context, field graphql.CollectedField, obj *scheduling.Occurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Occurrence_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Occurrence_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Occurrence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Occurrence_start(ctx context.Context, field graphql.CollectedField, obj *scheduling.Occurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Occurrence_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Occurrence_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Occurrence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Occurrence_end(ctx context.Context, field graphql.CollectedField, obj *scheduling.Occurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Occurrence_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Occurrence_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Occurrence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Occurrence_recurrenceId(ctx context.Context, field graphql.CollectedField, obj *scheduling.Occurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Occurrence_recurrenceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecurrenceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Occurrence_recurrenceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Occurrence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Occurrence_myResponse(ctx context.Context, field graphql.CollectedField, obj *scheduling.Occurrence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Occurrence_myResponse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MyResponse, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *attendee.Response) graphql.Marshaler {
+			return ec.marshalOAttendeeResponse2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚋattendeeᚐResponse(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Occurrence_myResponse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Occurrence", field, false, false, "AttendeeResponse")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12643,6 +12890,50 @@ func (ec *executionContext) fieldContext_Query_apiTokens(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_APIToken(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_events(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Events(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["users"].([]int), fc.Args["rooms"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*scheduling.Occurrence) graphql.Marshaler {
+			return ec.marshalNOccurrence2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐOccurrenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Occurrence(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -24252,6 +24543,59 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var occurrenceImplementors = []string{"Occurrence"}
+
+func (ec *executionContext) _Occurrence(ctx context.Context, sel ast.SelectionSet, obj *scheduling.Occurrence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, occurrenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Occurrence")
+		case "event":
+			out.Values[i] = ec._Occurrence_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._Occurrence_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._Occurrence_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recurrenceId":
+			out.Values[i] = ec._Occurrence_recurrenceId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "myResponse":
+			out.Values[i] = ec._Occurrence_myResponse(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
@@ -24633,6 +24977,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiTokens(ctx, field)
+				})
+		case "events":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_events(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -25957,6 +26307,30 @@ func (ec *executionContext) marshalNNotificationOrderField2ᚖgithubᚗcomᚋcon
 func (ec *executionContext) unmarshalNNotificationWhereInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐNotificationWhereInput(ctx context.Context, v any) (*ent.NotificationWhereInput, error) {
 	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOccurrence2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐOccurrenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*scheduling.Occurrence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOccurrence2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐOccurrence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOccurrence2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐOccurrence(ctx context.Context, sel ast.SelectionSet, v *scheduling.Occurrence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Occurrence!")
+		return graphql.Null
+	}
+	return ec._Occurrence(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {

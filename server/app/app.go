@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/graph"
+	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/secret"
 	"github.com/convene/convene/server/graphiql"
 )
@@ -85,6 +86,7 @@ func New(o Options) (*App, error) {
 		Auth:        authSvc,
 		Directory:   directory.New(o.DB.Client, authSvc),
 		Credentials: credentials.New(o.DB.Client, o.Keys),
+		Calendar:    scheduling.NewCalendar(o.DB.Client),
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
 	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{

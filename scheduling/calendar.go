@@ -1,0 +1,183 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/predicate"
+	"github.com/convene/convene/viewer"
+)
+
+// MaxWindow is the longest calendar window one query may ask for.
+const MaxWindow = 366 * 24 * time.Hour
+
+// Occurrence is one instance of an event in a calendar.
+type Occurrence struct {
+	Event *ent.Event
+	Start time.Time
+	End   time.Time
+	// RecurrenceID is the original start of an occurrence of a series (also
+	// of a moved one); nil for a single event.
+	RecurrenceID *time.Time
+	// MyResponse is the viewer's answer, if the viewer is invited.
+	MyResponse *attendee.Response
+}
+
+// Window selects a calendar: the events of Users or in Rooms that overlap
+// [From, To). With neither, it is the viewer's own calendar.
+type Window struct {
+	From, To time.Time
+	Users    []int
+	Rooms    []int
+}
+
+// Calendar reads expanded calendars.
+type Calendar struct{ client *ent.Client }
+
+// NewCalendar returns a Calendar.
+func NewCalendar(client *ent.Client) *Calendar { return &Calendar{client: client} }
+
+// Occurrences returns every occurrence in the window, ordered by start, in
+// a fixed number of queries whatever the number of events: the events with
+// their organizer, room and attendees, and the moved occurrences of series.
+func (c *Calendar) Occurrences(ctx context.Context, w Window) ([]*Occurrence, error) {
+	if err := w.check(); err != nil {
+		return nil, err
+	}
+	v, _ := viewer.FromContext(ctx)
+	if len(w.Users) == 0 && len(w.Rooms) == 0 {
+		w.Users = []int{v.UserID}
+	}
+	events, err := c.client.Event.Query().
+		Where(event.StatusEQ(event.StatusCONFIRMED), overlaps(w.From, w.To), w.selects(v.UserID)).
+		WithOrganizer().WithRoom().WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() }).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: calendar: %w", err)
+	}
+	moved, err := c.movedOccurrences(ctx, events, w)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Occurrence
+	for _, e := range events {
+		occ, err := expand(e, w.From, w.To, moved[e.ID])
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range occ {
+			o.MyResponse = responseOf(e, v.UserID)
+		}
+		out = append(out, occ...)
+	}
+	slices.SortStableFunc(out, func(a, b *Occurrence) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
+func (w Window) check() error {
+	switch {
+	case !w.To.After(w.From):
+		return apperr.Invalid("to", "must be later than from")
+	case w.To.Sub(w.From) > MaxWindow:
+		return apperr.Invalid("to", "a calendar window is at most 366 days")
+	}
+	return nil
+}
+
+// overlaps selects events (singles, series and moved occurrences) that may
+// have an occurrence overlapping [from, to): series_end is the end of the
+// last occurrence, or NULL for a series without end.
+func overlaps(from, to time.Time) predicate.Event {
+	return event.And(event.StartAtLT(to), event.Or(event.SeriesEndIsNil(), event.SeriesEndGT(from)))
+}
+
+// selects keeps the events of the window's people and rooms. An attendee who
+// hid an event does not see it in their own calendar.
+func (w Window) selects(me int) predicate.Event {
+	var any []predicate.Event
+	if len(w.Users) > 0 {
+		any = append(any, event.OrganizerIDIn(w.Users...), event.HasAttendeesWith(
+			attendee.UserIDIn(w.Users...),
+			attendee.Or(attendee.HiddenEQ(false), attendee.UserIDNEQ(me)),
+		))
+	}
+	if len(w.Rooms) > 0 {
+		any = append(any, event.RoomIDIn(w.Rooms...))
+	}
+	return event.Or(any...)
+}
+
+// movedOccurrences finds, for each series, the original starts of its
+// occurrences that were moved: those are shown at their new time (as events
+// of their own), never at the old one, even when moved out of the window.
+func (c *Calendar) movedOccurrences(ctx context.Context, events []*ent.Event, w Window) (map[int][]time.Time, error) {
+	var series []int
+	for _, e := range events {
+		if e.Rrule != "" {
+			series = append(series, e.ID)
+		}
+	}
+	moved := map[int][]time.Time{}
+	if len(series) == 0 {
+		return moved, nil
+	}
+	overrides, err := c.client.Event.Query().
+		Where(event.SeriesIDIn(series...), event.OriginalStartGTE(w.From.Add(-24*time.Hour)), event.OriginalStartLT(w.To)).
+		Select(event.FieldSeriesID, event.FieldOriginalStart).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: moved occurrences: %w", err)
+	}
+	for _, o := range overrides {
+		moved[*o.SeriesID] = append(moved[*o.SeriesID], *o.OriginalStart)
+	}
+	return moved, nil
+}
+
+// expand returns an event's occurrences that overlap [from, to), leaving
+// out cancelled (exdates) and moved ones.
+func expand(e *ent.Event, from, to time.Time, moved []time.Time) ([]*Occurrence, error) {
+	length := time.Duration(e.DurationMinutes) * time.Minute
+	if e.Rrule == "" {
+		if !e.StartAt.Before(to) || !e.StartAt.Add(length).After(from) {
+			return nil, nil
+		}
+		return []*Occurrence{{Event: e, Start: e.StartAt, End: e.StartAt.Add(length), RecurrenceID: e.OriginalStart}}, nil
+	}
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: event %d: %w", e.ID, err)
+	}
+	rule, err := ParseRule(e.Rrule, e.StartAt, loc)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: event %d: %w", e.ID, err)
+	}
+	var out []*Occurrence
+	for _, start := range rule.Between(from.Add(-length+time.Nanosecond), to) {
+		if containsInstant(e.Exdates, start) || containsInstant(moved, start) {
+			continue
+		}
+		id := start
+		out = append(out, &Occurrence{Event: e, Start: start, End: start.Add(length), RecurrenceID: &id})
+	}
+	return out, nil
+}
+
+func containsInstant(ts []time.Time, t time.Time) bool {
+	return slices.ContainsFunc(ts, t.Equal)
+}
+
+func responseOf(e *ent.Event, userID int) *attendee.Response {
+	for _, a := range e.Edges.Attendees {
+		if a.UserID != nil && *a.UserID == userID {
+			r := a.Response
+			return &r
+		}
+	}
+	return nil
+}
