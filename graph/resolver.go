@@ -22,6 +22,7 @@ type Resolver struct {
 	Directory   *directory.Directory
 	Credentials *credentials.Store
 	Calendar    *scheduling.Calendar
+	Planner     *scheduling.Planner
 }
 
 // NewSchema returns the executable schema over r, with cost multipliers for

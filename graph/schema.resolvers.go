@@ -101,6 +101,11 @@ func (r *mutationResolver) RevokeAPIToken(ctx context.Context, id int) (*ent.API
 	return r.Auth.RevokeAPIToken(ctx, id)
 }
 
+// CreateEvent is the resolver for the createEvent field.
+func (r *mutationResolver) CreateEvent(ctx context.Context, input scheduling.NewEvent) (*ent.Event, error) {
+	return r.Planner.Create(ctx, input)
+}
+
 // ConfigureZoom is the resolver for the configureZoom field.
 func (r *mutationResolver) ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error) {
 	return r.Credentials.ConfigureZoom(ctx, input)

@@ -54,14 +54,20 @@ func (c *Calendar) Occurrences(ctx context.Context, w Window) ([]*Occurrence, er
 	if len(w.Users) == 0 && len(w.Rooms) == 0 {
 		w.Users = []int{v.UserID}
 	}
-	events, err := c.client.Event.Query().
-		Where(event.StatusEQ(event.StatusCONFIRMED), overlaps(w.From, w.To), w.selects(v.UserID)).
+	return occurrencesIn(ctx, c.client, w, v.UserID)
+}
+
+// occurrencesIn reads the window through client (which may be a
+// transaction's) for the user me.
+func occurrencesIn(ctx context.Context, client *ent.Client, w Window, me int) ([]*Occurrence, error) {
+	events, err := client.Event.Query().
+		Where(event.StatusEQ(event.StatusCONFIRMED), overlaps(w.From, w.To), w.selects(me)).
 		WithOrganizer().WithRoom().WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() }).
 		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: calendar: %w", err)
 	}
-	moved, err := c.movedOccurrences(ctx, events, w)
+	moved, err := movedOccurrences(ctx, client, events, w)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +78,7 @@ func (c *Calendar) Occurrences(ctx context.Context, w Window) ([]*Occurrence, er
 			return nil, err
 		}
 		for _, o := range occ {
-			o.MyResponse = responseOf(e, v.UserID)
+			o.MyResponse = responseOf(e, me)
 		}
 		out = append(out, occ...)
 	}
@@ -116,7 +122,7 @@ func (w Window) selects(me int) predicate.Event {
 // movedOccurrences finds, for each series, the original starts of its
 // occurrences that were moved: those are shown at their new time (as events
 // of their own), never at the old one, even when moved out of the window.
-func (c *Calendar) movedOccurrences(ctx context.Context, events []*ent.Event, w Window) (map[int][]time.Time, error) {
+func movedOccurrences(ctx context.Context, client *ent.Client, events []*ent.Event, w Window) (map[int][]time.Time, error) {
 	var series []int
 	for _, e := range events {
 		if e.Rrule != "" {
@@ -127,7 +133,7 @@ func (c *Calendar) movedOccurrences(ctx context.Context, events []*ent.Event, w 
 	if len(series) == 0 {
 		return moved, nil
 	}
-	overrides, err := c.client.Event.Query().
+	overrides, err := client.Event.Query().
 		Where(event.SeriesIDIn(series...), event.OriginalStartGTE(w.From.Add(-24*time.Hour)), event.OriginalStartLT(w.To)).
 		Select(event.FieldSeriesID, event.FieldOriginalStart).All(ctx)
 	if err != nil {

@@ -263,6 +263,7 @@ type ComplexityRoot struct {
 		ConfigureZoom  func(childComplexity int, input credentials.ZoomApp) int
 		CreateAPIToken func(childComplexity int, name string) int
 		CreateContact  func(childComplexity int, input ent.CreateContactInput) int
+		CreateEvent    func(childComplexity int, input scheduling.NewEvent) int
 		CreateRoom     func(childComplexity int, input ent.CreateRoomInput) int
 		CreateUser     func(childComplexity int, input directory.NewUser) int
 		DeactivateUser func(childComplexity int, id int) int
@@ -449,6 +450,7 @@ type MutationResolver interface {
 	DeleteContact(ctx context.Context, id int) (int, error)
 	CreateAPIToken(ctx context.Context, name string) (*auth.NewAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id int) (*ent.APIToken, error)
+	CreateEvent(ctx context.Context, input scheduling.NewEvent) (*ent.Event, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
 }
 type QueryResolver interface {
@@ -1425,6 +1427,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateContact(childComplexity, args["input"].(ent.CreateContactInput)), true
+	case "Mutation.createEvent":
+		if e.ComplexityRoot.Mutation.CreateEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateEvent(childComplexity, args["input"].(scheduling.NewEvent)), true
 	case "Mutation.createRoom":
 		if e.ComplexityRoot.Mutation.CreateRoom == nil {
 			break
@@ -2237,6 +2250,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("ContactWhereInput", ec.unmarshalInputContactWhereInput),
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
+			graphql.NewInputUnmarshaler("CreateEventInput", ec.unmarshalInputCreateEventInput),
 			graphql.NewInputUnmarshaler("CreateRoomInput", ec.unmarshalInputCreateRoomInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("CredentialOrder", ec.unmarshalInputCredentialOrder),
@@ -2248,6 +2262,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PostOrder", ec.unmarshalInputPostOrder),
 			graphql.NewInputUnmarshaler("PostWhereInput", ec.unmarshalInputPostWhereInput),
 			graphql.NewInputUnmarshaler("ProviderAccountOrder", ec.unmarshalInputProviderAccountOrder),
+			graphql.NewInputUnmarshaler("RecurrenceInput", ec.unmarshalInputRecurrenceInput),
+			graphql.NewInputUnmarshaler("ReminderInput", ec.unmarshalInputReminderInput),
 			graphql.NewInputUnmarshaler("RoomOrder", ec.unmarshalInputRoomOrder),
 			graphql.NewInputUnmarshaler("RoomWhereInput", ec.unmarshalInputRoomWhereInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
@@ -2436,6 +2452,12 @@ type Mutation {
   createAPIToken(name: String!): CreatedAPIToken!
   revokeAPIToken(id: ID!): APIToken!
 
+  """
+  Plan a meeting. Every rule is checked before anything is saved; a room taken
+  at any occurrence is refused with CONFLICT naming the clashing meeting.
+  """
+  createEvent(input: CreateEventInput!): Event!
+
   "Store the company's Zoom Server-to-Server OAuth app. The secret is sealed at rest."
   configureZoom(input: ConfigureZoomInput!): Credential!
 }
@@ -2453,6 +2475,71 @@ enum ReminderChannel @goModel(model: "github.com/convene/convene/ent/schematype.
   IN_APP
   EMAIL
   SMS
+}
+
+input CreateEventInput {
+  "MEETING by default; ONLINE_MEETING when created from a channel."
+  kind: EventKind
+  "Required for an online meeting."
+  provider: ConferenceProvider
+  title: String!
+  description: String
+  "Must be in the future."
+  start: Time!
+  "More than 0; at most 1440 unless all-day."
+  durationMinutes: Int!
+  allDay: Boolean
+  "IANA zone the meeting keeps its local time in; default the organizer's."
+  timeZone: String
+  attendees: [ID!]
+  responsible: ID
+  preparers: [ID!]
+  room: ID
+  "Post the meeting in this channel; its members are the attendees unless given."
+  channel: ID
+  reminders: [ReminderInput!]
+  recurrence: RecurrenceInput
+  sendInvitations: Boolean
+}
+
+input ReminderInput {
+  "From 0 to 40320 (4 weeks)."
+  minutesBefore: Int!
+  channels: [ReminderChannel!]!
+}
+
+"""
+A repeat rule: an RFC 5545 RRULE (e.g. FREQ=WEEKLY;BYDAY=MO,WE), or the same
+in fields. Months without the day (the 31st, 29 February) are skipped.
+"""
+input RecurrenceInput {
+  rrule: String
+  frequency: Frequency
+  interval: Int
+  weekdays: [Weekday!]
+  "Day of the month, 1 to 31, or -1 for the last."
+  monthDay: Int
+  "With weekdays in a monthly rule: 1 to 4 for the nth, -1 for the last (last Friday)."
+  ordinal: Int
+  count: Int
+  until: Time
+}
+
+enum Frequency @goModel(model: "github.com/99designs/gqlgen/graphql.String") {
+  DAILY
+  WEEKLY
+  MONTHLY
+  YEARLY
+}
+
+enum Weekday @goModel(model: "github.com/99designs/gqlgen/graphql.String") {
+  MO
+  TU
+  WE
+  TH
+  FR
+  SA
+  SU
 }
 `, BuiltIn: false},
 	{Name: "../ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -5861,6 +5948,20 @@ func (ec *executionContext) field_Mutation_createContact_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateContactInput, error) {
 			return ec.unmarshalNCreateContactInput2githubᚗcomᚋconveneᚋconveneᚋentᚐCreateContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (scheduling.NewEvent, error) {
+			return ec.unmarshalNCreateEventInput2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐNewEvent(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11049,6 +11150,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeAPIToken(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeAPIToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateEvent(ctx, fc.Args["input"].(scheduling.NewEvent))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18824,6 +18969,153 @@ func UnmarshalCreateContactInput(ctx context.Context, raw any) (ent.CreateContac
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateEventInput(ctx context.Context, obj any) (scheduling.NewEvent, error) {
+	var it scheduling.NewEvent
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "provider", "title", "description", "start", "durationMinutes", "allDay", "timeZone", "attendees", "responsible", "preparers", "room", "channel", "reminders", "recurrence", "sendInvitations"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOEventKind2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚋeventᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "provider":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provider"))
+			data, err := ec.unmarshalOConferenceProvider2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConferenceProvider(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provider = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "durationMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMinutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationMinutes = data
+		case "allDay":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allDay"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllDay = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "attendees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendees"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attendees = data
+		case "responsible":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responsible"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Responsible = data
+		case "preparers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preparers"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Preparers = data
+		case "room":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("room"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Room = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "reminders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reminders"))
+			data, err := ec.unmarshalOReminderInput2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminderᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reminders = data
+		case "recurrence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recurrence"))
+			data, err := ec.unmarshalORecurrenceInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐRecurrence(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Recurrence = data
+		case "sendInvitations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sendInvitations"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SendInvitations = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateEventInput unmarshals raw into the CreateEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateEventInput(ctx context.Context, raw any) (scheduling.NewEvent, error) {
+	var out scheduling.NewEvent
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateEventInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateRoomInput(ctx context.Context, obj any) (ent.CreateRoomInput, error) {
 	var it ent.CreateRoomInput
 	if obj == nil {
@@ -21110,6 +21402,146 @@ func (ec *executionContext) unmarshalInputProviderAccountOrder(ctx context.Conte
 func UnmarshalProviderAccountOrder(ctx context.Context, raw any) (ent.ProviderAccountOrder, error) {
 	var out ent.ProviderAccountOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProviderAccountOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecurrenceInput(ctx context.Context, obj any) (scheduling.Recurrence, error) {
+	var it scheduling.Recurrence
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"rrule", "frequency", "interval", "weekdays", "monthDay", "ordinal", "count", "until"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "rrule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rrule"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rrule = data
+		case "frequency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("frequency"))
+			data, err := ec.unmarshalOFrequency2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Frequency = data
+		case "interval":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("interval"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Interval = data
+		case "weekdays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekdays"))
+			data, err := ec.unmarshalOWeekday2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weekdays = data
+		case "monthDay":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthDay"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthDay = data
+		case "ordinal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ordinal"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ordinal = data
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecurrenceInput unmarshals raw into the RecurrenceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecurrenceInput(ctx context.Context, raw any) (scheduling.Recurrence, error) {
+	var out scheduling.Recurrence
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecurrenceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReminderInput(ctx context.Context, obj any) (schematype.Reminder, error) {
+	var it schematype.Reminder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"minutesBefore", "channels"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "minutesBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minutesBefore"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinutesBefore = data
+		case "channels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channels"))
+			data, err := ec.unmarshalNReminderChannel2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminderChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channels = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReminderInput unmarshals raw into the ReminderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReminderInput(ctx context.Context, raw any) (schematype.Reminder, error) {
+	var out schematype.Reminder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReminderInput", raw, &out)
 	return out, err
 }
 
@@ -24351,6 +24783,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "configureZoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_configureZoom(ctx, field)
@@ -26060,6 +26499,11 @@ func (ec *executionContext) unmarshalNCreateContactInput2githubᚗcomᚋconvene�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateEventInput2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐNewEvent(ctx context.Context, v any) (scheduling.NewEvent, error) {
+	res, err := ec.unmarshalInputCreateEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateRoomInput2githubᚗcomᚋconveneᚋconveneᚋentᚐCreateRoomInput(ctx context.Context, v any) (ent.CreateRoomInput, error) {
 	res, err := ec.unmarshalInputCreateRoomInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26452,6 +26896,11 @@ func (ec *executionContext) marshalNReminderChannel2ᚕgithubᚗcomᚋconveneᚋ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNReminderInput2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminder(ctx context.Context, v any) (schematype.Reminder, error) {
+	res, err := ec.unmarshalInputReminderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRoom2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoom(ctx context.Context, sel ast.SelectionSet, v *ent.Room) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Room!")
@@ -26598,6 +27047,20 @@ func (ec *executionContext) marshalNUserRole2githubᚗcomᚋconveneᚋconveneᚋ
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWeekday2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeekday2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Weekday!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -27616,6 +28079,24 @@ func (ec *executionContext) unmarshalOEventWhereInput2ᚖgithubᚗcomᚋconvene�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOFrequency2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFrequency2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -27965,6 +28446,14 @@ func (ec *executionContext) unmarshalOPostWhereInput2ᚖgithubᚗcomᚋconvene�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalORecurrenceInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐRecurrence(ctx context.Context, v any) (*scheduling.Recurrence, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRecurrenceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOReminder2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminderᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.Reminder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -27982,6 +28471,23 @@ func (ec *executionContext) marshalOReminder2ᚕgithubᚗcomᚋconveneᚋconvene
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOReminderInput2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminderᚄ(ctx context.Context, v any) ([]schematype.Reminder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schematype.Reminder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReminderInput2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalORoom2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoom(ctx context.Context, sel ast.SelectionSet, v *ent.Room) graphql.Marshaler {
@@ -28395,6 +28901,42 @@ func (ec *executionContext) unmarshalOUserWhereInput2ᚖgithubᚗcomᚋconvene�
 	}
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOWeekday2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWeekday2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOWeekday2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeekday2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -87,6 +87,7 @@ func New(o Options) (*App, error) {
 		Directory:   directory.New(o.DB.Client, authSvc),
 		Credentials: credentials.New(o.DB.Client, o.Keys),
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
+		Planner:     scheduling.NewPlanner(o.DB.Client),
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
 	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{

@@ -1,0 +1,308 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/channel"
+	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/room"
+	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/viewer"
+)
+
+// Rules on a new event.
+const (
+	maxDuration       = 24 * time.Hour
+	maxReminderBefore = 4 * 7 * 24 * time.Hour
+	// roomHorizon is how far ahead a series without end is checked for room
+	// clashes: its first year, the same span as the longest calendar view.
+	roomHorizon = MaxWindow
+)
+
+// NewEvent is a meeting to create.
+type NewEvent struct {
+	Kind            *event.Kind
+	Provider        *schematype.ConferenceProvider
+	Title           string
+	Description     *string
+	Start           time.Time
+	DurationMinutes int
+	AllDay          *bool
+	TimeZone        *string
+	Attendees       []int
+	Responsible     *int
+	Preparers       []int
+	Room            *int
+	Channel         *int
+	Reminders       []schematype.Reminder
+	Recurrence      *Recurrence
+	SendInvitations *bool
+}
+
+// Planner creates and changes events.
+type Planner struct {
+	client *ent.Client
+	now    func() time.Time
+}
+
+// NewPlanner returns a Planner.
+func NewPlanner(client *ent.Client) *Planner { return &Planner{client: client, now: time.Now} }
+
+// plan is a checked NewEvent, ready to write.
+type plan struct {
+	NewEvent
+	kind      event.Kind
+	loc       *time.Location
+	rule      *Rule
+	seriesEnd *time.Time
+	length    time.Duration
+}
+
+// Create checks and saves a new event with its attendees, refusing a room
+// that is taken at any of its occurrences.
+func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
+	pl, err := p.check(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	var created *ent.Event
+	err = db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
+		if pl.Room != nil {
+			if err := roomIsFree(ctx, tx.Client(), pl); err != nil {
+				return err
+			}
+		}
+		created, err = save(ctx, tx.Client(), pl)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created.Unwrap(), nil // bound to the client again: the transaction is over
+}
+
+// check applies every rule that needs no lock, naming the field at fault.
+func (p *Planner) check(ctx context.Context, in NewEvent) (*plan, error) {
+	pl := &plan{NewEvent: in, kind: event.KindMEETING, length: time.Duration(in.DurationMinutes) * time.Minute}
+	if in.Kind != nil {
+		pl.kind = *in.Kind
+	} else if in.Channel != nil {
+		pl.kind = event.KindONLINE_MEETING
+	}
+	allDay := in.AllDay != nil && *in.AllDay
+	switch {
+	case !in.Start.After(p.now()):
+		return nil, apperr.Invalid("start", "must be later than now")
+	case in.DurationMinutes <= 0:
+		return nil, apperr.Invalid("durationMinutes", "must be more than zero")
+	case pl.length > maxDuration && !allDay:
+		return nil, apperr.Invalid("durationMinutes", "can be at most 24 hours unless the event is all-day")
+	case pl.kind == event.KindONLINE_MEETING && allDay:
+		return nil, apperr.Invalid("allDay", "an online meeting cannot be all-day")
+	case pl.kind == event.KindONLINE_MEETING && in.Provider == nil:
+		return nil, apperr.Invalid("provider", "an online meeting needs a provider: ZOOM, GOOGLE_MEET, TEAMS or TRUECONF")
+	case pl.kind != event.KindONLINE_MEETING && in.Provider != nil:
+		return nil, apperr.Invalid("provider", "only an online meeting has a provider")
+	}
+	for _, r := range in.Reminders {
+		if before := time.Duration(r.MinutesBefore) * time.Minute; before < 0 || before > maxReminderBefore {
+			return nil, apperr.Invalid("reminders", "a reminder is between 0 minutes and 4 weeks before the start")
+		}
+		if len(r.Channels) == 0 {
+			return nil, apperr.Invalid("reminders", "a reminder needs at least one channel: IN_APP, EMAIL or SMS")
+		}
+	}
+	if err := p.placeInTime(ctx, pl); err != nil {
+		return nil, err
+	}
+	return pl, p.checkPeople(ctx, pl)
+}
+
+// placeInTime resolves the time zone and the repeat rule, and works out
+// when the series ends.
+func (p *Planner) placeInTime(ctx context.Context, pl *plan) error {
+	zone, err := p.defaultZone(ctx, pl.TimeZone)
+	if err != nil {
+		return err
+	}
+	if pl.loc, err = time.LoadLocation(zone); err != nil || zone == "Local" {
+		return apperr.Invalid("timeZone", "%q is not an IANA time zone such as Europe/Helsinki", zone)
+	}
+	pl.TimeZone = &zone
+	end := pl.Start.Add(pl.length)
+	pl.seriesEnd = &end
+	if pl.Recurrence == nil {
+		return nil
+	}
+	value, err := pl.Recurrence.Format()
+	if err != nil {
+		return err
+	}
+	if pl.rule, err = ParseRule(value, pl.Start, pl.loc); err != nil {
+		return apperr.Invalid("recurrence", "%s", err.Error())
+	}
+	pl.seriesEnd = nil
+	if last, ok := pl.rule.Last(); ok {
+		end := last.Add(pl.length)
+		pl.seriesEnd = &end
+	}
+	return nil
+}
+
+// defaultZone is the given zone, else the organizer's, else the company's.
+func (p *Planner) defaultZone(ctx context.Context, given *string) (string, error) {
+	if given != nil {
+		return *given, nil
+	}
+	v, _ := viewer.FromContext(ctx)
+	me, err := p.client.User.Query().Where(user.ID(v.UserID)).WithCompany().Only(ctx)
+	if err != nil {
+		return "", fmt.Errorf("scheduling: %w", err)
+	}
+	if me.TimeZone != "" {
+		return me.TimeZone, nil
+	}
+	return me.Edges.Company.TimeZone, nil
+}
+
+// checkPeople refuses anyone who is not an active employee of the company,
+// and takes a channel's members as attendees when none are given.
+func (p *Planner) checkPeople(ctx context.Context, pl *plan) error {
+	if pl.Channel != nil {
+		members, err := p.client.Channel.Query().Where(channel.ID(*pl.Channel)).QueryMembers().IDs(ctx)
+		if err != nil {
+			return fmt.Errorf("scheduling: %w", err)
+		}
+		if len(members) == 0 {
+			return apperr.Invalid("channel", "no such channel in your company, or it has no members")
+		}
+		if len(pl.Attendees) == 0 {
+			v, _ := viewer.FromContext(ctx)
+			pl.Attendees = slices.DeleteFunc(members, func(id int) bool { return id == v.UserID })
+		}
+	}
+	fields := map[string][]int{"attendees": pl.Attendees, "preparers": pl.Preparers}
+	if pl.Responsible != nil {
+		fields["responsible"] = []int{*pl.Responsible}
+	}
+	var all []int
+	for _, ids := range fields {
+		all = append(all, ids...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	known, err := p.client.User.Query().Where(user.IDIn(all...), user.Active(true)).IDs(ctx)
+	if err != nil {
+		return fmt.Errorf("scheduling: %w", err)
+	}
+	for _, field := range []string{"attendees", "responsible", "preparers"} {
+		for _, id := range fields[field] {
+			if !slices.Contains(known, id) {
+				return apperr.Invalid(field, "%d is not an active employee of your company", id)
+			}
+		}
+	}
+	return nil
+}
+
+// roomIsFree locks the room and refuses the plan if any of its occurrences
+// overlaps one already booked there. The lock (a row lock on Postgres, the
+// write lock of an IMMEDIATE transaction on SQLite) makes racing bookings of
+// one slot take turns, so only the first wins.
+func roomIsFree(ctx context.Context, client *ent.Client, pl *plan) error {
+	r, err := client.Room.Query().Where(room.ID(*pl.Room)).Modify(db.ForUpdate).Only(ctx)
+	if ent.IsNotFound(err) {
+		return apperr.Invalid("room", "no such room in your company")
+	}
+	if err != nil {
+		return fmt.Errorf("scheduling: room: %w", err)
+	}
+	from, to := pl.Start, pl.Start.Add(roomHorizon)
+	if pl.seriesEnd != nil && pl.seriesEnd.Before(to) {
+		to = *pl.seriesEnd
+	}
+	mine := []time.Time{pl.Start}
+	if pl.rule != nil {
+		mine = pl.rule.Between(from, to)
+	}
+	booked, err := occurrencesIn(ctx, client, Window{From: from, To: to, Rooms: []int{r.ID}}, 0)
+	if err != nil {
+		return err
+	}
+	for _, start := range mine {
+		end := start.Add(pl.length)
+		for _, b := range booked {
+			if b.Start.Before(end) && start.Before(b.End) {
+				return &apperr.Error{Code: apperr.Conflict, Field: "room", Message: fmt.Sprintf(
+					"%s is booked by %q from %s to %s", r.Name, b.Event.Title,
+					b.Start.In(pl.loc).Format("Mon 2 Jan 2006 15:04"), b.End.In(pl.loc).Format("15:04 MST"))}
+			}
+		}
+	}
+	return nil
+}
+
+// save writes the event, its attendees and, for an online meeting, its
+// conference waiting to be created at the provider.
+func save(ctx context.Context, client *ent.Client, pl *plan) (*ent.Event, error) {
+	v, _ := viewer.FromContext(ctx)
+	create := client.Event.Create().
+		SetKind(pl.kind).SetTitle(pl.Title).SetNillableDescription(pl.Description).
+		SetStartAt(pl.Start).SetDurationMinutes(pl.DurationMinutes).SetNillableAllDay(pl.AllDay).
+		SetTimeZone(*pl.TimeZone).SetOrganizerID(v.UserID).SetNillableRoomID(pl.Room).
+		SetNillableChannelID(pl.Channel).SetReminders(pl.Reminders).SetNillableSeriesEnd(pl.seriesEnd).
+		SetIcalUID(uuid.NewString() + "@convene")
+	if pl.rule != nil {
+		create.SetRrule(pl.rule.String())
+	}
+	e, err := create.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var people []*ent.AttendeeCreate
+	add := func(id int, role attendee.Role) {
+		people = append(people, client.Attendee.Create().SetEventID(e.ID).SetUserID(id).SetRole(role))
+	}
+	for _, id := range uniqueExcept(pl.Attendees, pl.Responsible, pl.Preparers) {
+		add(id, attendee.RoleATTENDEE)
+	}
+	if pl.Responsible != nil {
+		add(*pl.Responsible, attendee.RoleRESPONSIBLE)
+	}
+	for _, id := range uniqueExcept(pl.Preparers, pl.Responsible, nil) {
+		add(id, attendee.RolePREPARER)
+	}
+	if err := client.Attendee.CreateBulk(people...).Exec(ctx); err != nil {
+		return nil, err
+	}
+	if pl.kind == event.KindONLINE_MEETING {
+		if err := client.Conference.Create().SetEventID(e.ID).SetProvider(*pl.Provider).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// uniqueExcept returns ids without repeats and without the responsible
+// person or the preparers, who are listed once with their own role.
+func uniqueExcept(ids []int, responsible *int, preparers []int) []int {
+	var out []int
+	for _, id := range ids {
+		if (responsible != nil && id == *responsible) || slices.Contains(preparers, id) || slices.Contains(out, id) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
