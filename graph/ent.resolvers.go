@@ -61,10 +61,14 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // Company returns generated.CompanyResolver implementation.
 func (r *Resolver) Company() generated.CompanyResolver { return &companyResolver{r} }
 
+// Event returns generated.EventResolver implementation.
+func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type (
 	companyResolver struct{ *Resolver }
+	eventResolver   struct{ *Resolver }
 	queryResolver   struct{ *Resolver }
 )

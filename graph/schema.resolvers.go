@@ -14,6 +14,7 @@ import (
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/graph/generated"
 	"github.com/convene/convene/scheduling"
@@ -23,6 +24,16 @@ import (
 // Credentials is the resolver for the credentials field.
 func (r *companyResolver) Credentials(ctx context.Context, obj *ent.Company) ([]*ent.Credential, error) {
 	return r.Client.Credential.Query().Where(credential.UserIDIsNil()).Order(credential.ByProvider()).All(ctx)
+}
+
+// ResponseCounts is the resolver for the responseCounts field.
+func (r *eventResolver) ResponseCounts(ctx context.Context, obj *ent.Event) (*scheduling.ResponseCounts, error) {
+	attendees, err := obj.Attendees(ctx) // loaded with the event when the query asked for them
+	if err != nil {
+		return nil, err
+	}
+	counts := scheduling.CountResponses(attendees)
+	return &counts, nil
 }
 
 // Login is the resolver for the login field.
@@ -106,6 +117,16 @@ func (r *mutationResolver) CreateEvent(ctx context.Context, input scheduling.New
 	return r.Planner.Create(ctx, input)
 }
 
+// RespondToEvent is the resolver for the respondToEvent field.
+func (r *mutationResolver) RespondToEvent(ctx context.Context, event int, response attendee.Response) (*ent.Attendee, error) {
+	return r.Planner.Respond(ctx, event, response)
+}
+
+// HideEventFromMyCalendar is the resolver for the hideEventFromMyCalendar field.
+func (r *mutationResolver) HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error) {
+	return r.Planner.Hide(ctx, event)
+}
+
 // ConfigureZoom is the resolver for the configureZoom field.
 func (r *mutationResolver) ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error) {
 	return r.Credentials.ConfigureZoom(ctx, input)
@@ -134,6 +155,11 @@ func (r *queryResolver) APITokens(ctx context.Context) ([]*ent.APIToken, error) 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error) {
 	return r.Calendar.Occurrences(ctx, scheduling.Window{From: from, To: to, Users: users, Rooms: rooms})
+}
+
+// FreeBusy is the resolver for the freeBusy field.
+func (r *queryResolver) FreeBusy(ctx context.Context, users []int, rooms []int, from time.Time, to time.Time) ([]*scheduling.Busy, error) {
+	return r.Calendar.FreeBusy(ctx, scheduling.Window{From: from, To: to, Users: users, Rooms: rooms})
 }
 
 // Mutation returns generated.MutationResolver implementation.

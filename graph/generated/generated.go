@@ -44,6 +44,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Company() CompanyResolver
+	Event() EventResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -82,6 +83,12 @@ type ComplexityRoot struct {
 		AccessTokenExpiresAt func(childComplexity int) int
 		RefreshToken         func(childComplexity int) int
 		User                 func(childComplexity int) int
+	}
+
+	Busy struct {
+		Intervals func(childComplexity int) int
+		Room      func(childComplexity int) int
+		User      func(childComplexity int) int
 	}
 
 	Call struct {
@@ -224,6 +231,7 @@ type ComplexityRoot struct {
 		OriginalStart   func(childComplexity int) int
 		Overrides       func(childComplexity int) int
 		Reminders       func(childComplexity int) int
+		ResponseCounts  func(childComplexity int) int
 		Room            func(childComplexity int) int
 		Rrule           func(childComplexity int) int
 		Sequence        func(childComplexity int) int
@@ -245,6 +253,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Interval struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
 	Job struct {
 		Attempts       func(childComplexity int) int
 		Company        func(childComplexity int) int
@@ -260,23 +273,25 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ConfigureZoom  func(childComplexity int, input credentials.ZoomApp) int
-		CreateAPIToken func(childComplexity int, name string) int
-		CreateContact  func(childComplexity int, input ent.CreateContactInput) int
-		CreateEvent    func(childComplexity int, input scheduling.NewEvent) int
-		CreateRoom     func(childComplexity int, input ent.CreateRoomInput) int
-		CreateUser     func(childComplexity int, input directory.NewUser) int
-		DeactivateUser func(childComplexity int, id int) int
-		DeleteContact  func(childComplexity int, id int) int
-		DeleteRoom     func(childComplexity int, id int) int
-		Login          func(childComplexity int, email string, password string) int
-		Logout         func(childComplexity int, refreshToken string) int
-		Refresh        func(childComplexity int, refreshToken string) int
-		RevokeAPIToken func(childComplexity int, id int) int
-		UpdateCompany  func(childComplexity int, input ent.UpdateCompanyInput) int
-		UpdateContact  func(childComplexity int, id int, input ent.UpdateContactInput) int
-		UpdateRoom     func(childComplexity int, id int, input ent.UpdateRoomInput) int
-		UpdateUser     func(childComplexity int, id int, input directory.UserChanges) int
+		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
+		CreateAPIToken          func(childComplexity int, name string) int
+		CreateContact           func(childComplexity int, input ent.CreateContactInput) int
+		CreateEvent             func(childComplexity int, input scheduling.NewEvent) int
+		CreateRoom              func(childComplexity int, input ent.CreateRoomInput) int
+		CreateUser              func(childComplexity int, input directory.NewUser) int
+		DeactivateUser          func(childComplexity int, id int) int
+		DeleteContact           func(childComplexity int, id int) int
+		DeleteRoom              func(childComplexity int, id int) int
+		HideEventFromMyCalendar func(childComplexity int, event int) int
+		Login                   func(childComplexity int, email string, password string) int
+		Logout                  func(childComplexity int, refreshToken string) int
+		Refresh                 func(childComplexity int, refreshToken string) int
+		RespondToEvent          func(childComplexity int, event int, response attendee.Response) int
+		RevokeAPIToken          func(childComplexity int, id int) int
+		UpdateCompany           func(childComplexity int, input ent.UpdateCompanyInput) int
+		UpdateContact           func(childComplexity int, id int, input ent.UpdateContactInput) int
+		UpdateRoom              func(childComplexity int, id int, input ent.UpdateRoomInput) int
+		UpdateUser              func(childComplexity int, id int, input directory.UserChanges) int
 	}
 
 	Notification struct {
@@ -364,6 +379,7 @@ type ComplexityRoot struct {
 		Contacts      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) int
 		EventList     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) int
 		Events        func(childComplexity int, from time.Time, to time.Time, users []int, rooms []int) int
+		FreeBusy      func(childComplexity int, users []int, rooms []int, from time.Time, to time.Time) int
 		Me            func(childComplexity int) int
 		Node          func(childComplexity int, id int) int
 		Nodes         func(childComplexity int, ids []int) int
@@ -375,6 +391,13 @@ type ComplexityRoot struct {
 	Reminder struct {
 		Channels      func(childComplexity int) int
 		MinutesBefore func(childComplexity int) int
+	}
+
+	ResponseCounts struct {
+		Accepted    func(childComplexity int) int
+		Declined    func(childComplexity int) int
+		NeedsAction func(childComplexity int) int
+		Tentative   func(childComplexity int) int
 	}
 
 	Room struct {
@@ -434,6 +457,9 @@ type ComplexityRoot struct {
 type CompanyResolver interface {
 	Credentials(ctx context.Context, obj *ent.Company) ([]*ent.Credential, error)
 }
+type EventResolver interface {
+	ResponseCounts(ctx context.Context, obj *ent.Event) (*scheduling.ResponseCounts, error)
+}
 type MutationResolver interface {
 	Login(ctx context.Context, email string, password string) (*auth.Session, error)
 	Refresh(ctx context.Context, refreshToken string) (*auth.Session, error)
@@ -451,6 +477,8 @@ type MutationResolver interface {
 	CreateAPIToken(ctx context.Context, name string) (*auth.NewAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id int) (*ent.APIToken, error)
 	CreateEvent(ctx context.Context, input scheduling.NewEvent) (*ent.Event, error)
+	RespondToEvent(ctx context.Context, event int, response attendee.Response) (*ent.Attendee, error)
+	HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
 }
 type QueryResolver interface {
@@ -467,6 +495,7 @@ type QueryResolver interface {
 	Company(ctx context.Context) (*ent.Company, error)
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
 	Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error)
+	FreeBusy(ctx context.Context, users []int, rooms []int, from time.Time, to time.Time) ([]*scheduling.Busy, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -627,6 +656,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
+
+	case "Busy.intervals":
+		if e.ComplexityRoot.Busy.Intervals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Busy.Intervals(childComplexity), true
+	case "Busy.room":
+		if e.ComplexityRoot.Busy.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Busy.Room(childComplexity), true
+	case "Busy.user":
+		if e.ComplexityRoot.Busy.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Busy.User(childComplexity), true
 
 	case "Call.answeredAt":
 		if e.ComplexityRoot.Call.AnsweredAt == nil {
@@ -1246,6 +1294,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Reminders(childComplexity), true
+	case "Event.responseCounts":
+		if e.ComplexityRoot.Event.ResponseCounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.ResponseCounts(childComplexity), true
 	case "Event.room":
 		if e.ComplexityRoot.Event.Room == nil {
 			break
@@ -1326,6 +1380,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EventEdge.Node(childComplexity), true
+
+	case "Interval.end":
+		if e.ComplexityRoot.Interval.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interval.End(childComplexity), true
+	case "Interval.start":
+		if e.ComplexityRoot.Interval.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Interval.Start(childComplexity), true
 
 	case "Job.attempts":
 		if e.ComplexityRoot.Job.Attempts == nil {
@@ -1493,6 +1560,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRoom(childComplexity, args["id"].(int)), true
+	case "Mutation.hideEventFromMyCalendar":
+		if e.ComplexityRoot.Mutation.HideEventFromMyCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_hideEventFromMyCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.HideEventFromMyCalendar(childComplexity, args["event"].(int)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1526,6 +1604,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Refresh(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.respondToEvent":
+		if e.ComplexityRoot.Mutation.RespondToEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_respondToEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RespondToEvent(childComplexity, args["event"].(int), args["response"].(attendee.Response)), true
 	case "Mutation.revokeAPIToken":
 		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
 			break
@@ -1958,6 +2047,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["users"].([]int), args["rooms"].([]int)), true
+	case "Query.freeBusy":
+		if e.ComplexityRoot.Query.FreeBusy == nil {
+			break
+		}
+
+		args, err := ec.field_Query_freeBusy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FreeBusy(childComplexity, args["users"].([]int), args["rooms"].([]int), args["from"].(time.Time), args["to"].(time.Time)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -2033,6 +2133,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reminder.MinutesBefore(childComplexity), true
+
+	case "ResponseCounts.accepted":
+		if e.ComplexityRoot.ResponseCounts.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseCounts.Accepted(childComplexity), true
+	case "ResponseCounts.declined":
+		if e.ComplexityRoot.ResponseCounts.Declined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseCounts.Declined(childComplexity), true
+	case "ResponseCounts.needsAction":
+		if e.ComplexityRoot.ResponseCounts.NeedsAction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseCounts.NeedsAction(childComplexity), true
+	case "ResponseCounts.tentative":
+		if e.ComplexityRoot.ResponseCounts.Tentative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResponseCounts.Tentative(childComplexity), true
 
 	case "Room.capacity":
 		if e.ComplexityRoot.Room.Capacity == nil {
@@ -2364,6 +2489,35 @@ extend type Query {
   occurrences, ordered by start. Without users or rooms: the viewer's own.
   """
   events(from: Time!, to: Time!, users: [ID!], rooms: [ID!]): [Occurrence!]!
+  """
+  When each user and room is busy between from and to. Meetings a person
+  declined or hid do not make them busy.
+  """
+  freeBusy(users: [ID!], rooms: [ID!], from: Time!, to: Time!): [Busy!]!
+}
+
+"The busy time of one user or one room."
+type Busy {
+  user: User
+  room: Room
+  intervals: [Interval!]!
+}
+
+type Interval {
+  start: Time!
+  end: Time!
+}
+
+"How an event's attendees answered."
+type ResponseCounts {
+  accepted: Int!
+  declined: Int!
+  tentative: Int!
+  needsAction: Int!
+}
+
+extend type Event {
+  responseCounts: ResponseCounts!
 }
 
 "One occurrence of an event in a calendar."
@@ -2457,6 +2611,11 @@ type Mutation {
   at any occurrence is refused with CONFLICT naming the clashing meeting.
   """
   createEvent(input: CreateEventInput!): Event!
+
+  "Answer an invitation (for the whole series)."
+  respondToEvent(event: ID!, response: AttendeeResponse!): Attendee!
+  "Remove a meeting from your own calendar; it stays for everyone else."
+  hideEventFromMyCalendar(event: ID!): Attendee!
 
   "Store the company's Zoom Server-to-Server OAuth app. The secret is sealed at rest."
   configureZoom(input: ConfigureZoomInput!): Credential!
@@ -5186,6 +5345,18 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Busy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_Busy_user(ctx, field)
+	case "room":
+		return ec.fieldContext_Busy_room(ctx, field)
+	case "intervals":
+		return ec.fieldContext_Busy_intervals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Busy", field.Name)
+}
+
 func (ec *executionContext) childFields_Call(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5482,6 +5653,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_attendees(ctx, field)
 	case "conference":
 		return ec.fieldContext_Event_conference(ctx, field)
+	case "responseCounts":
+		return ec.fieldContext_Event_responseCounts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -5506,6 +5679,16 @@ func (ec *executionContext) childFields_EventEdge(ctx context.Context, field gra
 		return ec.fieldContext_EventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Interval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_Interval_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Interval_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Interval", field.Name)
 }
 
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5644,6 +5827,20 @@ func (ec *executionContext) childFields_Reminder(ctx context.Context, field grap
 		return ec.fieldContext_Reminder_channels(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Reminder", field.Name)
+}
+
+func (ec *executionContext) childFields_ResponseCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_ResponseCounts_accepted(ctx, field)
+	case "declined":
+		return ec.fieldContext_ResponseCounts_declined(ctx, field)
+	case "tentative":
+		return ec.fieldContext_ResponseCounts_tentative(ctx, field)
+	case "needsAction":
+		return ec.fieldContext_ResponseCounts_needsAction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResponseCounts", field.Name)
 }
 
 func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6040,6 +6237,20 @@ func (ec *executionContext) field_Mutation_deleteRoom_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_hideEventFromMyCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "event",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["event"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6087,6 +6298,28 @@ func (ec *executionContext) field_Mutation_refresh_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["refreshToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_respondToEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "event",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["event"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "response",
+		func(ctx context.Context, v any) (attendee.Response, error) {
+			return ec.unmarshalNAttendeeResponse2githubᚗcomᚋconveneᚋconveneᚋentᚋattendeeᚐResponse(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["response"] = arg1
 	return args, nil
 }
 
@@ -6449,6 +6682,44 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["rooms"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_freeBusy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "users",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["users"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "rooms",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rooms"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
 	return args, nil
 }
 
@@ -7294,6 +7565,102 @@ func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Busy_user(ctx context.Context, field graphql.CollectedField, obj *scheduling.Busy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Busy_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Busy_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Busy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Busy_room(ctx context.Context, field graphql.CollectedField, obj *scheduling.Busy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Busy_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Room, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Busy_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Busy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Busy_intervals(ctx context.Context, field graphql.CollectedField, obj *scheduling.Busy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Busy_intervals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intervals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []scheduling.Interval) graphql.Marshaler {
+			return ec.marshalNInterval2ᚕgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Busy_intervals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Busy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Interval(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10092,6 +10459,38 @@ func (ec *executionContext) fieldContext_Event_conference(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Event_responseCounts(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_responseCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().ResponseCounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *scheduling.ResponseCounts) graphql.Marshaler {
+			return ec.marshalNResponseCounts2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐResponseCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_responseCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResponseCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10232,6 +10631,52 @@ func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Interval_start(ctx context.Context, field graphql.CollectedField, obj *scheduling.Interval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interval_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interval_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Interval_end(ctx context.Context, field graphql.CollectedField, obj *scheduling.Interval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Interval_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Interval_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Interval", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Job_id(ctx context.Context, field graphql.CollectedField, obj *ent.Job) (ret graphql.Marshaler) {
@@ -11194,6 +11639,94 @@ func (ec *executionContext) fieldContext_Mutation_createEvent(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_respondToEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_respondToEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RespondToEvent(ctx, fc.Args["event"].(int), fc.Args["response"].(attendee.Response))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Attendee) graphql.Marshaler {
+			return ec.marshalNAttendee2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐAttendee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_respondToEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Attendee(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_respondToEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_hideEventFromMyCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_hideEventFromMyCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().HideEventFromMyCalendar(ctx, fc.Args["event"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Attendee) graphql.Marshaler {
+			return ec.marshalNAttendee2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐAttendee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_hideEventFromMyCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Attendee(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_hideEventFromMyCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13083,6 +13616,50 @@ func (ec *executionContext) fieldContext_Query_events(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_freeBusy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_freeBusy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FreeBusy(ctx, fc.Args["users"].([]int), fc.Args["rooms"].([]int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*scheduling.Busy) graphql.Marshaler {
+			return ec.marshalNBusy2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐBusyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_freeBusy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Busy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_freeBusy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13203,6 +13780,98 @@ func (ec *executionContext) _Reminder_channels(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Reminder_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Reminder", field, false, false, "ReminderChannel")
+}
+
+func (ec *executionContext) _ResponseCounts_accepted(ctx context.Context, field graphql.CollectedField, obj *scheduling.ResponseCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseCounts_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseCounts_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseCounts_declined(ctx context.Context, field graphql.CollectedField, obj *scheduling.ResponseCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseCounts_declined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Declined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseCounts_declined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseCounts_tentative(ctx context.Context, field graphql.CollectedField, obj *scheduling.ResponseCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseCounts_tentative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tentative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseCounts_tentative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResponseCounts_needsAction(ctx context.Context, field graphql.CollectedField, obj *scheduling.ResponseCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResponseCounts_needsAction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsAction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResponseCounts_needsAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResponseCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Room_id(ctx context.Context, field graphql.CollectedField, obj *ent.Room) (ret graphql.Marshaler) {
@@ -23540,6 +24209,49 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var busyImplementors = []string{"Busy"}
+
+func (ec *executionContext) _Busy(ctx context.Context, sel ast.SelectionSet, obj *scheduling.Busy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, busyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Busy")
+		case "user":
+			out.Values[i] = ec._Busy_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "room":
+			out.Values[i] = ec._Busy_room(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "intervals":
+			out.Values[i] = ec._Busy_intervals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var callImplementors = []string{"Call", "Node"}
 
 func (ec *executionContext) _Call(ctx context.Context, sel ast.SelectionSet, obj *ent.Call) graphql.Marshaler {
@@ -24477,6 +25189,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_conference(ctx, field, obj)
 				})
+		case "responseCounts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_responseCounts(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24555,6 +25273,44 @@ func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "cursor":
 			out.Values[i] = ec._EventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var intervalImplementors = []string{"Interval"}
+
+func (ec *executionContext) _Interval(ctx context.Context, sel ast.SelectionSet, obj *scheduling.Interval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, intervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Interval")
+		case "start":
+			out.Values[i] = ec._Interval_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._Interval_end(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24786,6 +25542,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "respondToEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_respondToEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hideEventFromMyCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_hideEventFromMyCalendar(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25423,6 +26193,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_events(ctx, field)
 				})
+		case "freeBusy":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_freeBusy(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -25472,6 +26248,54 @@ func (ec *executionContext) _Reminder(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "channels":
 			out.Values[i] = ec._Reminder_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var responseCountsImplementors = []string{"ResponseCounts"}
+
+func (ec *executionContext) _ResponseCounts(ctx context.Context, sel ast.SelectionSet, obj *scheduling.ResponseCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, responseCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResponseCounts")
+		case "accepted":
+			out.Values[i] = ec._ResponseCounts_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declined":
+			out.Values[i] = ec._ResponseCounts_declined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tentative":
+			out.Values[i] = ec._ResponseCounts_tentative(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "needsAction":
+			out.Values[i] = ec._ResponseCounts_needsAction(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26286,6 +27110,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBusy2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐBusyᚄ(ctx context.Context, sel ast.SelectionSet, v []*scheduling.Busy) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBusy2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐBusy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBusy2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐBusy(ctx context.Context, sel ast.SelectionSet, v *scheduling.Busy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Busy!")
+		return graphql.Null
+	}
+	return ec._Busy(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCallConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CallConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CallConnection!")
@@ -26682,6 +27530,26 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNInterval2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐInterval(ctx context.Context, sel ast.SelectionSet, v scheduling.Interval) graphql.Marshaler {
+	return ec._Interval(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNInterval2ᚕgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []scheduling.Interval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInterval2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐInterval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNJobOrderField2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐJobOrderField(ctx context.Context, v any) (*ent.JobOrderField, error) {
 	var res = new(ent.JobOrderField)
 	err := res.UnmarshalGQL(v)
@@ -26899,6 +27767,14 @@ func (ec *executionContext) marshalNReminderChannel2ᚕgithubᚗcomᚋconveneᚋ
 func (ec *executionContext) unmarshalNReminderInput2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminder(ctx context.Context, v any) (schematype.Reminder, error) {
 	res, err := ec.unmarshalInputReminderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResponseCounts2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐResponseCounts(ctx context.Context, sel ast.SelectionSet, v *scheduling.ResponseCounts) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResponseCounts!")
+		return graphql.Null
+	}
+	return ec._ResponseCounts(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRoom2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoom(ctx context.Context, sel ast.SelectionSet, v *ent.Room) graphql.Marshaler {
