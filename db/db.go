@@ -6,9 +6,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -107,5 +109,35 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 func ForUpdate(s *entsql.Selector) {
 	if s.Dialect() == dialect.Postgres {
 		s.ForUpdate()
+	}
+}
+
+// Optimize refreshes SQLite's query-planner statistics, as SQLite advises
+// for long-lived connections: at start and then periodically. Without them
+// SQLite takes company_id (every row of a tenant) for a selective filter and
+// scans a company's events. Postgres keeps its own statistics.
+func (d *DB) Optimize(ctx context.Context) error {
+	if d.Dialect != dialect.SQLite {
+		return nil
+	}
+	if _, err := d.SQL.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		return fmt.Errorf("db: optimize: %w", err)
+	}
+	return nil
+}
+
+// OptimizeEvery runs Optimize every interval until ctx ends.
+func (d *DB) OptimizeEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := d.Optimize(ctx); err != nil {
+				log.WarnContext(ctx, "refreshing planner statistics", "err", err)
+			}
+		}
 	}
 }

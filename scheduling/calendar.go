@@ -2,9 +2,13 @@ package scheduling
 
 import (
 	"context"
+
 	"fmt"
 	"slices"
+	"sync"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/ent"
@@ -108,15 +112,27 @@ func overlaps(from, to time.Time) predicate.Event {
 func (w Window) selects(me int) predicate.Event {
 	var any []predicate.Event
 	if len(w.Users) > 0 {
-		any = append(any, event.OrganizerIDIn(w.Users...), event.HasAttendeesWith(
-			attendee.UserIDIn(w.Users...),
-			attendee.Or(attendee.HiddenEQ(false), attendee.UserIDNEQ(me)),
-		))
+		any = append(any, event.OrganizerIDIn(w.Users...), attendedBy(w.Users, me))
 	}
 	if len(w.Rooms) > 0 {
 		any = append(any, event.RoomIDIn(w.Rooms...))
 	}
 	return event.Or(any...)
+}
+
+// attendedBy selects events any of users attends, as "id IN (SELECT
+// event_id FROM attendees WHERE user_id IN …)": unlike ent's correlated
+// EXISTS, both databases drive it from the attendee index instead of
+// scanning the company's events. The outer query keeps the tenant filter.
+func attendedBy(users []int, me int) predicate.Event {
+	return func(s *sql.Selector) {
+		t := sql.Table(attendee.Table)
+		invited := sql.Select(t.C(attendee.FieldEventID)).From(t).Where(sql.And(
+			sql.InInts(t.C(attendee.FieldUserID), users...),
+			sql.Or(sql.EQ(t.C(attendee.FieldHidden), false), sql.NEQ(t.C(attendee.FieldUserID), me)),
+		))
+		s.Where(sql.In(s.C(event.FieldID), invited))
+	}
 }
 
 // movedOccurrences finds, for each series, the original starts of its
@@ -155,7 +171,7 @@ func expand(e *ent.Event, from, to time.Time, moved []time.Time) ([]*Occurrence,
 		}
 		return []*Occurrence{{Event: e, Start: e.StartAt, End: e.StartAt.Add(length), RecurrenceID: e.OriginalStart}}, nil
 	}
-	loc, err := time.LoadLocation(e.TimeZone)
+	loc, err := loadZone(e.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: event %d: %w", e.ID, err)
 	}
@@ -186,4 +202,20 @@ func responseOf(e *ent.Event, userID int) *attendee.Response {
 		}
 	}
 	return nil
+}
+
+// zones caches loaded time zones: time.LoadLocation reads the zone database
+// on every call, and a calendar view places many series.
+var zones sync.Map
+
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }

@@ -59,6 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
+	go database.OptimizeEvery(ctx, time.Hour, log)
 	log.Info("convene is running", "graphiql", cfg.PublicURL+"/", "listen", listener.Addr().String(),
 		"database", database.Dialect, "startup", time.Since(started).Round(time.Millisecond))
 	return serve(ctx, listener, a.Handler(), log)
@@ -77,7 +78,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB,
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := database.Migrate(ctx); err != nil {
+	err = database.Migrate(ctx)
+	if err == nil {
+		err = database.Optimize(ctx)
+	}
+	if err != nil {
 		database.Close()
 		return nil, nil, err
 	}
