@@ -70,7 +70,7 @@ func Open(url string, wrap ...DriverWrapper) (*DB, error) {
 func sqliteDSN(path string) string {
 	path = strings.TrimPrefix(path, "file:")
 	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 }
 
 // Migrate creates or updates the schema.

@@ -117,6 +117,11 @@ func (r *mutationResolver) CreateEvent(ctx context.Context, input scheduling.New
 	return r.Planner.Create(ctx, input)
 }
 
+// CancelEvent is the resolver for the cancelEvent field.
+func (r *mutationResolver) CancelEvent(ctx context.Context, id int, scope string, occurrence *time.Time) (*ent.Event, error) {
+	return r.Planner.Cancel(ctx, id, scheduling.Scope(scope), occurrence)
+}
+
 // RespondToEvent is the resolver for the respondToEvent field.
 func (r *mutationResolver) RespondToEvent(ctx context.Context, event int, response attendee.Response) (*ent.Attendee, error) {
 	return r.Planner.Respond(ctx, event, response)

@@ -69,6 +69,15 @@ func TestStoredSecretsAreSealedAndNeverReadable(t *testing.T) {
 		if s := cred.String(); strings.Contains(s, zoomSecret) {
 			t.Fatalf("Credential.String() prints the secret: %s", s)
 		}
+		// Configuring again replaces the app in the same row.
+		env.Must(t, co.AdminToken, `mutation{ configureZoom(input:{accountId:"acc-2", clientId:"cid-2", clientSecret:"second"}){ id } }`, nil, &struct{}{})
+		creds, err := env.DB.Client.Credential.Query().All(testenv.As(co.Admin))
+		if err != nil || len(creds) != 1 || creds[0].ClientID != "cid-2" {
+			t.Fatalf("after reconfiguring: %v %v", creds, err)
+		}
+		if opened, err := credentials.New(env.DB.Client, env.Keys).ClientSecret(creds[0]); err != nil || opened != "second" {
+			t.Fatalf("the new secret: %q, %v", opened, err)
+		}
 	})
 }
 

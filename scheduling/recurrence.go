@@ -69,10 +69,14 @@ func ParseRule(value string, start time.Time, loc *time.Location) (*Rule, error)
 	return &Rule{opt: opt, loc: loc, hasEnd: opt.Count > 0 || !opt.Until.IsZero()}, nil
 }
 
-// String is the rule in RFC 5545 form, without DTSTART.
+// String is the rule in RFC 5545 form, without DTSTART. UNTIL is written
+// as the UTC instant, as RFC 5545 asks when DTSTART has a zone.
 func (r *Rule) String() string {
 	opt := r.opt
 	opt.Dtstart = time.Time{}
+	if !opt.Until.IsZero() {
+		opt.Until = inZone(opt.Until, r.loc).UTC()
+	}
 	return opt.RRuleString()
 }
 
@@ -165,4 +169,16 @@ func inZone(f time.Time, loc *time.Location) time.Time {
 		return second
 	}
 	return time.Unix(wall-int64(before), 0).In(loc) // in the gap
+}
+
+// EndingBefore returns the rule cut to end before the occurrence at start:
+// UNTIL one second earlier, in UTC.
+func (r *Rule) EndingBefore(start time.Time) (*Rule, error) {
+	opt := r.opt
+	opt.Count = 0
+	opt.Until = floating(start.Add(-time.Second).In(r.loc))
+	if _, err := rrule.NewRRule(opt); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRule, err)
+	}
+	return &Rule{opt: opt, loc: r.loc, hasEnd: true}, nil
 }

@@ -273,6 +273,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
 		CreateAPIToken          func(childComplexity int, name string) int
 		CreateContact           func(childComplexity int, input ent.CreateContactInput) int
@@ -477,6 +478,7 @@ type MutationResolver interface {
 	CreateAPIToken(ctx context.Context, name string) (*auth.NewAPIToken, error)
 	RevokeAPIToken(ctx context.Context, id int) (*ent.APIToken, error)
 	CreateEvent(ctx context.Context, input scheduling.NewEvent) (*ent.Event, error)
+	CancelEvent(ctx context.Context, id int, scope string, occurrence *time.Time) (*ent.Event, error)
 	RespondToEvent(ctx context.Context, event int, response attendee.Response) (*ent.Attendee, error)
 	HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
@@ -1461,6 +1463,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Job.UpdatedAt(childComplexity), true
 
+	case "Mutation.cancelEvent":
+		if e.ComplexityRoot.Mutation.CancelEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelEvent(childComplexity, args["id"].(int), args["scope"].(string), args["occurrence"].(*time.Time)), true
 	case "Mutation.configureZoom":
 		if e.ComplexityRoot.Mutation.ConfigureZoom == nil {
 			break
@@ -2612,6 +2625,13 @@ type Mutation {
   """
   createEvent(input: CreateEventInput!): Event!
 
+  """
+  Cancel a meeting (organizer, person responsible or admin). For a series,
+  scope THIS cancels the occurrence that originally starts at occurrence,
+  THIS_AND_FOLLOWING ends the series before it, ALL cancels every one.
+  """
+  cancelEvent(id: ID!, scope: ChangeScope! = ALL, occurrence: Time): Event!
+
   "Answer an invitation (for the whole series)."
   respondToEvent(event: ID!, response: AttendeeResponse!): Attendee!
   "Remove a meeting from your own calendar; it stays for everyone else."
@@ -2699,6 +2719,12 @@ enum Weekday @goModel(model: "github.com/99designs/gqlgen/graphql.String") {
   FR
   SA
   SU
+}
+
+enum ChangeScope @goModel(model: "github.com/99designs/gqlgen/graphql.String") {
+  THIS
+  THIS_AND_FOLLOWING
+  ALL
 }
 `, BuiltIn: false},
 	{Name: "../ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -6108,6 +6134,36 @@ func (ec *executionContext) field_Channel_posts_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNChangeScope2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "occurrence",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["occurrence"] = arg2
 	return args, nil
 }
 
@@ -11639,6 +11695,50 @@ func (ec *executionContext) fieldContext_Mutation_createEvent(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelEvent(ctx, fc.Args["id"].(int), fc.Args["scope"].(string), fc.Args["occurrence"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25546,6 +25646,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "cancelEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "respondToEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_respondToEvent(ctx, field)
@@ -27189,6 +27296,20 @@ func (ec *executionContext) marshalNCallState2githubᚗcomᚋconveneᚋconvene�
 func (ec *executionContext) unmarshalNCallWhereInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallWhereInput(ctx context.Context, v any) (*ent.CallWhereInput, error) {
 	res, err := ec.unmarshalInputCallWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNChangeScope2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeScope2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ChangeScope!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNChannel2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐChannel(ctx context.Context, sel ast.SelectionSet, v *ent.Channel) graphql.Marshaler {
