@@ -117,6 +117,11 @@ func (r *mutationResolver) CreateEvent(ctx context.Context, input scheduling.New
 	return r.Planner.Create(ctx, input)
 }
 
+// UpdateEvent is the resolver for the updateEvent field.
+func (r *mutationResolver) UpdateEvent(ctx context.Context, id int, scope string, occurrence *time.Time, input scheduling.EventChanges) (*ent.Event, error) {
+	return r.Planner.Update(ctx, id, scheduling.Scope(scope), occurrence, input)
+}
+
 // CancelEvent is the resolver for the cancelEvent field.
 func (r *mutationResolver) CancelEvent(ctx context.Context, id int, scope string, occurrence *time.Time) (*ent.Event, error) {
 	return r.Planner.Cancel(ctx, id, scheduling.Scope(scope), occurrence)

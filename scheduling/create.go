@@ -66,22 +66,34 @@ type plan struct {
 	rule      *Rule
 	seriesEnd *time.Time
 	length    time.Duration
+	// keepsStart is set when a change leaves a (possibly past) start as it was.
+	keepsStart bool
+	// replaces tells which booked occurrences the plan takes the place of,
+	// so a changed meeting does not clash with itself.
+	replaces func(*Occurrence) bool
+	// overrides links the plan, as one moved occurrence, to its series.
+	overrides *override
+}
+
+// override names the occurrence of a series a plan takes the place of.
+type override struct {
+	seriesID      int
+	originalStart time.Time
 }
 
 // Create checks and saves a new event with its attendees, refusing a room
 // that is taken at any of its occurrences.
 func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
-	pl, err := p.check(ctx, in)
-	if err != nil {
+	pl := &plan{NewEvent: in}
+	if err := p.check(ctx, pl); err != nil {
 		return nil, err
 	}
 	var created *ent.Event
-	err = db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
-		if pl.Room != nil {
-			if err := roomIsFree(ctx, tx.Client(), pl); err != nil {
-				return err
-			}
+	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
+		if err := roomIsFree(ctx, tx.Client(), pl); err != nil {
+			return err
 		}
+		var err error
 		created, err = save(ctx, tx.Client(), pl)
 		return err
 	})
@@ -92,8 +104,9 @@ func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
 }
 
 // check applies every rule that needs no lock, naming the field at fault.
-func (p *Planner) check(ctx context.Context, in NewEvent) (*plan, error) {
-	pl := &plan{NewEvent: in, kind: event.KindMEETING, length: time.Duration(in.DurationMinutes) * time.Minute}
+func (p *Planner) check(ctx context.Context, pl *plan) error {
+	in := pl.NewEvent
+	pl.kind, pl.length = event.KindMEETING, time.Duration(in.DurationMinutes)*time.Minute
 	if in.Kind != nil {
 		pl.kind = *in.Kind
 	} else if in.Channel != nil {
@@ -101,31 +114,31 @@ func (p *Planner) check(ctx context.Context, in NewEvent) (*plan, error) {
 	}
 	allDay := in.AllDay != nil && *in.AllDay
 	switch {
-	case !in.Start.After(p.now()):
-		return nil, apperr.Invalid("start", "must be later than now")
+	case !pl.keepsStart && !in.Start.After(p.now()):
+		return apperr.Invalid("start", "must be later than now")
 	case in.DurationMinutes <= 0:
-		return nil, apperr.Invalid("durationMinutes", "must be more than zero")
+		return apperr.Invalid("durationMinutes", "must be more than zero")
 	case pl.length > maxDuration && !allDay:
-		return nil, apperr.Invalid("durationMinutes", "can be at most 24 hours unless the event is all-day")
+		return apperr.Invalid("durationMinutes", "can be at most 24 hours unless the event is all-day")
 	case pl.kind == event.KindONLINE_MEETING && allDay:
-		return nil, apperr.Invalid("allDay", "an online meeting cannot be all-day")
+		return apperr.Invalid("allDay", "an online meeting cannot be all-day")
 	case pl.kind == event.KindONLINE_MEETING && in.Provider == nil:
-		return nil, apperr.Invalid("provider", "an online meeting needs a provider: ZOOM, GOOGLE_MEET, TEAMS or TRUECONF")
+		return apperr.Invalid("provider", "an online meeting needs a provider: ZOOM, GOOGLE_MEET, TEAMS or TRUECONF")
 	case pl.kind != event.KindONLINE_MEETING && in.Provider != nil:
-		return nil, apperr.Invalid("provider", "only an online meeting has a provider")
+		return apperr.Invalid("provider", "only an online meeting has a provider")
 	}
 	for _, r := range in.Reminders {
 		if before := time.Duration(r.MinutesBefore) * time.Minute; before < 0 || before > maxReminderBefore {
-			return nil, apperr.Invalid("reminders", "a reminder is between 0 minutes and 4 weeks before the start")
+			return apperr.Invalid("reminders", "a reminder is between 0 minutes and 4 weeks before the start")
 		}
 		if len(r.Channels) == 0 {
-			return nil, apperr.Invalid("reminders", "a reminder needs at least one channel: IN_APP, EMAIL or SMS")
+			return apperr.Invalid("reminders", "a reminder needs at least one channel: IN_APP, EMAIL or SMS")
 		}
 	}
 	if err := p.placeInTime(ctx, pl); err != nil {
-		return nil, err
+		return err
 	}
-	return pl, p.checkPeople(ctx, pl)
+	return p.checkPeople(ctx, pl)
 }
 
 // placeInTime resolves the time zone and the repeat rule, and works out
@@ -221,6 +234,9 @@ func (p *Planner) checkPeople(ctx context.Context, pl *plan) error {
 // write lock of an IMMEDIATE transaction on SQLite) makes racing bookings of
 // one slot take turns, so only the first wins.
 func roomIsFree(ctx context.Context, client *ent.Client, pl *plan) error {
+	if pl.Room == nil {
+		return nil
+	}
 	r, err := client.Room.Query().Where(room.ID(*pl.Room)).Modify(db.ForUpdate).Only(ctx)
 	if ent.IsNotFound(err) {
 		return apperr.Invalid("room", "no such room in your company")
@@ -243,6 +259,9 @@ func roomIsFree(ctx context.Context, client *ent.Client, pl *plan) error {
 	for _, start := range mine {
 		end := start.Add(pl.length)
 		for _, b := range booked {
+			if pl.replaces != nil && pl.replaces(b) {
+				continue
+			}
 			if b.Start.Before(end) && start.Before(b.End) {
 				return &apperr.Error{Code: apperr.Conflict, Field: "room", Message: fmt.Sprintf(
 					"%s is booked by %q from %s to %s", r.Name, b.Event.Title,
@@ -266,27 +285,22 @@ func save(ctx context.Context, client *ent.Client, pl *plan) (*ent.Event, error)
 	if pl.rule != nil {
 		create.SetRrule(pl.rule.String())
 	}
+	if pl.overrides != nil {
+		create.SetSeriesID(pl.overrides.seriesID).SetOriginalStart(pl.overrides.originalStart)
+	}
 	e, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var people []*ent.AttendeeCreate
-	add := func(id int, role attendee.Role) {
+	for id, role := range pl.roles() {
 		people = append(people, client.Attendee.Create().SetEventID(e.ID).SetUserID(id).SetRole(role))
-	}
-	for _, id := range uniqueExcept(pl.Attendees, pl.Responsible, pl.Preparers) {
-		add(id, attendee.RoleATTENDEE)
-	}
-	if pl.Responsible != nil {
-		add(*pl.Responsible, attendee.RoleRESPONSIBLE)
-	}
-	for _, id := range uniqueExcept(pl.Preparers, pl.Responsible, nil) {
-		add(id, attendee.RolePREPARER)
 	}
 	if err := client.Attendee.CreateBulk(people...).Exec(ctx); err != nil {
 		return nil, err
 	}
-	if pl.kind == event.KindONLINE_MEETING {
+	// A moved occurrence keeps its series' conference; anything else gets its own.
+	if pl.kind == event.KindONLINE_MEETING && pl.overrides == nil {
 		if err := client.Conference.Create().SetEventID(e.ID).SetProvider(*pl.Provider).Exec(ctx); err != nil {
 			return nil, err
 		}
@@ -294,15 +308,19 @@ func save(ctx context.Context, client *ent.Client, pl *plan) (*ent.Event, error)
 	return e, nil
 }
 
-// uniqueExcept returns ids without repeats and without the responsible
-// person or the preparers, who are listed once with their own role.
-func uniqueExcept(ids []int, responsible *int, preparers []int) []int {
-	var out []int
-	for _, id := range ids {
-		if (responsible != nil && id == *responsible) || slices.Contains(preparers, id) || slices.Contains(out, id) {
-			continue
-		}
-		out = append(out, id)
+// roles gives each invited person one role: responsible first, then
+// preparer, then attendee.
+func (pl *plan) roles() map[int]attendee.Role {
+	roles := map[int]attendee.Role{}
+	for _, id := range pl.Attendees {
+		roles[id] = attendee.RoleATTENDEE
 	}
-	return out
+	for _, id := range pl.Preparers {
+		roles[id] = attendee.RolePREPARER
+	}
+	if pl.Responsible != nil {
+		roles[*pl.Responsible] = attendee.RoleRESPONSIBLE
+	}
+	return roles
 }
+

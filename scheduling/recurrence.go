@@ -182,3 +182,14 @@ func (r *Rule) EndingBefore(start time.Time) (*Rule, error) {
 	}
 	return &Rule{opt: opt, loc: r.loc, hasEnd: true}, nil
 }
+
+// From returns the rule of the part of the series that starts at start:
+// the same repeat, with COUNT less the occurrences before start.
+func (r *Rule) From(start time.Time) string {
+	opt := r.opt
+	if opt.Count > 0 {
+		first := inZone(opt.Dtstart, r.loc)
+		opt.Count = max(opt.Count-len(r.Between(first, start)), 1)
+	}
+	return (&Rule{opt: opt, loc: r.loc}).String()
+}
