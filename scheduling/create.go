@@ -323,4 +323,3 @@ func (pl *plan) roles() map[int]attendee.Role {
 	}
 	return roles
 }
-
