@@ -7,6 +7,7 @@ package credentials
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/db"
@@ -14,6 +15,7 @@ import (
 	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/secret"
+	"github.com/convene/convene/viewer"
 )
 
 // ZoomApp is a Zoom Server-to-Server OAuth app.
@@ -82,4 +84,35 @@ func companyCredential(ctx context.Context, tx *ent.Tx, provider schematype.Prov
 
 func place(c *ent.Credential, column string) secret.Place {
 	return secret.Place{CompanyID: c.CompanyID, Table: credential.Table, Column: column, RowID: c.ID}
+}
+
+// conferenceVia maps each conference provider to the credentials that serve it.
+var conferenceVia = map[schematype.ConferenceProvider][]schematype.Provider{
+	schematype.ConferenceZoom:       {schematype.ProviderZoom, schematype.ProviderZoomJWT},
+	schematype.ConferenceGoogleMeet: {schematype.ProviderGoogle},
+	schematype.ConferenceTeams:      {schematype.ProviderMicrosoft},
+	schematype.ConferenceTrueConf:   {schematype.ProviderTrueConf},
+}
+
+// ConferenceProviders lists the conference providers the viewer's company
+// has connected. Members may know this though they cannot read credentials,
+// so it reads through a system path, filtered to the viewer's company.
+func (s *Store) ConferenceProviders(ctx context.Context) ([]schematype.ConferenceProvider, error) {
+	v, _ := viewer.FromContext(ctx)
+	have, err := s.client.Credential.Query().
+		Where(credential.CompanyID(v.CompanyID), credential.UserIDIsNil()).
+		Select(credential.FieldProvider).Strings(viewer.NewSystemContext(ctx, viewer.SystemProviders))
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	var out []schematype.ConferenceProvider
+	for _, conf := range []schematype.ConferenceProvider{schematype.ConferenceZoom, schematype.ConferenceGoogleMeet, schematype.ConferenceTeams, schematype.ConferenceTrueConf} {
+		for _, p := range conferenceVia[conf] {
+			if slices.Contains(have, string(p)) {
+				out = append(out, conf)
+				break
+			}
+		}
+	}
+	return out, nil
 }

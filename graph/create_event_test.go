@@ -47,6 +47,7 @@ func TestCreateEventRules(t *testing.T) {
 			"over a day":             {map[string]any{"durationMinutes": 1441}, "durationMinutes"},
 			"online all-day":         {map[string]any{"kind": "ONLINE_MEETING", "provider": "ZOOM", "allDay": true, "durationMinutes": 1440}, "allDay"},
 			"online needs provider":  {map[string]any{"kind": "ONLINE_MEETING"}, "provider"},
+			"provider not connected": {map[string]any{"kind": "ONLINE_MEETING", "provider": "ZOOM"}, "provider"},
 			"provider on in-person":  {map[string]any{"provider": "ZOOM"}, "provider"},
 			"not a time zone":        {map[string]any{"timeZone": "Europe/Atlantis"}, "timeZone"},
 			"reminder too early":     {map[string]any{"reminders": []any{map[string]any{"minutesBefore": 40321, "channels": []string{"EMAIL"}}}}, "reminders"},
@@ -67,6 +68,12 @@ func TestCreateEventRules(t *testing.T) {
 			t.Fatalf("refused inputs saved %d events", n)
 		}
 
+		env.Must(t, co.AdminToken, `mutation{ configureZoom(input:{accountId:"a", clientId:"c", clientSecret:"s"}){ id } }`, nil, &struct{}{})
+		var providers struct{ Company struct{ OnlineProviders []string } }
+		env.Must(t, co.MemberToken, `{ company { onlineProviders } }`, nil, &providers)
+		if fmt.Sprint(providers.Company.OnlineProviders) != "[ZOOM]" {
+			t.Fatalf("a member sees online providers %v, want [ZOOM]", providers.Company.OnlineProviders)
+		}
 		var out struct{ CreateEvent createdEvent }
 		env.Must(t, co.MemberToken, createEvent, base(map[string]any{
 			"kind": "ONLINE_MEETING", "provider": "ZOOM", "timeZone": "Asia/Ho_Chi_Minh",
@@ -94,6 +101,7 @@ func TestCreateEventFromAChannelInvitesItsMembers(t *testing.T) {
 	co := env.NewCompany(t, "Acme")
 	third := env.NewUser(t, co.Company, "Third", "third@acme.example", "MEMBER")
 	ch := env.DB.Client.Channel.Create().SetName("sales").AddMembers(co.Admin, co.Member, third).SaveX(testenv.As(co.Admin))
+	env.DB.Client.Credential.Create().SetProvider("MICROSOFT").SetClientID("app").ExecX(testenv.As(co.Admin))
 	var out struct{ CreateEvent createdEvent }
 	env.Must(t, co.MemberToken, createEvent, map[string]any{"in": map[string]any{
 		"title": "Pipeline", "start": time.Now().Add(time.Hour), "durationMinutes": 30, "channel": ch.ID, "provider": "TEAMS",

@@ -16,6 +16,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/graph/generated"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
@@ -24,6 +25,11 @@ import (
 // Credentials is the resolver for the credentials field.
 func (r *companyResolver) Credentials(ctx context.Context, obj *ent.Company) ([]*ent.Credential, error) {
 	return r.Client.Credential.Query().Where(credential.UserIDIsNil()).Order(credential.ByProvider()).All(ctx)
+}
+
+// OnlineProviders is the resolver for the onlineProviders field.
+func (r *companyResolver) OnlineProviders(ctx context.Context, obj *ent.Company) ([]schematype.ConferenceProvider, error) {
+	return r.Resolver.Credentials.ConferenceProviders(ctx) // obj is the viewer's company: no other is readable
 }
 
 // ResponseCounts is the resolver for the responseCounts field.

@@ -49,14 +49,22 @@ type NewEvent struct {
 	SendInvitations *bool
 }
 
+// Providers tells which conference providers the viewer's company has connected.
+type Providers interface {
+	ConferenceProviders(ctx context.Context) ([]schematype.ConferenceProvider, error)
+}
+
 // Planner creates and changes events.
 type Planner struct {
-	client *ent.Client
-	now    func() time.Time
+	client    *ent.Client
+	providers Providers
+	now       func() time.Time
 }
 
 // NewPlanner returns a Planner.
-func NewPlanner(client *ent.Client) *Planner { return &Planner{client: client, now: time.Now} }
+func NewPlanner(client *ent.Client, providers Providers) *Planner {
+	return &Planner{client: client, providers: providers, now: time.Now}
+}
 
 // plan is a checked NewEvent, ready to write.
 type plan struct {
@@ -135,10 +143,29 @@ func (p *Planner) check(ctx context.Context, pl *plan) error {
 			return apperr.Invalid("reminders", "a reminder needs at least one channel: IN_APP, EMAIL or SMS")
 		}
 	}
+	if err := p.checkProvider(ctx, pl); err != nil {
+		return err
+	}
 	if err := p.placeInTime(ctx, pl); err != nil {
 		return err
 	}
 	return p.checkPeople(ctx, pl)
+}
+
+// checkProvider refuses an online meeting on a provider the company has not
+// connected.
+func (p *Planner) checkProvider(ctx context.Context, pl *plan) error {
+	if pl.Provider == nil {
+		return nil
+	}
+	have, err := p.providers.ConferenceProviders(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(have, *pl.Provider) {
+		return apperr.Invalid("provider", "%s is not connected for your company; an admin can connect it under company settings", *pl.Provider)
+	}
+	return nil
 }
 
 // placeInTime resolves the time zone and the repeat rule, and works out

@@ -55,6 +55,9 @@ const (
 	SystemTokens SystemPath = "tokens"
 	// SystemSeed creates companies and their first admin (demo, bootstrap).
 	SystemSeed SystemPath = "seed"
+	// SystemProviders tells members which conference providers their company
+	// has connected, without showing them the credentials.
+	SystemProviders SystemPath = "providers"
 )
 
 type systemKey struct{}

@@ -154,6 +154,7 @@ type ComplexityRoot struct {
 		MeetingDescriptionTemplate func(childComplexity int) int
 		MeetingTopicTemplate       func(childComplexity int) int
 		Name                       func(childComplexity int) int
+		OnlineProviders            func(childComplexity int) int
 		RandomMeetingPassword      func(childComplexity int) int
 		TimeZone                   func(childComplexity int) int
 		UpdatedAt                  func(childComplexity int) int
@@ -458,6 +459,7 @@ type ComplexityRoot struct {
 
 type CompanyResolver interface {
 	Credentials(ctx context.Context, obj *ent.Company) ([]*ent.Credential, error)
+	OnlineProviders(ctx context.Context, obj *ent.Company) ([]schematype.ConferenceProvider, error)
 }
 type EventResolver interface {
 	ResponseCounts(ctx context.Context, obj *ent.Event) (*scheduling.ResponseCounts, error)
@@ -955,6 +957,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Name(childComplexity), true
+	case "Company.onlineProviders":
+		if e.ComplexityRoot.Company.OnlineProviders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.OnlineProviders(childComplexity), true
 	case "Company.randomMeetingPassword":
 		if e.ComplexityRoot.Company.RandomMeetingPassword == nil {
 			break
@@ -2561,6 +2569,8 @@ type Occurrence {
 extend type Company {
   "Connected outside systems (admins only). Secrets are never readable."
   credentials: [Credential!]!
+  "The conference providers online meetings can use (everyone)."
+  onlineProviders: [ConferenceProvider!]!
 }
 
 type AuthPayload {
@@ -5553,6 +5563,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_randomMeetingPassword(ctx, field)
 	case "credentials":
 		return ec.fieldContext_Company_credentials(ctx, field)
+	case "onlineProviders":
+		return ec.fieldContext_Company_onlineProviders(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
@@ -9033,6 +9045,29 @@ func (ec *executionContext) fieldContext_Company_credentials(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Company_onlineProviders(ctx context.Context, field graphql.CollectedField, obj *ent.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_onlineProviders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Company().OnlineProviders(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.ConferenceProvider) graphql.Marshaler {
+			return ec.marshalNConferenceProvider2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConferenceProviderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_onlineProviders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Company", field, true, true, "ConferenceProvider")
 }
 
 func (ec *executionContext) _Conference_id(ctx context.Context, field graphql.CollectedField, obj *ent.Conference) (ret graphql.Marshaler) {
@@ -25015,6 +25050,12 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_credentials(ctx, field, obj)
 				})
+		case "onlineProviders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_onlineProviders(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27642,6 +27683,36 @@ func (ec *executionContext) unmarshalNConferenceProvider2githubᚗcomᚋconvene�
 
 func (ec *executionContext) marshalNConferenceProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConferenceProvider(ctx context.Context, sel ast.SelectionSet, v schematype.ConferenceProvider) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNConferenceProvider2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConferenceProviderᚄ(ctx context.Context, v any) ([]schematype.ConferenceProvider, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schematype.ConferenceProvider, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConferenceProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConferenceProvider(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNConferenceProvider2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConferenceProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.ConferenceProvider) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConferenceProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConferenceProvider(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNConferenceState2githubᚗcomᚋconveneᚋconveneᚋentᚋconferenceᚐState(ctx context.Context, v any) (conference.State, error) {

@@ -81,13 +81,14 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics()}
+	creds := credentials.New(o.DB.Client, o.Keys)
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
 		Auth:        authSvc,
 		Directory:   directory.New(o.DB.Client, authSvc),
-		Credentials: credentials.New(o.DB.Client, o.Keys),
+		Credentials: creds,
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
-		Planner:     scheduling.NewPlanner(o.DB.Client),
+		Planner:     scheduling.NewPlanner(o.DB.Client, creds),
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
 	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{
