@@ -69,7 +69,9 @@ func TestCreateEventRules(t *testing.T) {
 		}
 
 		env.Must(t, co.AdminToken, `mutation{ configureZoom(input:{accountId:"a", clientId:"c", clientSecret:"s"}){ id } }`, nil, &struct{}{})
-		var providers struct{ Company struct{ OnlineProviders []string } }
+		var providers struct {
+			Company struct{ OnlineProviders []string }
+		}
 		env.Must(t, co.MemberToken, `{ company { onlineProviders } }`, nil, &providers)
 		if fmt.Sprint(providers.Company.OnlineProviders) != "[ZOOM]" {
 			t.Fatalf("a member sees online providers %v, want [ZOOM]", providers.Company.OnlineProviders)
