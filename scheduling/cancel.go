@@ -57,7 +57,12 @@ func (p *Planner) Cancel(ctx context.Context, eventID int, scope Scope, occurren
 	if err != nil {
 		return nil, err
 	}
-	return out.Unwrap(), nil
+	out = out.Unwrap()
+	kind := Updated // a series cut short, or one occurrence gone
+	if out.Status == event.StatusCANCELLED {
+		kind = Cancelled
+	}
+	return out, p.announce(ctx, kind, out)
 }
 
 // mayChange allows the organizer, the person responsible and admins.

@@ -58,12 +58,13 @@ type Providers interface {
 type Planner struct {
 	client    *ent.Client
 	providers Providers
+	publish   Publisher
 	now       func() time.Time
 }
 
-// NewPlanner returns a Planner.
-func NewPlanner(client *ent.Client, providers Providers) *Planner {
-	return &Planner{client: client, providers: providers, now: time.Now}
+// NewPlanner returns a Planner that tells publish of every change.
+func NewPlanner(client *ent.Client, providers Providers, publish Publisher) *Planner {
+	return &Planner{client: client, providers: providers, publish: publish, now: time.Now}
 }
 
 // plan is a checked NewEvent, ready to write.
@@ -108,7 +109,8 @@ func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return created.Unwrap(), nil // bound to the client again: the transaction is over
+	created = created.Unwrap() // bound to the client again: the transaction is over
+	return created, p.announce(ctx, Created, created)
 }
 
 // check applies every rule that needs no lock, naming the field at fault.

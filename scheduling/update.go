@@ -64,7 +64,8 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 	if err != nil {
 		return nil, err
 	}
-	return out.Unwrap(), nil
+	out = out.Unwrap()
+	return out, p.announce(ctx, Updated, out)
 }
 
 // updateAll changes an event, or every occurrence of a series, in place.

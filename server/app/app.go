@@ -88,7 +88,7 @@ func New(o Options) (*App, error) {
 		Directory:   directory.New(o.DB.Client, authSvc),
 		Credentials: creds,
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
-		Planner:     scheduling.NewPlanner(o.DB.Client, creds),
+		Planner:     scheduling.NewPlanner(o.DB.Client, creds, a.Metrics.countChange),
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
 	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convene/convene/internal/testenv"
 )
@@ -77,5 +78,15 @@ func TestCORSAllowsOnlyKnownOrigins(t *testing.T) {
 	}
 	if res := preflight(env.Server.URL); res.StatusCode != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != env.Server.URL {
 		t.Fatalf("own origin: %d", res.StatusCode)
+	}
+}
+
+func TestEventChangesAreCounted(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	env.Must(t, co.MemberToken, `mutation($s:Time!){ createEvent(input:{title:"Sync", start:$s, durationMinutes:15}){ id } }`,
+		map[string]any{"s": time.Now().Add(time.Hour)}, &struct{}{})
+	if _, metrics := get(t, env.Server.URL+"/metrics"); !strings.Contains(metrics, `convene_event_changes_total{kind="CREATED"} 1`) {
+		t.Fatal("the created event was not published")
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/convene/convene/scheduling"
 )
 
 // Metrics are the server's Prometheus series.
@@ -20,6 +23,7 @@ type Metrics struct {
 	latency       *prometheus.HistogramVec
 	graphqlErrors *prometheus.CounterVec
 	sockets       prometheus.Gauge
+	eventChanges  *prometheus.CounterVec
 }
 
 func newMetrics() *Metrics {
@@ -38,8 +42,11 @@ func newMetrics() *Metrics {
 		sockets: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "convene_websockets_open", Help: "Open GraphQL WebSocket connections.",
 		}),
+		eventChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "convene_event_changes_total", Help: "Committed event changes by kind.",
+		}, []string{"kind"}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.graphqlErrors, m.sockets,
+	m.registry.MustRegister(m.requests, m.latency, m.graphqlErrors, m.sockets, m.eventChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -82,4 +89,9 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		m.latency.WithLabelValues(route).Observe(took.Seconds())
 		log.DebugContext(r.Context(), "http request", "method", r.Method, "route", route, "code", rec.code, "took", took)
 	})
+}
+
+// countChange is the event-change publisher until subscriptions route them.
+func (m *Metrics) countChange(_ context.Context, c scheduling.Change) {
+	m.eventChanges.WithLabelValues(string(c.Kind)).Inc()
 }

@@ -1,0 +1,51 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/convene/convene/ent"
+)
+
+// ChangeKind says what happened to an event.
+type ChangeKind string
+
+const (
+	Created   ChangeKind = "CREATED"
+	Updated   ChangeKind = "UPDATED"
+	Cancelled ChangeKind = "CANCELLED"
+)
+
+// Change tells that an event changed, and whose calendars show it: its
+// organizer and invited employees, and its room.
+type Change struct {
+	Kind      ChangeKind
+	EventID   int
+	CompanyID int
+	Users     []int
+	Rooms     []int
+}
+
+// Publisher receives every change after it is committed. The realtime layer
+// routes changes to eventChanged subscribers.
+type Publisher func(ctx context.Context, c Change)
+
+// announce publishes a committed change of e, read back with its attendees.
+func (p *Planner) announce(ctx context.Context, kind ChangeKind, e *ent.Event) error {
+	attendees, err := e.QueryAttendees().All(ctx)
+	if err != nil {
+		return fmt.Errorf("scheduling: announcing a change: %w", err)
+	}
+	c := Change{Kind: kind, EventID: e.ID, CompanyID: e.CompanyID, Users: []int{e.OrganizerID}}
+	for _, a := range attendees {
+		if a.UserID != nil && !slices.Contains(c.Users, *a.UserID) {
+			c.Users = append(c.Users, *a.UserID)
+		}
+	}
+	if e.RoomID != nil {
+		c.Rooms = []int{*e.RoomID}
+	}
+	p.publish(ctx, c)
+	return nil
+}
