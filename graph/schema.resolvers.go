@@ -178,6 +178,11 @@ func (r *queryResolver) FreeBusy(ctx context.Context, users []int, rooms []int, 
 	return r.Calendar.FreeBusy(ctx, scheduling.Window{From: from, To: to, Users: users, Rooms: rooms})
 }
 
+// SuggestMeetingTimes is the resolver for the suggestMeetingTimes field.
+func (r *queryResolver) SuggestMeetingTimes(ctx context.Context, input scheduling.SuggestRequest) ([]*scheduling.Suggestion, error) {
+	return r.Calendar.Suggest(ctx, input)
+}
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 

@@ -273,6 +273,12 @@ type ComplexityRoot struct {
 		UpdatedAt      func(childComplexity int) int
 	}
 
+	MeetingTimeSuggestion struct {
+		End   func(childComplexity int) int
+		Rooms func(childComplexity int) int
+		Start func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
@@ -375,20 +381,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens     func(childComplexity int) int
-		Calls         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CallOrder, where *ent.CallWhereInput) int
-		Channels      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ChannelOrder, where *ent.ChannelWhereInput) int
-		Company       func(childComplexity int) int
-		Contacts      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) int
-		EventList     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) int
-		Events        func(childComplexity int, from time.Time, to time.Time, users []int, rooms []int) int
-		FreeBusy      func(childComplexity int, users []int, rooms []int, from time.Time, to time.Time) int
-		Me            func(childComplexity int) int
-		Node          func(childComplexity int, id int) int
-		Nodes         func(childComplexity int, ids []int) int
-		Notifications func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
-		Rooms         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoomOrder, where *ent.RoomWhereInput) int
-		Users         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		APITokens           func(childComplexity int) int
+		Calls               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CallOrder, where *ent.CallWhereInput) int
+		Channels            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ChannelOrder, where *ent.ChannelWhereInput) int
+		Company             func(childComplexity int) int
+		Contacts            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) int
+		EventList           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EventOrder, where *ent.EventWhereInput) int
+		Events              func(childComplexity int, from time.Time, to time.Time, users []int, rooms []int) int
+		FreeBusy            func(childComplexity int, users []int, rooms []int, from time.Time, to time.Time) int
+		Me                  func(childComplexity int) int
+		Node                func(childComplexity int, id int) int
+		Nodes               func(childComplexity int, ids []int) int
+		Notifications       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		Rooms               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoomOrder, where *ent.RoomWhereInput) int
+		SuggestMeetingTimes func(childComplexity int, input scheduling.SuggestRequest) int
+		Users               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
 	Reminder struct {
@@ -502,6 +509,7 @@ type QueryResolver interface {
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
 	Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error)
 	FreeBusy(ctx context.Context, users []int, rooms []int, from time.Time, to time.Time) ([]*scheduling.Busy, error)
+	SuggestMeetingTimes(ctx context.Context, input scheduling.SuggestRequest) ([]*scheduling.Suggestion, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1473,6 +1481,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Job.UpdatedAt(childComplexity), true
 
+	case "MeetingTimeSuggestion.end":
+		if e.ComplexityRoot.MeetingTimeSuggestion.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeetingTimeSuggestion.End(childComplexity), true
+	case "MeetingTimeSuggestion.rooms":
+		if e.ComplexityRoot.MeetingTimeSuggestion.Rooms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeetingTimeSuggestion.Rooms(childComplexity), true
+	case "MeetingTimeSuggestion.start":
+		if e.ComplexityRoot.MeetingTimeSuggestion.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeetingTimeSuggestion.Start(childComplexity), true
+
 	case "Mutation.cancelEvent":
 		if e.ComplexityRoot.Mutation.CancelEvent == nil {
 			break
@@ -2143,6 +2170,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rooms(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.RoomOrder), args["where"].(*ent.RoomWhereInput)), true
+	case "Query.suggestMeetingTimes":
+		if e.ComplexityRoot.Query.SuggestMeetingTimes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestMeetingTimes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SuggestMeetingTimes(childComplexity, args["input"].(scheduling.SuggestRequest)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2425,6 +2463,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReminderInput", ec.unmarshalInputReminderInput),
 			graphql.NewInputUnmarshaler("RoomOrder", ec.unmarshalInputRoomOrder),
 			graphql.NewInputUnmarshaler("RoomWhereInput", ec.unmarshalInputRoomWhereInput),
+			graphql.NewInputUnmarshaler("SuggestMeetingTimesInput", ec.unmarshalInputSuggestMeetingTimesInput),
 			graphql.NewInputUnmarshaler("UpdateCompanyInput", ec.unmarshalInputUpdateCompanyInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
@@ -2529,6 +2568,36 @@ extend type Query {
   declined or hid do not make them busy.
   """
   freeBusy(users: [ID!], rooms: [ID!], from: Time!, to: Time!): [Busy!]!
+  """
+  The earliest times when every attendee is free and inside their working
+  hours in their own time zone (and, with roomCapacity, a room that big is
+  free). Meetings an attendee declined or hid do not count.
+  """
+  suggestMeetingTimes(input: SuggestMeetingTimesInput!): [MeetingTimeSuggestion!]!
+}
+
+input SuggestMeetingTimesInput {
+  attendees: [ID!]!
+  durationMinutes: Int!
+  "At most 62 days after from."
+  from: Time!
+  to: Time!
+  "Working hours, in each attendee's own time zone."
+  workdayStart: String! = "09:00"
+  workdayEnd: String! = "17:00"
+  workdays: [Weekday!]! = [MO, TU, WE, TH, FR]
+  "Also find a free room for this many people."
+  roomCapacity: Int
+  "Minutes between candidate starts."
+  stepMinutes: Int! = 30
+  limit: Int! = 10
+}
+
+type MeetingTimeSuggestion {
+  start: Time!
+  end: Time!
+  "Free rooms big enough, smallest first (empty unless roomCapacity was asked)."
+  rooms: [Room!]!
 }
 
 "The busy time of one user or one room."
@@ -5767,6 +5836,18 @@ func (ec *executionContext) childFields_Interval(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Interval", field.Name)
 }
 
+func (ec *executionContext) childFields_MeetingTimeSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_MeetingTimeSuggestion_start(ctx, field)
+	case "end":
+		return ec.fieldContext_MeetingTimeSuggestion_end(ctx, field)
+	case "rooms":
+		return ec.fieldContext_MeetingTimeSuggestion_rooms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MeetingTimeSuggestion", field.Name)
+}
+
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7000,6 +7081,20 @@ func (ec *executionContext) field_Query_rooms_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suggestMeetingTimes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (scheduling.SuggestRequest, error) {
+			return ec.unmarshalNSuggestMeetingTimesInput2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestRequest(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -11108,6 +11203,84 @@ func (ec *executionContext) fieldContext_Job_company(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _MeetingTimeSuggestion_start(ctx context.Context, field graphql.CollectedField, obj *scheduling.Suggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MeetingTimeSuggestion_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MeetingTimeSuggestion_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MeetingTimeSuggestion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MeetingTimeSuggestion_end(ctx context.Context, field graphql.CollectedField, obj *scheduling.Suggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MeetingTimeSuggestion_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MeetingTimeSuggestion_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MeetingTimeSuggestion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MeetingTimeSuggestion_rooms(ctx context.Context, field graphql.CollectedField, obj *scheduling.Suggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MeetingTimeSuggestion_rooms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rooms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Room) graphql.Marshaler {
+			return ec.marshalNRoom2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoomᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MeetingTimeSuggestion_rooms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MeetingTimeSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13909,6 +14082,50 @@ func (ec *executionContext) fieldContext_Query_freeBusy(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_freeBusy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_suggestMeetingTimes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suggestMeetingTimes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SuggestMeetingTimes(ctx, fc.Args["input"].(scheduling.SuggestRequest))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*scheduling.Suggestion) graphql.Marshaler {
+			return ec.marshalNMeetingTimeSuggestion2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suggestMeetingTimes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MeetingTimeSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suggestMeetingTimes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22928,6 +23145,127 @@ func UnmarshalRoomWhereInput(ctx context.Context, raw any) (ent.RoomWhereInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSuggestMeetingTimesInput(ctx context.Context, obj any) (scheduling.SuggestRequest, error) {
+	var it scheduling.SuggestRequest
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["workdayStart"]; !present {
+		asMap["workdayStart"] = "09:00"
+	}
+	if _, present := asMap["workdayEnd"]; !present {
+		asMap["workdayEnd"] = "17:00"
+	}
+	if _, present := asMap["workdays"]; !present {
+		asMap["workdays"] = []any{"MO", "TU", "WE", "TH", "FR"}
+	}
+	if _, present := asMap["stepMinutes"]; !present {
+		asMap["stepMinutes"] = 30
+	}
+	if _, present := asMap["limit"]; !present {
+		asMap["limit"] = 10
+	}
+
+	fieldsInOrder := [...]string{"attendees", "durationMinutes", "from", "to", "workdayStart", "workdayEnd", "workdays", "roomCapacity", "stepMinutes", "limit"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "attendees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendees"))
+			data, err := ec.unmarshalNID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attendees = data
+		case "durationMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMinutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationMinutes = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "workdayStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workdayStart"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkdayStart = data
+		case "workdayEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workdayEnd"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkdayEnd = data
+		case "workdays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workdays"))
+			data, err := ec.unmarshalNWeekday2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workdays = data
+		case "roomCapacity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomCapacity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomCapacity = data
+		case "stepMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stepMinutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StepMinutes = data
+		case "limit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("limit"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Limit = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSuggestMeetingTimesInput unmarshals raw into the SuggestMeetingTimesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSuggestMeetingTimesInput(ctx context.Context, raw any) (scheduling.SuggestRequest, error) {
+	var out scheduling.SuggestRequest
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SuggestMeetingTimesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context, obj any) (ent.UpdateCompanyInput, error) {
 	var it ent.UpdateCompanyInput
 	if obj == nil {
@@ -25795,6 +26133,49 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 	return out
 }
 
+var meetingTimeSuggestionImplementors = []string{"MeetingTimeSuggestion"}
+
+func (ec *executionContext) _MeetingTimeSuggestion(ctx context.Context, sel ast.SelectionSet, obj *scheduling.Suggestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, meetingTimeSuggestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MeetingTimeSuggestion")
+		case "start":
+			out.Values[i] = ec._MeetingTimeSuggestion_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._MeetingTimeSuggestion_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rooms":
+			out.Values[i] = ec._MeetingTimeSuggestion_rooms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -26592,6 +26973,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_freeBusy(ctx, field)
+				})
+		case "suggestMeetingTimes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suggestMeetingTimes(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -28012,6 +28399,30 @@ func (ec *executionContext) marshalNJobState2githubᚗcomᚋconveneᚋconveneᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNMeetingTimeSuggestion2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*scheduling.Suggestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMeetingTimeSuggestion2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMeetingTimeSuggestion2ᚖgithubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestion(ctx context.Context, sel ast.SelectionSet, v *scheduling.Suggestion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MeetingTimeSuggestion!")
+		return graphql.Null
+	}
+	return ec._MeetingTimeSuggestion(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -28215,6 +28626,22 @@ func (ec *executionContext) marshalNResponseCounts2ᚖgithubᚗcomᚋconveneᚋc
 	return ec._ResponseCounts(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRoom2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoomᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Room) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoom2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoom(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRoom2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐRoom(ctx context.Context, sel ast.SelectionSet, v *ent.Room) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Room!")
@@ -28262,6 +28689,11 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSuggestMeetingTimesInput2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestRequest(ctx context.Context, v any) (scheduling.SuggestRequest, error) {
+	res, err := ec.unmarshalInputSuggestMeetingTimesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -28380,6 +28812,36 @@ func (ec *executionContext) marshalNWeekday2string(ctx context.Context, sel ast.
 		graphql.AddInvalidNullFromMarshaler(ctx, "Weekday!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNWeekday2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWeekday2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNWeekday2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeekday2string(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
