@@ -34,7 +34,12 @@ func (r *companyResolver) OnlineProviders(ctx context.Context, obj *ent.Company)
 
 // ResponseCounts is the resolver for the responseCounts field.
 func (r *eventResolver) ResponseCounts(ctx context.Context, obj *ent.Event) (*scheduling.ResponseCounts, error) {
-	attendees, err := obj.Attendees(ctx) // loaded with the event when the query asked for them
+	// The loaded edge, not obj.Attendees(ctx): inside this field that looks
+	// for an edge named after the field's alias and would query per event.
+	attendees, err := obj.Edges.AttendeesOrErr()
+	if ent.IsNotLoaded(err) {
+		attendees, err = obj.QueryAttendees().All(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +175,7 @@ func (r *queryResolver) APITokens(ctx context.Context) ([]*ent.APIToken, error) 
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error) {
-	return r.Calendar.Occurrences(ctx, scheduling.Window{From: from, To: to, Users: users, Rooms: rooms})
+	return r.Calendar.Occurrences(ctx, scheduling.Window{From: from, To: to, Users: users, Rooms: rooms, Load: collectEvents(ctx)})
 }
 
 // FreeBusy is the resolver for the freeBusy field.

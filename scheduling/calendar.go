@@ -39,6 +39,9 @@ type Window struct {
 	From, To time.Time
 	Users    []int
 	Rooms    []int
+	// Load adds what a caller will read of the events (their organizer, say)
+	// to the one query that loads them; attendees are always loaded.
+	Load func(*ent.EventQuery) (*ent.EventQuery, error)
 }
 
 // Calendar reads expanded calendars.
@@ -64,10 +67,16 @@ func (c *Calendar) Occurrences(ctx context.Context, w Window) ([]*Occurrence, er
 // occurrencesIn reads the window through client (which may be a
 // transaction's) for the user me.
 func occurrencesIn(ctx context.Context, client *ent.Client, w Window, me int) ([]*Occurrence, error) {
-	events, err := client.Event.Query().
-		Where(event.StatusEQ(event.StatusCONFIRMED), overlaps(w.From, w.To), w.selects(me)).
-		WithOrganizer().WithRoom().WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() }).
-		All(ctx)
+	// Attendees first: a caller's Load may ask for more of them (their users).
+	q := client.Event.Query().WithAttendees().
+		Where(event.StatusEQ(event.StatusCONFIRMED), overlaps(w.From, w.To), w.selects(me))
+	if w.Load != nil {
+		var err error
+		if q, err = w.Load(q); err != nil {
+			return nil, err
+		}
+	}
+	events, err := q.All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: calendar: %w", err)
 	}
