@@ -116,31 +116,32 @@ func overlaps(from, to time.Time) predicate.Event {
 	return event.And(event.StartAtLT(to), event.Or(event.SeriesEndIsNil(), event.SeriesEndGT(from)))
 }
 
-// selects keeps the events of the window's people and rooms. An attendee who
-// hid an event does not see it in their own calendar.
+// selects keeps the events of the window's people (organised or invited
+// to) and rooms, as "id IN (… UNION …)": each part is one index lookup,
+// where an OR across them makes Postgres scan the company's events. An
+// attendee who hid an event does not see it in their own calendar. The
+// outer query keeps the tenant filter, so the subquery cannot widen it.
 func (w Window) selects(me int) predicate.Event {
-	var any []predicate.Event
-	if len(w.Users) > 0 {
-		any = append(any, event.OrganizerIDIn(w.Users...), attendedBy(w.Users, me))
-	}
-	if len(w.Rooms) > 0 {
-		any = append(any, event.RoomIDIn(w.Rooms...))
-	}
-	return event.Or(any...)
-}
-
-// attendedBy selects events any of users attends, as "id IN (SELECT
-// event_id FROM attendees WHERE user_id IN …)": unlike ent's correlated
-// EXISTS, both databases drive it from the attendee index instead of
-// scanning the company's events. The outer query keeps the tenant filter.
-func attendedBy(users []int, me int) predicate.Event {
 	return func(s *sql.Selector) {
-		t := sql.Table(attendee.Table)
-		invited := sql.Select(t.C(attendee.FieldEventID)).From(t).Where(sql.And(
-			sql.InInts(t.C(attendee.FieldUserID), users...),
-			sql.Or(sql.EQ(t.C(attendee.FieldHidden), false), sql.NEQ(t.C(attendee.FieldUserID), me)),
-		))
-		s.Where(sql.In(s.C(event.FieldID), invited))
+		var parts []*sql.Selector
+		if len(w.Users) > 0 {
+			a := sql.Table(attendee.Table)
+			parts = append(parts, sql.Select(a.C(attendee.FieldEventID)).From(a).Where(sql.And(
+				sql.InInts(a.C(attendee.FieldUserID), w.Users...),
+				sql.Or(sql.EQ(a.C(attendee.FieldHidden), false), sql.NEQ(a.C(attendee.FieldUserID), me)),
+			)))
+			o := sql.Table(event.Table).As("organized")
+			parts = append(parts, sql.Select(o.C(event.FieldID)).From(o).Where(sql.InInts(o.C(event.FieldOrganizerID), w.Users...)))
+		}
+		if len(w.Rooms) > 0 {
+			r := sql.Table(event.Table).As("booked")
+			parts = append(parts, sql.Select(r.C(event.FieldID)).From(r).Where(sql.InInts(r.C(event.FieldRoomID), w.Rooms...)))
+		}
+		ids := parts[0]
+		for _, p := range parts[1:] {
+			ids = ids.Union(p)
+		}
+		s.Where(sql.In(s.C(event.FieldID), ids))
 	}
 }
 
