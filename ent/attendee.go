@@ -54,11 +54,15 @@ type AttendeeEdges struct {
 	Event *Event `json:"event,omitempty"`
 	// User holds the value of the user edge.
 	User *User `json:"user,omitempty"`
+	// OccurrenceResponses holds the value of the occurrence_responses edge.
+	OccurrenceResponses []*OccurrenceResponse `json:"occurrence_responses,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
+
+	namedOccurrenceResponses map[string][]*OccurrenceResponse
 }
 
 // CompanyOrErr returns the Company value or an error if the edge
@@ -92,6 +96,15 @@ func (e AttendeeEdges) UserOrErr() (*User, error) {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "user"}
+}
+
+// OccurrenceResponsesOrErr returns the OccurrenceResponses value or an error if the edge
+// was not loaded in eager-loading.
+func (e AttendeeEdges) OccurrenceResponsesOrErr() ([]*OccurrenceResponse, error) {
+	if e.loadedTypes[3] {
+		return e.OccurrenceResponses, nil
+	}
+	return nil, &NotLoadedError{edge: "occurrence_responses"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -218,6 +231,11 @@ func (_m *Attendee) QueryUser() *UserQuery {
 	return NewAttendeeClient(_m.config).QueryUser(_m)
 }
 
+// QueryOccurrenceResponses queries the "occurrence_responses" edge of the Attendee entity.
+func (_m *Attendee) QueryOccurrenceResponses() *OccurrenceResponseQuery {
+	return NewAttendeeClient(_m.config).QueryOccurrenceResponses(_m)
+}
+
 // Update returns a builder for updating this Attendee.
 // Note that you need to call Attendee.Unwrap() before calling this method if this Attendee
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -276,6 +294,30 @@ func (_m *Attendee) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Hidden))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedOccurrenceResponses returns the OccurrenceResponses named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Attendee) NamedOccurrenceResponses(name string) ([]*OccurrenceResponse, error) {
+	if _m.Edges.namedOccurrenceResponses == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOccurrenceResponses[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Attendee) appendNamedOccurrenceResponses(name string, edges ...*OccurrenceResponse) {
+	if _m.Edges.namedOccurrenceResponses == nil {
+		_m.Edges.namedOccurrenceResponses = make(map[string][]*OccurrenceResponse)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOccurrenceResponses[name] = []*OccurrenceResponse{}
+	} else {
+		_m.Edges.namedOccurrenceResponses[name] = append(_m.Edges.namedOccurrenceResponses[name], edges...)
+	}
 }
 
 // Attendees is a parsable slice of Attendee.

@@ -14,6 +14,7 @@ import (
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/company"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/user"
 )
 
@@ -162,6 +163,21 @@ func (_c *AttendeeCreate) SetEvent(v *Event) *AttendeeCreate {
 // SetUser sets the "user" edge to the User entity.
 func (_c *AttendeeCreate) SetUser(v *User) *AttendeeCreate {
 	return _c.SetUserID(v.ID)
+}
+
+// AddOccurrenceResponseIDs adds the "occurrence_responses" edge to the OccurrenceResponse entity by IDs.
+func (_c *AttendeeCreate) AddOccurrenceResponseIDs(ids ...int) *AttendeeCreate {
+	_c.mutation.AddOccurrenceResponseIDs(ids...)
+	return _c
+}
+
+// AddOccurrenceResponses adds the "occurrence_responses" edges to the OccurrenceResponse entity.
+func (_c *AttendeeCreate) AddOccurrenceResponses(v ...*OccurrenceResponse) *AttendeeCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOccurrenceResponseIDs(ids...)
 }
 
 // Mutation returns the AttendeeMutation object of the builder.
@@ -373,6 +389,22 @@ func (_c *AttendeeCreate) createSpec() (*Attendee, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.UserID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OccurrenceResponsesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(occurrenceresponse.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/company"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/predicate"
 	"github.com/convene/convene/ent/user"
 )
@@ -23,15 +25,17 @@ import (
 // AttendeeQuery is the builder for querying Attendee entities.
 type AttendeeQuery struct {
 	config
-	ctx         *QueryContext
-	order       []attendee.OrderOption
-	inters      []Interceptor
-	predicates  []predicate.Attendee
-	withCompany *CompanyQuery
-	withEvent   *EventQuery
-	withUser    *UserQuery
-	loadTotal   []func(context.Context, []*Attendee) error
-	modifiers   []func(*sql.Selector)
+	ctx                          *QueryContext
+	order                        []attendee.OrderOption
+	inters                       []Interceptor
+	predicates                   []predicate.Attendee
+	withCompany                  *CompanyQuery
+	withEvent                    *EventQuery
+	withUser                     *UserQuery
+	withOccurrenceResponses      *OccurrenceResponseQuery
+	loadTotal                    []func(context.Context, []*Attendee) error
+	modifiers                    []func(*sql.Selector)
+	withNamedOccurrenceResponses map[string]*OccurrenceResponseQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -127,6 +131,28 @@ func (_q *AttendeeQuery) QueryUser() *UserQuery {
 			sqlgraph.From(attendee.Table, attendee.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, attendee.UserTable, attendee.UserColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOccurrenceResponses chains the current query on the "occurrence_responses" edge.
+func (_q *AttendeeQuery) QueryOccurrenceResponses() *OccurrenceResponseQuery {
+	query := (&OccurrenceResponseClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attendee.Table, attendee.FieldID, selector),
+			sqlgraph.To(occurrenceresponse.Table, occurrenceresponse.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, attendee.OccurrenceResponsesTable, attendee.OccurrenceResponsesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -321,14 +347,15 @@ func (_q *AttendeeQuery) Clone() *AttendeeQuery {
 		return nil
 	}
 	return &AttendeeQuery{
-		config:      _q.config,
-		ctx:         _q.ctx.Clone(),
-		order:       append([]attendee.OrderOption{}, _q.order...),
-		inters:      append([]Interceptor{}, _q.inters...),
-		predicates:  append([]predicate.Attendee{}, _q.predicates...),
-		withCompany: _q.withCompany.Clone(),
-		withEvent:   _q.withEvent.Clone(),
-		withUser:    _q.withUser.Clone(),
+		config:                  _q.config,
+		ctx:                     _q.ctx.Clone(),
+		order:                   append([]attendee.OrderOption{}, _q.order...),
+		inters:                  append([]Interceptor{}, _q.inters...),
+		predicates:              append([]predicate.Attendee{}, _q.predicates...),
+		withCompany:             _q.withCompany.Clone(),
+		withEvent:               _q.withEvent.Clone(),
+		withUser:                _q.withUser.Clone(),
+		withOccurrenceResponses: _q.withOccurrenceResponses.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -366,6 +393,17 @@ func (_q *AttendeeQuery) WithUser(opts ...func(*UserQuery)) *AttendeeQuery {
 		opt(query)
 	}
 	_q.withUser = query
+	return _q
+}
+
+// WithOccurrenceResponses tells the query-builder to eager-load the nodes that are connected to
+// the "occurrence_responses" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AttendeeQuery) WithOccurrenceResponses(opts ...func(*OccurrenceResponseQuery)) *AttendeeQuery {
+	query := (&OccurrenceResponseClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOccurrenceResponses = query
 	return _q
 }
 
@@ -453,10 +491,11 @@ func (_q *AttendeeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Att
 	var (
 		nodes       = []*Attendee{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withCompany != nil,
 			_q.withEvent != nil,
 			_q.withUser != nil,
+			_q.withOccurrenceResponses != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -495,6 +534,22 @@ func (_q *AttendeeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Att
 	if query := _q.withUser; query != nil {
 		if err := _q.loadUser(ctx, query, nodes, nil,
 			func(n *Attendee, e *User) { n.Edges.User = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withOccurrenceResponses; query != nil {
+		if err := _q.loadOccurrenceResponses(ctx, query, nodes,
+			func(n *Attendee) { n.Edges.OccurrenceResponses = []*OccurrenceResponse{} },
+			func(n *Attendee, e *OccurrenceResponse) {
+				n.Edges.OccurrenceResponses = append(n.Edges.OccurrenceResponses, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOccurrenceResponses {
+		if err := _q.loadOccurrenceResponses(ctx, query, nodes,
+			func(n *Attendee) { n.appendNamedOccurrenceResponses(name) },
+			func(n *Attendee, e *OccurrenceResponse) { n.appendNamedOccurrenceResponses(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -593,6 +648,36 @@ func (_q *AttendeeQuery) loadUser(ctx context.Context, query *UserQuery, nodes [
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *AttendeeQuery) loadOccurrenceResponses(ctx context.Context, query *OccurrenceResponseQuery, nodes []*Attendee, init func(*Attendee), assign func(*Attendee, *OccurrenceResponse)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Attendee)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(occurrenceresponse.FieldAttendeeID)
+	}
+	query.Where(predicate.OccurrenceResponse(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(attendee.OccurrenceResponsesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AttendeeID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "attendee_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -723,6 +808,20 @@ func (_q *AttendeeQuery) ForShare(opts ...sql.LockOption) *AttendeeQuery {
 func (_q *AttendeeQuery) Modify(modifiers ...func(s *sql.Selector)) *AttendeeSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedOccurrenceResponses tells the query-builder to eager-load the nodes that are connected to the "occurrence_responses"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AttendeeQuery) WithNamedOccurrenceResponses(name string, opts ...func(*OccurrenceResponseQuery)) *AttendeeQuery {
+	query := (&OccurrenceResponseClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOccurrenceResponses == nil {
+		_q.withNamedOccurrenceResponses = make(map[string]*OccurrenceResponseQuery)
+	}
+	_q.withNamedOccurrenceResponses[name] = query
+	return _q
 }
 
 // AttendeeGroupBy is the group-by builder for Attendee entities.

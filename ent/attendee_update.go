@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/predicate"
 	"github.com/convene/convene/ent/user"
 )
@@ -163,6 +164,21 @@ func (_u *AttendeeUpdate) SetUser(v *User) *AttendeeUpdate {
 	return _u.SetUserID(v.ID)
 }
 
+// AddOccurrenceResponseIDs adds the "occurrence_responses" edge to the OccurrenceResponse entity by IDs.
+func (_u *AttendeeUpdate) AddOccurrenceResponseIDs(ids ...int) *AttendeeUpdate {
+	_u.mutation.AddOccurrenceResponseIDs(ids...)
+	return _u
+}
+
+// AddOccurrenceResponses adds the "occurrence_responses" edges to the OccurrenceResponse entity.
+func (_u *AttendeeUpdate) AddOccurrenceResponses(v ...*OccurrenceResponse) *AttendeeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOccurrenceResponseIDs(ids...)
+}
+
 // Mutation returns the AttendeeMutation object of the builder.
 func (_u *AttendeeUpdate) Mutation() *AttendeeMutation {
 	return _u.mutation
@@ -178,6 +194,27 @@ func (_u *AttendeeUpdate) ClearEvent() *AttendeeUpdate {
 func (_u *AttendeeUpdate) ClearUser() *AttendeeUpdate {
 	_u.mutation.ClearUser()
 	return _u
+}
+
+// ClearOccurrenceResponses clears all "occurrence_responses" edges to the OccurrenceResponse entity.
+func (_u *AttendeeUpdate) ClearOccurrenceResponses() *AttendeeUpdate {
+	_u.mutation.ClearOccurrenceResponses()
+	return _u
+}
+
+// RemoveOccurrenceResponseIDs removes the "occurrence_responses" edge to OccurrenceResponse entities by IDs.
+func (_u *AttendeeUpdate) RemoveOccurrenceResponseIDs(ids ...int) *AttendeeUpdate {
+	_u.mutation.RemoveOccurrenceResponseIDs(ids...)
+	return _u
+}
+
+// RemoveOccurrenceResponses removes "occurrence_responses" edges to OccurrenceResponse entities.
+func (_u *AttendeeUpdate) RemoveOccurrenceResponses(v ...*OccurrenceResponse) *AttendeeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOccurrenceResponseIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -343,6 +380,51 @@ func (_u *AttendeeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.OccurrenceResponsesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(occurrenceresponse.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOccurrenceResponsesIDs(); len(nodes) > 0 && !_u.mutation.OccurrenceResponsesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(occurrenceresponse.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OccurrenceResponsesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(occurrenceresponse.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -497,6 +579,21 @@ func (_u *AttendeeUpdateOne) SetUser(v *User) *AttendeeUpdateOne {
 	return _u.SetUserID(v.ID)
 }
 
+// AddOccurrenceResponseIDs adds the "occurrence_responses" edge to the OccurrenceResponse entity by IDs.
+func (_u *AttendeeUpdateOne) AddOccurrenceResponseIDs(ids ...int) *AttendeeUpdateOne {
+	_u.mutation.AddOccurrenceResponseIDs(ids...)
+	return _u
+}
+
+// AddOccurrenceResponses adds the "occurrence_responses" edges to the OccurrenceResponse entity.
+func (_u *AttendeeUpdateOne) AddOccurrenceResponses(v ...*OccurrenceResponse) *AttendeeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOccurrenceResponseIDs(ids...)
+}
+
 // Mutation returns the AttendeeMutation object of the builder.
 func (_u *AttendeeUpdateOne) Mutation() *AttendeeMutation {
 	return _u.mutation
@@ -512,6 +609,27 @@ func (_u *AttendeeUpdateOne) ClearEvent() *AttendeeUpdateOne {
 func (_u *AttendeeUpdateOne) ClearUser() *AttendeeUpdateOne {
 	_u.mutation.ClearUser()
 	return _u
+}
+
+// ClearOccurrenceResponses clears all "occurrence_responses" edges to the OccurrenceResponse entity.
+func (_u *AttendeeUpdateOne) ClearOccurrenceResponses() *AttendeeUpdateOne {
+	_u.mutation.ClearOccurrenceResponses()
+	return _u
+}
+
+// RemoveOccurrenceResponseIDs removes the "occurrence_responses" edge to OccurrenceResponse entities by IDs.
+func (_u *AttendeeUpdateOne) RemoveOccurrenceResponseIDs(ids ...int) *AttendeeUpdateOne {
+	_u.mutation.RemoveOccurrenceResponseIDs(ids...)
+	return _u
+}
+
+// RemoveOccurrenceResponses removes "occurrence_responses" edges to OccurrenceResponse entities.
+func (_u *AttendeeUpdateOne) RemoveOccurrenceResponses(v ...*OccurrenceResponse) *AttendeeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOccurrenceResponseIDs(ids...)
 }
 
 // Where appends a list predicates to the AttendeeUpdate builder.
@@ -700,6 +818,51 @@ func (_u *AttendeeUpdateOne) sqlSave(ctx context.Context) (_node *Attendee, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OccurrenceResponsesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(occurrenceresponse.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOccurrenceResponsesIDs(); len(nodes) > 0 && !_u.mutation.OccurrenceResponsesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(occurrenceresponse.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OccurrenceResponsesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(occurrenceresponse.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -27,6 +27,7 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
@@ -66,6 +67,8 @@ type Client struct {
 	Job *JobClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OccurrenceResponse is the client for interacting with the OccurrenceResponse builders.
+	OccurrenceResponse *OccurrenceResponseClient
 	// Post is the client for interacting with the Post builders.
 	Post *PostClient
 	// ProviderAccount is the client for interacting with the ProviderAccount builders.
@@ -101,6 +104,7 @@ func (c *Client) init() {
 	c.ExternalLink = NewExternalLinkClient(c.config)
 	c.Job = NewJobClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.OccurrenceResponse = NewOccurrenceResponseClient(c.config)
 	c.Post = NewPostClient(c.config)
 	c.ProviderAccount = NewProviderAccountClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
@@ -197,26 +201,27 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIToken:        NewAPITokenClient(cfg),
-		Attendee:        NewAttendeeClient(cfg),
-		Call:            NewCallClient(cfg),
-		Channel:         NewChannelClient(cfg),
-		Company:         NewCompanyClient(cfg),
-		Conference:      NewConferenceClient(cfg),
-		Contact:         NewContactClient(cfg),
-		Credential:      NewCredentialClient(cfg),
-		Event:           NewEventClient(cfg),
-		ExternalLink:    NewExternalLinkClient(cfg),
-		Job:             NewJobClient(cfg),
-		Notification:    NewNotificationClient(cfg),
-		Post:            NewPostClient(cfg),
-		ProviderAccount: NewProviderAccountClient(cfg),
-		RefreshToken:    NewRefreshTokenClient(cfg),
-		Room:            NewRoomClient(cfg),
-		SyncState:       NewSyncStateClient(cfg),
-		User:            NewUserClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		APIToken:           NewAPITokenClient(cfg),
+		Attendee:           NewAttendeeClient(cfg),
+		Call:               NewCallClient(cfg),
+		Channel:            NewChannelClient(cfg),
+		Company:            NewCompanyClient(cfg),
+		Conference:         NewConferenceClient(cfg),
+		Contact:            NewContactClient(cfg),
+		Credential:         NewCredentialClient(cfg),
+		Event:              NewEventClient(cfg),
+		ExternalLink:       NewExternalLinkClient(cfg),
+		Job:                NewJobClient(cfg),
+		Notification:       NewNotificationClient(cfg),
+		OccurrenceResponse: NewOccurrenceResponseClient(cfg),
+		Post:               NewPostClient(cfg),
+		ProviderAccount:    NewProviderAccountClient(cfg),
+		RefreshToken:       NewRefreshTokenClient(cfg),
+		Room:               NewRoomClient(cfg),
+		SyncState:          NewSyncStateClient(cfg),
+		User:               NewUserClient(cfg),
 	}, nil
 }
 
@@ -234,26 +239,27 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIToken:        NewAPITokenClient(cfg),
-		Attendee:        NewAttendeeClient(cfg),
-		Call:            NewCallClient(cfg),
-		Channel:         NewChannelClient(cfg),
-		Company:         NewCompanyClient(cfg),
-		Conference:      NewConferenceClient(cfg),
-		Contact:         NewContactClient(cfg),
-		Credential:      NewCredentialClient(cfg),
-		Event:           NewEventClient(cfg),
-		ExternalLink:    NewExternalLinkClient(cfg),
-		Job:             NewJobClient(cfg),
-		Notification:    NewNotificationClient(cfg),
-		Post:            NewPostClient(cfg),
-		ProviderAccount: NewProviderAccountClient(cfg),
-		RefreshToken:    NewRefreshTokenClient(cfg),
-		Room:            NewRoomClient(cfg),
-		SyncState:       NewSyncStateClient(cfg),
-		User:            NewUserClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		APIToken:           NewAPITokenClient(cfg),
+		Attendee:           NewAttendeeClient(cfg),
+		Call:               NewCallClient(cfg),
+		Channel:            NewChannelClient(cfg),
+		Company:            NewCompanyClient(cfg),
+		Conference:         NewConferenceClient(cfg),
+		Contact:            NewContactClient(cfg),
+		Credential:         NewCredentialClient(cfg),
+		Event:              NewEventClient(cfg),
+		ExternalLink:       NewExternalLinkClient(cfg),
+		Job:                NewJobClient(cfg),
+		Notification:       NewNotificationClient(cfg),
+		OccurrenceResponse: NewOccurrenceResponseClient(cfg),
+		Post:               NewPostClient(cfg),
+		ProviderAccount:    NewProviderAccountClient(cfg),
+		RefreshToken:       NewRefreshTokenClient(cfg),
+		Room:               NewRoomClient(cfg),
+		SyncState:          NewSyncStateClient(cfg),
+		User:               NewUserClient(cfg),
 	}, nil
 }
 
@@ -284,8 +290,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.Attendee, c.Call, c.Channel, c.Company, c.Conference, c.Contact,
-		c.Credential, c.Event, c.ExternalLink, c.Job, c.Notification, c.Post,
-		c.ProviderAccount, c.RefreshToken, c.Room, c.SyncState, c.User,
+		c.Credential, c.Event, c.ExternalLink, c.Job, c.Notification,
+		c.OccurrenceResponse, c.Post, c.ProviderAccount, c.RefreshToken, c.Room,
+		c.SyncState, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -296,8 +303,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.Attendee, c.Call, c.Channel, c.Company, c.Conference, c.Contact,
-		c.Credential, c.Event, c.ExternalLink, c.Job, c.Notification, c.Post,
-		c.ProviderAccount, c.RefreshToken, c.Room, c.SyncState, c.User,
+		c.Credential, c.Event, c.ExternalLink, c.Job, c.Notification,
+		c.OccurrenceResponse, c.Post, c.ProviderAccount, c.RefreshToken, c.Room,
+		c.SyncState, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -330,6 +338,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Job.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *OccurrenceResponseMutation:
+		return c.OccurrenceResponse.mutate(ctx, m)
 	case *PostMutation:
 		return c.Post.mutate(ctx, m)
 	case *ProviderAccountMutation:
@@ -662,6 +672,22 @@ func (c *AttendeeClient) QueryUser(_m *Attendee) *UserQuery {
 			sqlgraph.From(attendee.Table, attendee.FieldID, id),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, attendee.UserTable, attendee.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOccurrenceResponses queries the occurrence_responses edge of a Attendee.
+func (c *AttendeeClient) QueryOccurrenceResponses(_m *Attendee) *OccurrenceResponseQuery {
+	query := (&OccurrenceResponseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(attendee.Table, attendee.FieldID, id),
+			sqlgraph.To(occurrenceresponse.Table, occurrenceresponse.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, attendee.OccurrenceResponsesTable, attendee.OccurrenceResponsesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2515,6 +2541,172 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 	}
 }
 
+// OccurrenceResponseClient is a client for the OccurrenceResponse schema.
+type OccurrenceResponseClient struct {
+	config
+}
+
+// NewOccurrenceResponseClient returns a client for the OccurrenceResponse from the given config.
+func NewOccurrenceResponseClient(c config) *OccurrenceResponseClient {
+	return &OccurrenceResponseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `occurrenceresponse.Hooks(f(g(h())))`.
+func (c *OccurrenceResponseClient) Use(hooks ...Hook) {
+	c.hooks.OccurrenceResponse = append(c.hooks.OccurrenceResponse, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `occurrenceresponse.Intercept(f(g(h())))`.
+func (c *OccurrenceResponseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OccurrenceResponse = append(c.inters.OccurrenceResponse, interceptors...)
+}
+
+// Create returns a builder for creating a OccurrenceResponse entity.
+func (c *OccurrenceResponseClient) Create() *OccurrenceResponseCreate {
+	mutation := newOccurrenceResponseMutation(c.config, OpCreate)
+	return &OccurrenceResponseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OccurrenceResponse entities.
+func (c *OccurrenceResponseClient) CreateBulk(builders ...*OccurrenceResponseCreate) *OccurrenceResponseCreateBulk {
+	return &OccurrenceResponseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OccurrenceResponseClient) MapCreateBulk(slice any, setFunc func(*OccurrenceResponseCreate, int)) *OccurrenceResponseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OccurrenceResponseCreateBulk{err: fmt.Errorf("calling to OccurrenceResponseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OccurrenceResponseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OccurrenceResponseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OccurrenceResponse.
+func (c *OccurrenceResponseClient) Update() *OccurrenceResponseUpdate {
+	mutation := newOccurrenceResponseMutation(c.config, OpUpdate)
+	return &OccurrenceResponseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OccurrenceResponseClient) UpdateOne(_m *OccurrenceResponse) *OccurrenceResponseUpdateOne {
+	mutation := newOccurrenceResponseMutation(c.config, OpUpdateOne, withOccurrenceResponse(_m))
+	return &OccurrenceResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OccurrenceResponseClient) UpdateOneID(id int) *OccurrenceResponseUpdateOne {
+	mutation := newOccurrenceResponseMutation(c.config, OpUpdateOne, withOccurrenceResponseID(id))
+	return &OccurrenceResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OccurrenceResponse.
+func (c *OccurrenceResponseClient) Delete() *OccurrenceResponseDelete {
+	mutation := newOccurrenceResponseMutation(c.config, OpDelete)
+	return &OccurrenceResponseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OccurrenceResponseClient) DeleteOne(_m *OccurrenceResponse) *OccurrenceResponseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OccurrenceResponseClient) DeleteOneID(id int) *OccurrenceResponseDeleteOne {
+	builder := c.Delete().Where(occurrenceresponse.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OccurrenceResponseDeleteOne{builder}
+}
+
+// Query returns a query builder for OccurrenceResponse.
+func (c *OccurrenceResponseClient) Query() *OccurrenceResponseQuery {
+	return &OccurrenceResponseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOccurrenceResponse},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OccurrenceResponse entity by its id.
+func (c *OccurrenceResponseClient) Get(ctx context.Context, id int) (*OccurrenceResponse, error) {
+	return c.Query().Where(occurrenceresponse.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OccurrenceResponseClient) GetX(ctx context.Context, id int) *OccurrenceResponse {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCompany queries the company edge of a OccurrenceResponse.
+func (c *OccurrenceResponseClient) QueryCompany(_m *OccurrenceResponse) *CompanyQuery {
+	query := (&CompanyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(occurrenceresponse.Table, occurrenceresponse.FieldID, id),
+			sqlgraph.To(company.Table, company.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, occurrenceresponse.CompanyTable, occurrenceresponse.CompanyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAttendee queries the attendee edge of a OccurrenceResponse.
+func (c *OccurrenceResponseClient) QueryAttendee(_m *OccurrenceResponse) *AttendeeQuery {
+	query := (&AttendeeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(occurrenceresponse.Table, occurrenceresponse.FieldID, id),
+			sqlgraph.To(attendee.Table, attendee.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, occurrenceresponse.AttendeeTable, occurrenceresponse.AttendeeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OccurrenceResponseClient) Hooks() []Hook {
+	hooks := c.hooks.OccurrenceResponse
+	return append(hooks[:len(hooks):len(hooks)], occurrenceresponse.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OccurrenceResponseClient) Interceptors() []Interceptor {
+	return c.inters.OccurrenceResponse
+}
+
+func (c *OccurrenceResponseClient) mutate(ctx context.Context, m *OccurrenceResponseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OccurrenceResponseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OccurrenceResponseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OccurrenceResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OccurrenceResponseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OccurrenceResponse mutation op: %q", m.Op())
+	}
+}
+
 // PostClient is a client for the Post schema.
 type PostClient struct {
 	config
@@ -3547,13 +3739,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIToken, Attendee, Call, Channel, Company, Conference, Contact, Credential,
-		Event, ExternalLink, Job, Notification, Post, ProviderAccount, RefreshToken,
-		Room, SyncState, User []ent.Hook
+		Event, ExternalLink, Job, Notification, OccurrenceResponse, Post,
+		ProviderAccount, RefreshToken, Room, SyncState, User []ent.Hook
 	}
 	inters struct {
 		APIToken, Attendee, Call, Channel, Company, Conference, Contact, Credential,
-		Event, ExternalLink, Job, Notification, Post, ProviderAccount, RefreshToken,
-		Room, SyncState, User []ent.Interceptor
+		Event, ExternalLink, Job, Notification, OccurrenceResponse, Post,
+		ProviderAccount, RefreshToken, Room, SyncState, User []ent.Interceptor
 	}
 )
 

@@ -24,6 +24,7 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
@@ -90,24 +91,25 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apitoken.Table:        apitoken.ValidColumn,
-			attendee.Table:        attendee.ValidColumn,
-			call.Table:            call.ValidColumn,
-			channel.Table:         channel.ValidColumn,
-			company.Table:         company.ValidColumn,
-			conference.Table:      conference.ValidColumn,
-			contact.Table:         contact.ValidColumn,
-			credential.Table:      credential.ValidColumn,
-			event.Table:           event.ValidColumn,
-			externallink.Table:    externallink.ValidColumn,
-			job.Table:             job.ValidColumn,
-			notification.Table:    notification.ValidColumn,
-			post.Table:            post.ValidColumn,
-			provideraccount.Table: provideraccount.ValidColumn,
-			refreshtoken.Table:    refreshtoken.ValidColumn,
-			room.Table:            room.ValidColumn,
-			syncstate.Table:       syncstate.ValidColumn,
-			user.Table:            user.ValidColumn,
+			apitoken.Table:           apitoken.ValidColumn,
+			attendee.Table:           attendee.ValidColumn,
+			call.Table:               call.ValidColumn,
+			channel.Table:            channel.ValidColumn,
+			company.Table:            company.ValidColumn,
+			conference.Table:         conference.ValidColumn,
+			contact.Table:            contact.ValidColumn,
+			credential.Table:         credential.ValidColumn,
+			event.Table:              event.ValidColumn,
+			externallink.Table:       externallink.ValidColumn,
+			job.Table:                job.ValidColumn,
+			notification.Table:       notification.ValidColumn,
+			occurrenceresponse.Table: occurrenceresponse.ValidColumn,
+			post.Table:               post.ValidColumn,
+			provideraccount.Table:    provideraccount.ValidColumn,
+			refreshtoken.Table:       refreshtoken.ValidColumn,
+			room.Table:               room.ValidColumn,
+			syncstate.Table:          syncstate.ValidColumn,
+			user.Table:               user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/predicate"
 	"github.com/convene/convene/ent/provideraccount"
@@ -31,7 +32,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -328,6 +329,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   occurrenceresponse.Table,
+			Columns: occurrenceresponse.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: occurrenceresponse.FieldID,
+			},
+		},
+		Type: "OccurrenceResponse",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			occurrenceresponse.FieldCompanyID:     {Type: field.TypeInt, Column: occurrenceresponse.FieldCompanyID},
+			occurrenceresponse.FieldCreatedAt:     {Type: field.TypeTime, Column: occurrenceresponse.FieldCreatedAt},
+			occurrenceresponse.FieldUpdatedAt:     {Type: field.TypeTime, Column: occurrenceresponse.FieldUpdatedAt},
+			occurrenceresponse.FieldAttendeeID:    {Type: field.TypeInt, Column: occurrenceresponse.FieldAttendeeID},
+			occurrenceresponse.FieldOriginalStart: {Type: field.TypeTime, Column: occurrenceresponse.FieldOriginalStart},
+			occurrenceresponse.FieldResponse:      {Type: field.TypeEnum, Column: occurrenceresponse.FieldResponse},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   post.Table,
 			Columns: post.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -348,7 +368,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			post.FieldEditedAt:  {Type: field.TypeTime, Column: post.FieldEditedAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   provideraccount.Table,
 			Columns: provideraccount.Columns,
@@ -369,7 +389,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			provideraccount.FieldDisplayName:    {Type: field.TypeString, Column: provideraccount.FieldDisplayName},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -391,7 +411,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   room.Table,
 			Columns: room.Columns,
@@ -410,7 +430,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			room.FieldLocation:  {Type: field.TypeString, Column: room.FieldLocation},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncstate.Table,
 			Columns: syncstate.Columns,
@@ -434,7 +454,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncstate.FieldLastError:  {Type: field.TypeString, Column: syncstate.FieldLastError},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -520,6 +540,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Attendee",
 		"User",
+	)
+	graph.MustAddE(
+		"occurrence_responses",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   attendee.OccurrenceResponsesTable,
+			Columns: []string{attendee.OccurrenceResponsesColumn},
+			Bidi:    false,
+		},
+		"Attendee",
+		"OccurrenceResponse",
 	)
 	graph.MustAddE(
 		"company",
@@ -880,6 +912,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Notification",
 		"Call",
+	)
+	graph.MustAddE(
+		"company",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   occurrenceresponse.CompanyTable,
+			Columns: []string{occurrenceresponse.CompanyColumn},
+			Bidi:    false,
+		},
+		"OccurrenceResponse",
+		"Company",
+	)
+	graph.MustAddE(
+		"attendee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   occurrenceresponse.AttendeeTable,
+			Columns: []string{occurrenceresponse.AttendeeColumn},
+			Bidi:    false,
+		},
+		"OccurrenceResponse",
+		"Attendee",
 	)
 	graph.MustAddE(
 		"company",
@@ -1292,6 +1348,20 @@ func (f *AttendeeFilter) WhereHasUser() {
 // WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
 func (f *AttendeeFilter) WhereHasUserWith(preds ...predicate.User) {
 	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOccurrenceResponses applies a predicate to check if query has an edge occurrence_responses.
+func (f *AttendeeFilter) WhereHasOccurrenceResponses() {
+	f.Where(entql.HasEdge("occurrence_responses"))
+}
+
+// WhereHasOccurrenceResponsesWith applies a predicate to check if query has an edge occurrence_responses with a given conditions (other predicates).
+func (f *AttendeeFilter) WhereHasOccurrenceResponsesWith(preds ...predicate.OccurrenceResponse) {
+	f.Where(entql.HasEdgeWith("occurrence_responses", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2719,6 +2789,104 @@ func (f *NotificationFilter) WhereHasCallWith(preds ...predicate.Call) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *OccurrenceResponseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OccurrenceResponseQuery builder.
+func (_q *OccurrenceResponseQuery) Filter() *OccurrenceResponseFilter {
+	return &OccurrenceResponseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OccurrenceResponseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OccurrenceResponseMutation builder.
+func (m *OccurrenceResponseMutation) Filter() *OccurrenceResponseFilter {
+	return &OccurrenceResponseFilter{config: m.config, predicateAdder: m}
+}
+
+// OccurrenceResponseFilter provides a generic filtering capability at runtime for OccurrenceResponseQuery.
+type OccurrenceResponseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OccurrenceResponseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *OccurrenceResponseFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(occurrenceresponse.FieldID))
+}
+
+// WhereCompanyID applies the entql int predicate on the company_id field.
+func (f *OccurrenceResponseFilter) WhereCompanyID(p entql.IntP) {
+	f.Where(p.Field(occurrenceresponse.FieldCompanyID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OccurrenceResponseFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(occurrenceresponse.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *OccurrenceResponseFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(occurrenceresponse.FieldUpdatedAt))
+}
+
+// WhereAttendeeID applies the entql int predicate on the attendee_id field.
+func (f *OccurrenceResponseFilter) WhereAttendeeID(p entql.IntP) {
+	f.Where(p.Field(occurrenceresponse.FieldAttendeeID))
+}
+
+// WhereOriginalStart applies the entql time.Time predicate on the original_start field.
+func (f *OccurrenceResponseFilter) WhereOriginalStart(p entql.TimeP) {
+	f.Where(p.Field(occurrenceresponse.FieldOriginalStart))
+}
+
+// WhereResponse applies the entql string predicate on the response field.
+func (f *OccurrenceResponseFilter) WhereResponse(p entql.StringP) {
+	f.Where(p.Field(occurrenceresponse.FieldResponse))
+}
+
+// WhereHasCompany applies a predicate to check if query has an edge company.
+func (f *OccurrenceResponseFilter) WhereHasCompany() {
+	f.Where(entql.HasEdge("company"))
+}
+
+// WhereHasCompanyWith applies a predicate to check if query has an edge company with a given conditions (other predicates).
+func (f *OccurrenceResponseFilter) WhereHasCompanyWith(preds ...predicate.Company) {
+	f.Where(entql.HasEdgeWith("company", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAttendee applies a predicate to check if query has an edge attendee.
+func (f *OccurrenceResponseFilter) WhereHasAttendee() {
+	f.Where(entql.HasEdge("attendee"))
+}
+
+// WhereHasAttendeeWith applies a predicate to check if query has an edge attendee with a given conditions (other predicates).
+func (f *OccurrenceResponseFilter) WhereHasAttendeeWith(preds ...predicate.Attendee) {
+	f.Where(entql.HasEdgeWith("attendee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PostQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2747,7 +2915,7 @@ type PostFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2888,7 +3056,7 @@ type ProviderAccountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProviderAccountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2996,7 +3164,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3109,7 +3277,7 @@ type RoomFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoomFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3193,7 +3361,7 @@ type SyncStateFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncStateFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3316,7 +3484,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/room"
@@ -229,6 +230,19 @@ func (_q *AttendeeQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, attendee.FieldUserID)
 				fieldSeen[attendee.FieldUserID] = struct{}{}
 			}
+
+		case "occurrenceResponses":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OccurrenceResponseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, occurrenceresponseImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedOccurrenceResponses(alias, func(wq *OccurrenceResponseQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[attendee.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, attendee.FieldCreatedAt)
@@ -1912,6 +1926,137 @@ func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*NotificationWhereInput); ok {
 		args.opts = append(args.opts, WithNotificationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *OccurrenceResponseQuery) CollectFields(ctx context.Context, satisfies ...string) (*OccurrenceResponseQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *OccurrenceResponseQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(occurrenceresponse.Columns))
+		selectedFields = []string{occurrenceresponse.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "company":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CompanyClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, companyImplementors)...); err != nil {
+				return err
+			}
+			_q.withCompany = query
+			if _, ok := fieldSeen[occurrenceresponse.FieldCompanyID]; !ok {
+				selectedFields = append(selectedFields, occurrenceresponse.FieldCompanyID)
+				fieldSeen[occurrenceresponse.FieldCompanyID] = struct{}{}
+			}
+
+		case "attendee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AttendeeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, attendeeImplementors)...); err != nil {
+				return err
+			}
+			_q.withAttendee = query
+			if _, ok := fieldSeen[occurrenceresponse.FieldAttendeeID]; !ok {
+				selectedFields = append(selectedFields, occurrenceresponse.FieldAttendeeID)
+				fieldSeen[occurrenceresponse.FieldAttendeeID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[occurrenceresponse.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, occurrenceresponse.FieldCreatedAt)
+				fieldSeen[occurrenceresponse.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[occurrenceresponse.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, occurrenceresponse.FieldUpdatedAt)
+				fieldSeen[occurrenceresponse.FieldUpdatedAt] = struct{}{}
+			}
+		case "originalStart":
+			if _, ok := fieldSeen[occurrenceresponse.FieldOriginalStart]; !ok {
+				selectedFields = append(selectedFields, occurrenceresponse.FieldOriginalStart)
+				fieldSeen[occurrenceresponse.FieldOriginalStart] = struct{}{}
+			}
+		case "response":
+			if _, ok := fieldSeen[occurrenceresponse.FieldResponse]; !ok {
+				selectedFields = append(selectedFields, occurrenceresponse.FieldResponse)
+				fieldSeen[occurrenceresponse.FieldResponse] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type occurrenceresponsePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []OccurrenceResponsePaginateOption
+}
+
+func newOccurrenceResponsePaginateArgs(rv map[string]any) *occurrenceresponsePaginateArgs {
+	args := &occurrenceresponsePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &OccurrenceResponseOrder{Field: &OccurrenceResponseOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithOccurrenceResponseOrder(order))
+			}
+		case *OccurrenceResponseOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithOccurrenceResponseOrder(v))
+			}
+		}
 	}
 	return args
 }

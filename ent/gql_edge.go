@@ -48,6 +48,18 @@ func (_m *Attendee) User(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Attendee) OccurrenceResponses(ctx context.Context) (result []*OccurrenceResponse, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedOccurrenceResponses(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.OccurrenceResponsesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOccurrenceResponses().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Call) Company(ctx context.Context) (*Company, error) {
 	result, err := _m.Edges.CompanyOrErr()
 	if IsNotLoaded(err) {
@@ -279,6 +291,22 @@ func (_m *Notification) Call(ctx context.Context) (*Call, error) {
 		result, err = _m.QueryCall().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *OccurrenceResponse) Company(ctx context.Context) (*Company, error) {
+	result, err := _m.Edges.CompanyOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCompany().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *OccurrenceResponse) Attendee(ctx context.Context) (*Attendee, error) {
+	result, err := _m.Edges.AttendeeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAttendee().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *Post) Company(ctx context.Context) (*Company, error) {

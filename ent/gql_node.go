@@ -21,6 +21,7 @@ import (
 	"github.com/convene/convene/ent/internal"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/room"
@@ -87,6 +88,11 @@ var notificationImplementors = []string{"Notification", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Notification) IsNode() {}
+
+var occurrenceresponseImplementors = []string{"OccurrenceResponse", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*OccurrenceResponse) IsNode() {}
 
 var postImplementors = []string{"Post", "Node"}
 
@@ -280,6 +286,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(notification.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, notificationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case occurrenceresponse.Table:
+		query := c.OccurrenceResponse.Query().
+			Where(occurrenceresponse.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, occurrenceresponseImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -557,6 +572,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Notification.Query().
 			Where(notification.IDIn(ids...))
 		query, err := query.CollectFields(ctx, notificationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case occurrenceresponse.Table:
+		query := c.OccurrenceResponse.Query().
+			Where(occurrenceresponse.IDIn(ids...))
+		query, err := query.CollectFields(ctx, occurrenceresponseImplementors...)
 		if err != nil {
 			return nil, err
 		}

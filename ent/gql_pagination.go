@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/room"
@@ -3453,6 +3454,302 @@ func (_m *Notification) ToEdge(order *NotificationOrder) *NotificationEdge {
 		order = DefaultNotificationOrder
 	}
 	return &NotificationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// OccurrenceResponseEdge is the edge representation of OccurrenceResponse.
+type OccurrenceResponseEdge struct {
+	Node   *OccurrenceResponse `json:"node"`
+	Cursor Cursor              `json:"cursor"`
+}
+
+// OccurrenceResponseConnection is the connection containing edges to OccurrenceResponse.
+type OccurrenceResponseConnection struct {
+	Edges      []*OccurrenceResponseEdge `json:"edges"`
+	PageInfo   PageInfo                  `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
+}
+
+func (c *OccurrenceResponseConnection) build(nodes []*OccurrenceResponse, pager *occurrenceresponsePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *OccurrenceResponse
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *OccurrenceResponse {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *OccurrenceResponse {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*OccurrenceResponseEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &OccurrenceResponseEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// OccurrenceResponsePaginateOption enables pagination customization.
+type OccurrenceResponsePaginateOption func(*occurrenceresponsePager) error
+
+// WithOccurrenceResponseOrder configures pagination ordering.
+func WithOccurrenceResponseOrder(order *OccurrenceResponseOrder) OccurrenceResponsePaginateOption {
+	if order == nil {
+		order = DefaultOccurrenceResponseOrder
+	}
+	o := *order
+	return func(pager *occurrenceresponsePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultOccurrenceResponseOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithOccurrenceResponseFilter configures pagination filter.
+func WithOccurrenceResponseFilter(filter func(*OccurrenceResponseQuery) (*OccurrenceResponseQuery, error)) OccurrenceResponsePaginateOption {
+	return func(pager *occurrenceresponsePager) error {
+		if filter == nil {
+			return errors.New("OccurrenceResponseQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type occurrenceresponsePager struct {
+	reverse bool
+	order   *OccurrenceResponseOrder
+	filter  func(*OccurrenceResponseQuery) (*OccurrenceResponseQuery, error)
+}
+
+func newOccurrenceResponsePager(opts []OccurrenceResponsePaginateOption, reverse bool) (*occurrenceresponsePager, error) {
+	pager := &occurrenceresponsePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultOccurrenceResponseOrder
+	}
+	return pager, nil
+}
+
+func (p *occurrenceresponsePager) applyFilter(query *OccurrenceResponseQuery) (*OccurrenceResponseQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *occurrenceresponsePager) toCursor(_m *OccurrenceResponse) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *occurrenceresponsePager) applyCursors(query *OccurrenceResponseQuery, after, before *Cursor) (*OccurrenceResponseQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultOccurrenceResponseOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *occurrenceresponsePager) applyOrder(query *OccurrenceResponseQuery) *OccurrenceResponseQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultOccurrenceResponseOrder.Field {
+		query = query.Order(DefaultOccurrenceResponseOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *occurrenceresponsePager) orderExpr(query *OccurrenceResponseQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultOccurrenceResponseOrder.Field {
+			b.Comma().Ident(DefaultOccurrenceResponseOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to OccurrenceResponse.
+func (_m *OccurrenceResponseQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...OccurrenceResponsePaginateOption,
+) (*OccurrenceResponseConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newOccurrenceResponsePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &OccurrenceResponseConnection{Edges: []*OccurrenceResponseEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// OccurrenceResponseOrderFieldCreatedAt orders OccurrenceResponse by created_at.
+	OccurrenceResponseOrderFieldCreatedAt = &OccurrenceResponseOrderField{
+		Value: func(_m *OccurrenceResponse) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: occurrenceresponse.FieldCreatedAt,
+		toTerm: occurrenceresponse.ByCreatedAt,
+		toCursor: func(_m *OccurrenceResponse) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f OccurrenceResponseOrderField) String() string {
+	var str string
+	switch f.column {
+	case OccurrenceResponseOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f OccurrenceResponseOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *OccurrenceResponseOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("OccurrenceResponseOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *OccurrenceResponseOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid OccurrenceResponseOrderField", str)
+	}
+	return nil
+}
+
+// OccurrenceResponseOrderField defines the ordering field of OccurrenceResponse.
+type OccurrenceResponseOrderField struct {
+	// Value extracts the ordering value from the given OccurrenceResponse.
+	Value    func(*OccurrenceResponse) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) occurrenceresponse.OrderOption
+	toCursor func(*OccurrenceResponse) Cursor
+}
+
+// OccurrenceResponseOrder defines the ordering of OccurrenceResponse.
+type OccurrenceResponseOrder struct {
+	Direction OrderDirection                `json:"direction"`
+	Field     *OccurrenceResponseOrderField `json:"field"`
+}
+
+// DefaultOccurrenceResponseOrder is the default ordering of OccurrenceResponse.
+var DefaultOccurrenceResponseOrder = &OccurrenceResponseOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &OccurrenceResponseOrderField{
+		Value: func(_m *OccurrenceResponse) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: occurrenceresponse.FieldID,
+		toTerm: occurrenceresponse.ByID,
+		toCursor: func(_m *OccurrenceResponse) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts OccurrenceResponse into OccurrenceResponseEdge.
+func (_m *OccurrenceResponse) ToEdge(order *OccurrenceResponseOrder) *OccurrenceResponseEdge {
+	if order == nil {
+		order = DefaultOccurrenceResponseOrder
+	}
+	return &OccurrenceResponseEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

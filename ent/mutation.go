@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/predicate"
 	"github.com/convene/convene/ent/provideraccount"
@@ -42,24 +43,25 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIToken        = "APIToken"
-	TypeAttendee        = "Attendee"
-	TypeCall            = "Call"
-	TypeChannel         = "Channel"
-	TypeCompany         = "Company"
-	TypeConference      = "Conference"
-	TypeContact         = "Contact"
-	TypeCredential      = "Credential"
-	TypeEvent           = "Event"
-	TypeExternalLink    = "ExternalLink"
-	TypeJob             = "Job"
-	TypeNotification    = "Notification"
-	TypePost            = "Post"
-	TypeProviderAccount = "ProviderAccount"
-	TypeRefreshToken    = "RefreshToken"
-	TypeRoom            = "Room"
-	TypeSyncState       = "SyncState"
-	TypeUser            = "User"
+	TypeAPIToken           = "APIToken"
+	TypeAttendee           = "Attendee"
+	TypeCall               = "Call"
+	TypeChannel            = "Channel"
+	TypeCompany            = "Company"
+	TypeConference         = "Conference"
+	TypeContact            = "Contact"
+	TypeCredential         = "Credential"
+	TypeEvent              = "Event"
+	TypeExternalLink       = "ExternalLink"
+	TypeJob                = "Job"
+	TypeNotification       = "Notification"
+	TypeOccurrenceResponse = "OccurrenceResponse"
+	TypePost               = "Post"
+	TypeProviderAccount    = "ProviderAccount"
+	TypeRefreshToken       = "RefreshToken"
+	TypeRoom               = "Room"
+	TypeSyncState          = "SyncState"
+	TypeUser               = "User"
 )
 
 // APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
@@ -913,26 +915,29 @@ func (m *APITokenMutation) ResetEdge(name string) error {
 // AttendeeMutation represents an operation that mutates the Attendee nodes in the graph.
 type AttendeeMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *int
-	created_at     *time.Time
-	updated_at     *time.Time
-	email          *string
-	role           *attendee.Role
-	response       *attendee.Response
-	responded_at   *time.Time
-	hidden         *bool
-	clearedFields  map[string]struct{}
-	company        *int
-	clearedcompany bool
-	event          *int
-	clearedevent   bool
-	user           *int
-	cleareduser    bool
-	done           bool
-	oldValue       func(context.Context) (*Attendee, error)
-	predicates     []predicate.Attendee
+	op                          Op
+	typ                         string
+	id                          *int
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	email                       *string
+	role                        *attendee.Role
+	response                    *attendee.Response
+	responded_at                *time.Time
+	hidden                      *bool
+	clearedFields               map[string]struct{}
+	company                     *int
+	clearedcompany              bool
+	event                       *int
+	clearedevent                bool
+	user                        *int
+	cleareduser                 bool
+	occurrence_responses        map[int]struct{}
+	removedoccurrence_responses map[int]struct{}
+	clearedoccurrence_responses bool
+	done                        bool
+	oldValue                    func(context.Context) (*Attendee, error)
+	predicates                  []predicate.Attendee
 }
 
 var _ ent.Mutation = (*AttendeeMutation)(nil)
@@ -1513,6 +1518,60 @@ func (m *AttendeeMutation) ResetUser() {
 	m.cleareduser = false
 }
 
+// AddOccurrenceResponseIDs adds the "occurrence_responses" edge to the OccurrenceResponse entity by ids.
+func (m *AttendeeMutation) AddOccurrenceResponseIDs(ids ...int) {
+	if m.occurrence_responses == nil {
+		m.occurrence_responses = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.occurrence_responses[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOccurrenceResponses clears the "occurrence_responses" edge to the OccurrenceResponse entity.
+func (m *AttendeeMutation) ClearOccurrenceResponses() {
+	m.clearedoccurrence_responses = true
+}
+
+// OccurrenceResponsesCleared reports if the "occurrence_responses" edge to the OccurrenceResponse entity was cleared.
+func (m *AttendeeMutation) OccurrenceResponsesCleared() bool {
+	return m.clearedoccurrence_responses
+}
+
+// RemoveOccurrenceResponseIDs removes the "occurrence_responses" edge to the OccurrenceResponse entity by IDs.
+func (m *AttendeeMutation) RemoveOccurrenceResponseIDs(ids ...int) {
+	if m.removedoccurrence_responses == nil {
+		m.removedoccurrence_responses = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.occurrence_responses, ids[i])
+		m.removedoccurrence_responses[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOccurrenceResponses returns the removed IDs of the "occurrence_responses" edge to the OccurrenceResponse entity.
+func (m *AttendeeMutation) RemovedOccurrenceResponsesIDs() (ids []int) {
+	for id := range m.removedoccurrence_responses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OccurrenceResponsesIDs returns the "occurrence_responses" edge IDs in the mutation.
+func (m *AttendeeMutation) OccurrenceResponsesIDs() (ids []int) {
+	for id := range m.occurrence_responses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOccurrenceResponses resets all changes to the "occurrence_responses" edge.
+func (m *AttendeeMutation) ResetOccurrenceResponses() {
+	m.occurrence_responses = nil
+	m.clearedoccurrence_responses = false
+	m.removedoccurrence_responses = nil
+}
+
 // Where appends a list predicates to the AttendeeMutation builder.
 func (m *AttendeeMutation) Where(ps ...predicate.Attendee) {
 	m.predicates = append(m.predicates, ps...)
@@ -1823,7 +1882,7 @@ func (m *AttendeeMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AttendeeMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.company != nil {
 		edges = append(edges, attendee.EdgeCompany)
 	}
@@ -1832,6 +1891,9 @@ func (m *AttendeeMutation) AddedEdges() []string {
 	}
 	if m.user != nil {
 		edges = append(edges, attendee.EdgeUser)
+	}
+	if m.occurrence_responses != nil {
+		edges = append(edges, attendee.EdgeOccurrenceResponses)
 	}
 	return edges
 }
@@ -1852,25 +1914,42 @@ func (m *AttendeeMutation) AddedIDs(name string) []ent.Value {
 		if id := m.user; id != nil {
 			return []ent.Value{*id}
 		}
+	case attendee.EdgeOccurrenceResponses:
+		ids := make([]ent.Value, 0, len(m.occurrence_responses))
+		for id := range m.occurrence_responses {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AttendeeMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
+	if m.removedoccurrence_responses != nil {
+		edges = append(edges, attendee.EdgeOccurrenceResponses)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *AttendeeMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case attendee.EdgeOccurrenceResponses:
+		ids := make([]ent.Value, 0, len(m.removedoccurrence_responses))
+		for id := range m.removedoccurrence_responses {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AttendeeMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedcompany {
 		edges = append(edges, attendee.EdgeCompany)
 	}
@@ -1879,6 +1958,9 @@ func (m *AttendeeMutation) ClearedEdges() []string {
 	}
 	if m.cleareduser {
 		edges = append(edges, attendee.EdgeUser)
+	}
+	if m.clearedoccurrence_responses {
+		edges = append(edges, attendee.EdgeOccurrenceResponses)
 	}
 	return edges
 }
@@ -1893,6 +1975,8 @@ func (m *AttendeeMutation) EdgeCleared(name string) bool {
 		return m.clearedevent
 	case attendee.EdgeUser:
 		return m.cleareduser
+	case attendee.EdgeOccurrenceResponses:
+		return m.clearedoccurrence_responses
 	}
 	return false
 }
@@ -1926,6 +2010,9 @@ func (m *AttendeeMutation) ResetEdge(name string) error {
 		return nil
 	case attendee.EdgeUser:
 		m.ResetUser()
+		return nil
+	case attendee.EdgeOccurrenceResponses:
+		m.ResetOccurrenceResponses()
 		return nil
 	}
 	return fmt.Errorf("unknown Attendee edge %s", name)
@@ -13929,6 +14016,705 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// OccurrenceResponseMutation represents an operation that mutates the OccurrenceResponse nodes in the graph.
+type OccurrenceResponseMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	original_start  *time.Time
+	response        *occurrenceresponse.Response
+	clearedFields   map[string]struct{}
+	company         *int
+	clearedcompany  bool
+	attendee        *int
+	clearedattendee bool
+	done            bool
+	oldValue        func(context.Context) (*OccurrenceResponse, error)
+	predicates      []predicate.OccurrenceResponse
+}
+
+var _ ent.Mutation = (*OccurrenceResponseMutation)(nil)
+
+// occurrenceresponseOption allows management of the mutation configuration using functional options.
+type occurrenceresponseOption func(*OccurrenceResponseMutation)
+
+// newOccurrenceResponseMutation creates new mutation for the OccurrenceResponse entity.
+func newOccurrenceResponseMutation(c config, op Op, opts ...occurrenceresponseOption) *OccurrenceResponseMutation {
+	m := &OccurrenceResponseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOccurrenceResponse,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOccurrenceResponseID sets the ID field of the mutation.
+func withOccurrenceResponseID(id int) occurrenceresponseOption {
+	return func(m *OccurrenceResponseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OccurrenceResponse
+		)
+		m.oldValue = func(ctx context.Context) (*OccurrenceResponse, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OccurrenceResponse.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOccurrenceResponse sets the old OccurrenceResponse of the mutation.
+func withOccurrenceResponse(node *OccurrenceResponse) occurrenceresponseOption {
+	return func(m *OccurrenceResponseMutation) {
+		m.oldValue = func(context.Context) (*OccurrenceResponse, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OccurrenceResponseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OccurrenceResponseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OccurrenceResponseMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OccurrenceResponseMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OccurrenceResponse.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCompanyID sets the "company_id" field.
+func (m *OccurrenceResponseMutation) SetCompanyID(i int) {
+	m.company = &i
+}
+
+// CompanyID returns the value of the "company_id" field in the mutation.
+func (m *OccurrenceResponseMutation) CompanyID() (r int, exists bool) {
+	v := m.company
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompanyID returns the old "company_id" field's value of the OccurrenceResponse entity.
+// If the OccurrenceResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceResponseMutation) OldCompanyID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompanyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompanyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompanyID: %w", err)
+	}
+	return oldValue.CompanyID, nil
+}
+
+// ResetCompanyID resets all changes to the "company_id" field.
+func (m *OccurrenceResponseMutation) ResetCompanyID() {
+	m.company = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OccurrenceResponseMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OccurrenceResponseMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OccurrenceResponse entity.
+// If the OccurrenceResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceResponseMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OccurrenceResponseMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OccurrenceResponseMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OccurrenceResponseMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OccurrenceResponse entity.
+// If the OccurrenceResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceResponseMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OccurrenceResponseMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAttendeeID sets the "attendee_id" field.
+func (m *OccurrenceResponseMutation) SetAttendeeID(i int) {
+	m.attendee = &i
+}
+
+// AttendeeID returns the value of the "attendee_id" field in the mutation.
+func (m *OccurrenceResponseMutation) AttendeeID() (r int, exists bool) {
+	v := m.attendee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttendeeID returns the old "attendee_id" field's value of the OccurrenceResponse entity.
+// If the OccurrenceResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceResponseMutation) OldAttendeeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttendeeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttendeeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttendeeID: %w", err)
+	}
+	return oldValue.AttendeeID, nil
+}
+
+// ResetAttendeeID resets all changes to the "attendee_id" field.
+func (m *OccurrenceResponseMutation) ResetAttendeeID() {
+	m.attendee = nil
+}
+
+// SetOriginalStart sets the "original_start" field.
+func (m *OccurrenceResponseMutation) SetOriginalStart(t time.Time) {
+	m.original_start = &t
+}
+
+// OriginalStart returns the value of the "original_start" field in the mutation.
+func (m *OccurrenceResponseMutation) OriginalStart() (r time.Time, exists bool) {
+	v := m.original_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOriginalStart returns the old "original_start" field's value of the OccurrenceResponse entity.
+// If the OccurrenceResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceResponseMutation) OldOriginalStart(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOriginalStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOriginalStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOriginalStart: %w", err)
+	}
+	return oldValue.OriginalStart, nil
+}
+
+// ResetOriginalStart resets all changes to the "original_start" field.
+func (m *OccurrenceResponseMutation) ResetOriginalStart() {
+	m.original_start = nil
+}
+
+// SetResponse sets the "response" field.
+func (m *OccurrenceResponseMutation) SetResponse(o occurrenceresponse.Response) {
+	m.response = &o
+}
+
+// Response returns the value of the "response" field in the mutation.
+func (m *OccurrenceResponseMutation) Response() (r occurrenceresponse.Response, exists bool) {
+	v := m.response
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResponse returns the old "response" field's value of the OccurrenceResponse entity.
+// If the OccurrenceResponse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OccurrenceResponseMutation) OldResponse(ctx context.Context) (v occurrenceresponse.Response, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResponse is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResponse requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResponse: %w", err)
+	}
+	return oldValue.Response, nil
+}
+
+// ResetResponse resets all changes to the "response" field.
+func (m *OccurrenceResponseMutation) ResetResponse() {
+	m.response = nil
+}
+
+// ClearCompany clears the "company" edge to the Company entity.
+func (m *OccurrenceResponseMutation) ClearCompany() {
+	m.clearedcompany = true
+	m.clearedFields[occurrenceresponse.FieldCompanyID] = struct{}{}
+}
+
+// CompanyCleared reports if the "company" edge to the Company entity was cleared.
+func (m *OccurrenceResponseMutation) CompanyCleared() bool {
+	return m.clearedcompany
+}
+
+// CompanyIDs returns the "company" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CompanyID instead. It exists only for internal usage by the builders.
+func (m *OccurrenceResponseMutation) CompanyIDs() (ids []int) {
+	if id := m.company; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCompany resets all changes to the "company" edge.
+func (m *OccurrenceResponseMutation) ResetCompany() {
+	m.company = nil
+	m.clearedcompany = false
+}
+
+// ClearAttendee clears the "attendee" edge to the Attendee entity.
+func (m *OccurrenceResponseMutation) ClearAttendee() {
+	m.clearedattendee = true
+	m.clearedFields[occurrenceresponse.FieldAttendeeID] = struct{}{}
+}
+
+// AttendeeCleared reports if the "attendee" edge to the Attendee entity was cleared.
+func (m *OccurrenceResponseMutation) AttendeeCleared() bool {
+	return m.clearedattendee
+}
+
+// AttendeeIDs returns the "attendee" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AttendeeID instead. It exists only for internal usage by the builders.
+func (m *OccurrenceResponseMutation) AttendeeIDs() (ids []int) {
+	if id := m.attendee; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAttendee resets all changes to the "attendee" edge.
+func (m *OccurrenceResponseMutation) ResetAttendee() {
+	m.attendee = nil
+	m.clearedattendee = false
+}
+
+// Where appends a list predicates to the OccurrenceResponseMutation builder.
+func (m *OccurrenceResponseMutation) Where(ps ...predicate.OccurrenceResponse) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OccurrenceResponseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OccurrenceResponseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OccurrenceResponse, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OccurrenceResponseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OccurrenceResponseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OccurrenceResponse).
+func (m *OccurrenceResponseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OccurrenceResponseMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.company != nil {
+		fields = append(fields, occurrenceresponse.FieldCompanyID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, occurrenceresponse.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, occurrenceresponse.FieldUpdatedAt)
+	}
+	if m.attendee != nil {
+		fields = append(fields, occurrenceresponse.FieldAttendeeID)
+	}
+	if m.original_start != nil {
+		fields = append(fields, occurrenceresponse.FieldOriginalStart)
+	}
+	if m.response != nil {
+		fields = append(fields, occurrenceresponse.FieldResponse)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OccurrenceResponseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case occurrenceresponse.FieldCompanyID:
+		return m.CompanyID()
+	case occurrenceresponse.FieldCreatedAt:
+		return m.CreatedAt()
+	case occurrenceresponse.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case occurrenceresponse.FieldAttendeeID:
+		return m.AttendeeID()
+	case occurrenceresponse.FieldOriginalStart:
+		return m.OriginalStart()
+	case occurrenceresponse.FieldResponse:
+		return m.Response()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OccurrenceResponseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case occurrenceresponse.FieldCompanyID:
+		return m.OldCompanyID(ctx)
+	case occurrenceresponse.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case occurrenceresponse.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case occurrenceresponse.FieldAttendeeID:
+		return m.OldAttendeeID(ctx)
+	case occurrenceresponse.FieldOriginalStart:
+		return m.OldOriginalStart(ctx)
+	case occurrenceresponse.FieldResponse:
+		return m.OldResponse(ctx)
+	}
+	return nil, fmt.Errorf("unknown OccurrenceResponse field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OccurrenceResponseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case occurrenceresponse.FieldCompanyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompanyID(v)
+		return nil
+	case occurrenceresponse.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case occurrenceresponse.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case occurrenceresponse.FieldAttendeeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttendeeID(v)
+		return nil
+	case occurrenceresponse.FieldOriginalStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOriginalStart(v)
+		return nil
+	case occurrenceresponse.FieldResponse:
+		v, ok := value.(occurrenceresponse.Response)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResponse(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceResponse field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OccurrenceResponseMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OccurrenceResponseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OccurrenceResponseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OccurrenceResponse numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OccurrenceResponseMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OccurrenceResponseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OccurrenceResponseMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OccurrenceResponse nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OccurrenceResponseMutation) ResetField(name string) error {
+	switch name {
+	case occurrenceresponse.FieldCompanyID:
+		m.ResetCompanyID()
+		return nil
+	case occurrenceresponse.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case occurrenceresponse.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case occurrenceresponse.FieldAttendeeID:
+		m.ResetAttendeeID()
+		return nil
+	case occurrenceresponse.FieldOriginalStart:
+		m.ResetOriginalStart()
+		return nil
+	case occurrenceresponse.FieldResponse:
+		m.ResetResponse()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceResponse field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OccurrenceResponseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.company != nil {
+		edges = append(edges, occurrenceresponse.EdgeCompany)
+	}
+	if m.attendee != nil {
+		edges = append(edges, occurrenceresponse.EdgeAttendee)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OccurrenceResponseMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case occurrenceresponse.EdgeCompany:
+		if id := m.company; id != nil {
+			return []ent.Value{*id}
+		}
+	case occurrenceresponse.EdgeAttendee:
+		if id := m.attendee; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OccurrenceResponseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OccurrenceResponseMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OccurrenceResponseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedcompany {
+		edges = append(edges, occurrenceresponse.EdgeCompany)
+	}
+	if m.clearedattendee {
+		edges = append(edges, occurrenceresponse.EdgeAttendee)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OccurrenceResponseMutation) EdgeCleared(name string) bool {
+	switch name {
+	case occurrenceresponse.EdgeCompany:
+		return m.clearedcompany
+	case occurrenceresponse.EdgeAttendee:
+		return m.clearedattendee
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OccurrenceResponseMutation) ClearEdge(name string) error {
+	switch name {
+	case occurrenceresponse.EdgeCompany:
+		m.ClearCompany()
+		return nil
+	case occurrenceresponse.EdgeAttendee:
+		m.ClearAttendee()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceResponse unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OccurrenceResponseMutation) ResetEdge(name string) error {
+	switch name {
+	case occurrenceresponse.EdgeCompany:
+		m.ResetCompany()
+		return nil
+	case occurrenceresponse.EdgeAttendee:
+		m.ResetAttendee()
+		return nil
+	}
+	return fmt.Errorf("unknown OccurrenceResponse edge %s", name)
 }
 
 // PostMutation represents an operation that mutates the Post nodes in the graph.

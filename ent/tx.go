@@ -38,6 +38,8 @@ type Tx struct {
 	Job *JobClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OccurrenceResponse is the client for interacting with the OccurrenceResponse builders.
+	OccurrenceResponse *OccurrenceResponseClient
 	// Post is the client for interacting with the Post builders.
 	Post *PostClient
 	// ProviderAccount is the client for interacting with the ProviderAccount builders.
@@ -193,6 +195,7 @@ func (tx *Tx) init() {
 	tx.ExternalLink = NewExternalLinkClient(tx.config)
 	tx.Job = NewJobClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.OccurrenceResponse = NewOccurrenceResponseClient(tx.config)
 	tx.Post = NewPostClient(tx.config)
 	tx.ProviderAccount = NewProviderAccountClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)

@@ -19,6 +19,7 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
@@ -76,6 +77,8 @@ func (c *Client) countVisible(ctx context.Context, table string, ids []int) (int
 		return c.Job.Query().Where(job.IDIn(ids...)).Count(ctx)
 	case notification.Table:
 		return c.Notification.Query().Where(notification.IDIn(ids...)).Count(ctx)
+	case occurrenceresponse.Table:
+		return c.OccurrenceResponse.Query().Where(occurrenceresponse.IDIn(ids...)).Count(ctx)
 	case post.Table:
 		return c.Post.Query().Where(post.IDIn(ids...)).Count(ctx)
 	case provideraccount.Table:

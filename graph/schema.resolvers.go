@@ -139,8 +139,8 @@ func (r *mutationResolver) CancelEvent(ctx context.Context, id int, scope string
 }
 
 // RespondToEvent is the resolver for the respondToEvent field.
-func (r *mutationResolver) RespondToEvent(ctx context.Context, event int, response attendee.Response) (*ent.Attendee, error) {
-	return r.Planner.Respond(ctx, event, response)
+func (r *mutationResolver) RespondToEvent(ctx context.Context, event int, response attendee.Response, occurrence *time.Time) (*ent.Attendee, error) {
+	return r.Planner.Respond(ctx, event, response, occurrence)
 }
 
 // HideEventFromMyCalendar is the resolver for the hideEventFromMyCalendar field.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/predicate"
 	"github.com/convene/convene/viewer"
 )
@@ -31,6 +33,8 @@ type Occurrence struct {
 	RecurrenceID *time.Time
 	// MyResponse is the viewer's answer, if the viewer is invited.
 	MyResponse *attendee.Response
+	// answers are the answers given to this occurrence alone, by user.
+	answers map[int]attendee.Response
 }
 
 // Window selects a calendar: the events of Users or in Rooms that overlap
@@ -84,6 +88,10 @@ func occurrencesIn(ctx context.Context, client *ent.Client, w Window, me int) ([
 	if err != nil {
 		return nil, err
 	}
+	answers, err := occurrenceAnswers(ctx, client, events, w)
+	if err != nil {
+		return nil, err
+	}
 	var out []*Occurrence
 	for _, e := range events {
 		occ, err := expand(e, w.From, w.To, moved[e.ID])
@@ -91,7 +99,10 @@ func occurrencesIn(ctx context.Context, client *ent.Client, w Window, me int) ([
 			return nil, err
 		}
 		for _, o := range occ {
-			o.MyResponse = responseOf(e, me)
+			if o.RecurrenceID != nil {
+				o.answers = answers[answerKey{e.ID, o.RecurrenceID.Unix()}]
+			}
+			o.MyResponse = o.responseOf(me)
 		}
 		out = append(out, occ...)
 	}
@@ -204,14 +215,62 @@ func containsInstant(ts []time.Time, t time.Time) bool {
 	return slices.ContainsFunc(ts, t.Equal)
 }
 
-func responseOf(e *ent.Event, userID int) *attendee.Response {
-	for _, a := range e.Edges.Attendees {
+// responseOf is a user's answer to this occurrence: the one given to it
+// alone, else the one given to the event; nil when not invited.
+func (o *Occurrence) responseOf(userID int) *attendee.Response {
+	for _, a := range o.Event.Edges.Attendees {
 		if a.UserID != nil && *a.UserID == userID {
 			r := a.Response
+			if own, ok := o.answers[userID]; ok {
+				r = own
+			}
 			return &r
 		}
 	}
 	return nil
+}
+
+// answerKey names one occurrence: its series and original start.
+type answerKey struct {
+	eventID int
+	start   int64
+}
+
+// occurrenceAnswers loads the answers given to single occurrences of the
+// series in the window, by occurrence and user: one query, and none when no
+// series is shown.
+func occurrenceAnswers(ctx context.Context, client *ent.Client, events []*ent.Event, w Window) (map[answerKey]map[int]attendee.Response, error) {
+	owner := map[int][2]int{} // attendee → event, user
+	for _, e := range events {
+		if e.Rrule == "" {
+			continue
+		}
+		for _, a := range e.Edges.Attendees {
+			if a.UserID != nil {
+				owner[a.ID] = [2]int{e.ID, *a.UserID}
+			}
+		}
+	}
+	out := map[answerKey]map[int]attendee.Response{}
+	if len(owner) == 0 {
+		return out, nil
+	}
+	rows, err := client.OccurrenceResponse.Query().Where(
+		occurrenceresponse.AttendeeIDIn(slices.Collect(maps.Keys(owner))...),
+		occurrenceresponse.OriginalStartGTE(w.From.Add(-24*time.Hour)), occurrenceresponse.OriginalStartLT(w.To),
+	).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: occurrence answers: %w", err)
+	}
+	for _, r := range rows {
+		o := owner[r.AttendeeID]
+		key := answerKey{o[0], r.OriginalStart.Unix()}
+		if out[key] == nil {
+			out[key] = map[int]attendee.Response{}
+		}
+		out[key][o[1]] = attendee.Response(r.Response)
+	}
+	return out, nil
 }
 
 // zones caches loaded time zones: time.LoadLocation reads the zone database

@@ -41,7 +41,7 @@ func (c *Calendar) FreeBusy(ctx context.Context, w Window) ([]*Busy, error) {
 	}
 	var out []*Busy
 	for _, u := range users {
-		out = append(out, &Busy{User: u, Intervals: merge(occ, func(o *Occurrence) bool { return busyPerson(o.Event, u.ID) })})
+		out = append(out, &Busy{User: u, Intervals: merge(occ, func(o *Occurrence) bool { return o.keepsBusy(u.ID) })})
 	}
 	for _, r := range rooms {
 		out = append(out, &Busy{Room: r, Intervals: merge(occ, func(o *Occurrence) bool {
@@ -51,15 +51,16 @@ func (c *Calendar) FreeBusy(ctx context.Context, w Window) ([]*Busy, error) {
 	return out, nil
 }
 
-// busyPerson reports whether an event keeps a user busy: they organise it,
-// or they are invited and neither declined nor hid it.
-func busyPerson(e *ent.Event, userID int) bool {
-	if e.OrganizerID == userID {
+// keepsBusy reports whether an occurrence keeps a user busy: they organise
+// it, or they are invited and neither declined it (or this occurrence) nor
+// hid it.
+func (o *Occurrence) keepsBusy(userID int) bool {
+	if o.Event.OrganizerID == userID {
 		return true
 	}
-	for _, a := range e.Edges.Attendees {
+	for _, a := range o.Event.Edges.Attendees {
 		if a.UserID != nil && *a.UserID == userID {
-			return a.Response != attendee.ResponseDECLINED && !a.Hidden
+			return *o.responseOf(userID) != attendee.ResponseDECLINED && !a.Hidden
 		}
 	}
 	return false

@@ -3,15 +3,18 @@ package scheduling
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/viewer"
 )
 
-// Respond records the viewer's answer to an event they are invited to.
-func (p *Planner) Respond(ctx context.Context, eventID int, response attendee.Response) (*ent.Attendee, error) {
+// Respond records the viewer's answer to an event they are invited to: to
+// the whole series, or, given occurrence (its original start), to that one.
+func (p *Planner) Respond(ctx context.Context, eventID int, response attendee.Response, occurrence *time.Time) (*ent.Attendee, error) {
 	if response == attendee.ResponseNEEDS_ACTION {
 		return nil, apperr.Invalid("response", "answer ACCEPTED, DECLINED or TENTATIVE")
 	}
@@ -19,7 +22,27 @@ func (p *Planner) Respond(ctx context.Context, eventID int, response attendee.Re
 	if err != nil {
 		return nil, err
 	}
-	return a.Update().SetResponse(response).SetRespondedAt(p.now()).Save(ctx)
+	if occurrence == nil {
+		return a.Update().SetResponse(response).SetRespondedAt(p.now()).Save(ctx)
+	}
+	e, err := a.QueryEvent().Only(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: %w", err)
+	}
+	if e.Rrule == "" {
+		return nil, apperr.Invalid("occurrence", "this event does not repeat; answer without an occurrence")
+	}
+	if err := isOccurrence(e, *occurrence); err != nil {
+		return nil, err
+	}
+	err = p.client.OccurrenceResponse.Create().SetAttendeeID(a.ID).SetOriginalStart(*occurrence).
+		SetResponse(occurrenceresponse.Response(response)).
+		OnConflictColumns(occurrenceresponse.FieldAttendeeID, occurrenceresponse.FieldOriginalStart).
+		UpdateResponse().Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // Hide removes an event from the viewer's own calendar. The event, its

@@ -141,7 +141,7 @@ func (r SuggestRequest) scan(occ []*Occurrence, people []*ent.User, rooms []*ent
 		if err != nil {
 			return nil, fmt.Errorf("scheduling: user %d: %w", u.ID, err)
 		}
-		walkers[i] = &person{loc: loc, busy: merge(occ, func(o *Occurrence) bool { return busyPerson(o.Event, u.ID) })}
+		walkers[i] = &person{loc: loc, busy: merge(occ, func(o *Occurrence) bool { return o.keepsBusy(u.ID) })}
 	}
 	roomBusy := make([]*person, len(rooms))
 	for i, rm := range rooms {

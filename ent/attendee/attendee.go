@@ -44,6 +44,8 @@ const (
 	EdgeEvent = "event"
 	// EdgeUser holds the string denoting the user edge name in mutations.
 	EdgeUser = "user"
+	// EdgeOccurrenceResponses holds the string denoting the occurrence_responses edge name in mutations.
+	EdgeOccurrenceResponses = "occurrence_responses"
 	// Table holds the table name of the attendee in the database.
 	Table = "attendees"
 	// CompanyTable is the table that holds the company relation/edge.
@@ -67,6 +69,13 @@ const (
 	UserInverseTable = "users"
 	// UserColumn is the table column denoting the user relation/edge.
 	UserColumn = "user_id"
+	// OccurrenceResponsesTable is the table that holds the occurrence_responses relation/edge.
+	OccurrenceResponsesTable = "occurrence_responses"
+	// OccurrenceResponsesInverseTable is the table name for the OccurrenceResponse entity.
+	// It exists in this package in order to avoid circular dependency with the "occurrenceresponse" package.
+	OccurrenceResponsesInverseTable = "occurrence_responses"
+	// OccurrenceResponsesColumn is the table column denoting the occurrence_responses relation/edge.
+	OccurrenceResponsesColumn = "attendee_id"
 )
 
 // Columns holds all SQL columns for attendee fields.
@@ -245,6 +254,20 @@ func ByUserField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newUserStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByOccurrenceResponsesCount orders the results by occurrence_responses count.
+func ByOccurrenceResponsesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOccurrenceResponsesStep(), opts...)
+	}
+}
+
+// ByOccurrenceResponses orders the results by occurrence_responses terms.
+func ByOccurrenceResponses(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOccurrenceResponsesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCompanyStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -264,6 +287,13 @@ func newUserStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(UserInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+	)
+}
+func newOccurrenceResponsesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OccurrenceResponsesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OccurrenceResponsesTable, OccurrenceResponsesColumn),
 	)
 }
 

@@ -489,6 +489,29 @@ func HasUserWith(preds ...predicate.User) predicate.Attendee {
 	})
 }
 
+// HasOccurrenceResponses applies the HasEdge predicate on the "occurrence_responses" edge.
+func HasOccurrenceResponses() predicate.Attendee {
+	return predicate.Attendee(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OccurrenceResponsesTable, OccurrenceResponsesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOccurrenceResponsesWith applies the HasEdge predicate on the "occurrence_responses" edge with a given conditions (other predicates).
+func HasOccurrenceResponsesWith(preds ...predicate.OccurrenceResponse) predicate.Attendee {
+	return predicate.Attendee(func(s *sql.Selector) {
+		step := newOccurrenceResponsesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Attendee) predicate.Attendee {
 	return predicate.Attendee(sql.AndPredicates(predicates...))

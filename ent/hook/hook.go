@@ -153,6 +153,18 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The OccurrenceResponseFunc type is an adapter to allow the use of ordinary
+// function as OccurrenceResponse mutator.
+type OccurrenceResponseFunc func(context.Context, *ent.OccurrenceResponseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OccurrenceResponseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OccurrenceResponseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OccurrenceResponseMutation", m)
+}
+
 // The PostFunc type is an adapter to allow the use of ordinary
 // function as Post mutator.
 type PostFunc func(context.Context, *ent.PostMutation) (ent.Value, error)

@@ -20,6 +20,7 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/predicate"
 	"github.com/convene/convene/ent/provideraccount"
@@ -409,6 +410,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The OccurrenceResponseFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OccurrenceResponseFunc func(context.Context, *ent.OccurrenceResponseQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OccurrenceResponseFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OccurrenceResponseQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OccurrenceResponseQuery", q)
+}
+
+// The TraverseOccurrenceResponse type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOccurrenceResponse func(context.Context, *ent.OccurrenceResponseQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOccurrenceResponse) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOccurrenceResponse) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OccurrenceResponseQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OccurrenceResponseQuery", q)
+}
+
 // The PostFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PostFunc func(context.Context, *ent.PostQuery) (ent.Value, error)
 
@@ -598,6 +626,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.JobQuery, predicate.Job, job.OrderOption]{typ: ent.TypeJob, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.OccurrenceResponseQuery:
+		return &query[*ent.OccurrenceResponseQuery, predicate.OccurrenceResponse, occurrenceresponse.OrderOption]{typ: ent.TypeOccurrenceResponse, tq: q}, nil
 	case *ent.PostQuery:
 		return &query[*ent.PostQuery, predicate.Post, post.OrderOption]{typ: ent.TypePost, tq: q}, nil
 	case *ent.ProviderAccountQuery:

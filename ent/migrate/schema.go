@@ -582,6 +582,43 @@ var (
 			},
 		},
 	}
+	// OccurrenceResponsesColumns holds the columns for the "occurrence_responses" table.
+	OccurrenceResponsesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "original_start", Type: field.TypeTime},
+		{Name: "response", Type: field.TypeEnum, Enums: []string{"ACCEPTED", "DECLINED", "TENTATIVE"}},
+		{Name: "attendee_id", Type: field.TypeInt},
+		{Name: "company_id", Type: field.TypeInt},
+	}
+	// OccurrenceResponsesTable holds the schema information for the "occurrence_responses" table.
+	OccurrenceResponsesTable = &schema.Table{
+		Name:       "occurrence_responses",
+		Columns:    OccurrenceResponsesColumns,
+		PrimaryKey: []*schema.Column{OccurrenceResponsesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "occurrence_responses_attendees_occurrence_responses",
+				Columns:    []*schema.Column{OccurrenceResponsesColumns[5]},
+				RefColumns: []*schema.Column{AttendeesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "occurrence_responses_companies_company",
+				Columns:    []*schema.Column{OccurrenceResponsesColumns[6]},
+				RefColumns: []*schema.Column{CompaniesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "occurrenceresponse_attendee_id_original_start",
+				Unique:  true,
+				Columns: []*schema.Column{OccurrenceResponsesColumns[5], OccurrenceResponsesColumns[3]},
+			},
+		},
+	}
 	// PostsColumns holds the columns for the "posts" table.
 	PostsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -874,6 +911,7 @@ var (
 		ExternalLinksTable,
 		JobsTable,
 		NotificationsTable,
+		OccurrenceResponsesTable,
 		PostsTable,
 		ProviderAccountsTable,
 		RefreshTokensTable,
@@ -950,6 +988,11 @@ func init() {
 	NotificationsTable.ForeignKeys[3].RefTable = CallsTable
 	NotificationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
+	OccurrenceResponsesTable.ForeignKeys[0].RefTable = AttendeesTable
+	OccurrenceResponsesTable.ForeignKeys[1].RefTable = CompaniesTable
+	OccurrenceResponsesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}
 	PostsTable.ForeignKeys[0].RefTable = CompaniesTable
 	PostsTable.ForeignKeys[1].RefTable = ChannelsTable

@@ -42,6 +42,9 @@ type Job func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// OccurrenceResponse is the predicate function for occurrenceresponse builders.
+type OccurrenceResponse func(*sql.Selector)
+
 // Post is the predicate function for post builders.
 type Post func(*sql.Selector)
 

@@ -399,6 +399,30 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
+// The OccurrenceResponseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OccurrenceResponseQueryRuleFunc func(context.Context, *ent.OccurrenceResponseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OccurrenceResponseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OccurrenceResponseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OccurrenceResponseQuery", q)
+}
+
+// The OccurrenceResponseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OccurrenceResponseMutationRuleFunc func(context.Context, *ent.OccurrenceResponseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OccurrenceResponseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OccurrenceResponseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OccurrenceResponseMutation", m)
+}
+
 // The PostQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PostQueryRuleFunc func(context.Context, *ent.PostQuery) error
@@ -602,6 +626,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
+	case *ent.OccurrenceResponseQuery:
+		return q.Filter(), nil
 	case *ent.PostQuery:
 		return q.Filter(), nil
 	case *ent.ProviderAccountQuery:
@@ -644,6 +670,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.JobMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
+		return m.Filter(), nil
+	case *ent.OccurrenceResponseMutation:
 		return m.Filter(), nil
 	case *ent.PostMutation:
 		return m.Filter(), nil

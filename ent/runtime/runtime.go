@@ -18,6 +18,7 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
@@ -547,6 +548,35 @@ func init() {
 	notificationDescBody := notificationFields[3].Descriptor()
 	// notification.DefaultBody holds the default value on creation for the body field.
 	notification.DefaultBody = notificationDescBody.Default.(string)
+	occurrenceresponseMixin := schema.OccurrenceResponse{}.Mixin()
+	occurrenceresponse.Policy = privacy.NewPolicies(occurrenceresponseMixin[0], schema.OccurrenceResponse{})
+	occurrenceresponse.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := occurrenceresponse.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	occurrenceresponseMixinHooks0 := occurrenceresponseMixin[0].Hooks()
+
+	occurrenceresponse.Hooks[1] = occurrenceresponseMixinHooks0[0]
+
+	occurrenceresponse.Hooks[2] = occurrenceresponseMixinHooks0[1]
+	occurrenceresponseMixinFields1 := occurrenceresponseMixin[1].Fields()
+	_ = occurrenceresponseMixinFields1
+	occurrenceresponseFields := schema.OccurrenceResponse{}.Fields()
+	_ = occurrenceresponseFields
+	// occurrenceresponseDescCreatedAt is the schema descriptor for created_at field.
+	occurrenceresponseDescCreatedAt := occurrenceresponseMixinFields1[0].Descriptor()
+	// occurrenceresponse.DefaultCreatedAt holds the default value on creation for the created_at field.
+	occurrenceresponse.DefaultCreatedAt = occurrenceresponseDescCreatedAt.Default.(func() time.Time)
+	// occurrenceresponseDescUpdatedAt is the schema descriptor for updated_at field.
+	occurrenceresponseDescUpdatedAt := occurrenceresponseMixinFields1[1].Descriptor()
+	// occurrenceresponse.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	occurrenceresponse.DefaultUpdatedAt = occurrenceresponseDescUpdatedAt.Default.(func() time.Time)
+	// occurrenceresponse.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	occurrenceresponse.UpdateDefaultUpdatedAt = occurrenceresponseDescUpdatedAt.UpdateDefault.(func() time.Time)
 	postMixin := schema.Post{}.Mixin()
 	post.Policy = privacy.NewPolicies(postMixin[0], schema.Post{})
 	post.Hooks[0] = func(next ent.Mutator) ent.Mutator {

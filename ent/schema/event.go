@@ -133,6 +133,7 @@ func (Attendee) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("event", Event.Type).Field("event_id").Unique().Required(),
 		edge.To("user", User.Type).Field("user_id").Unique(),
+		edge.To("occurrence_responses", OccurrenceResponse.Type),
 	}
 }
 

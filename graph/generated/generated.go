@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
@@ -65,17 +66,18 @@ type ComplexityRoot struct {
 	}
 
 	Attendee struct {
-		Company     func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Email       func(childComplexity int) int
-		Event       func(childComplexity int) int
-		Hidden      func(childComplexity int) int
-		ID          func(childComplexity int) int
-		RespondedAt func(childComplexity int) int
-		Response    func(childComplexity int) int
-		Role        func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		User        func(childComplexity int) int
+		Company             func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Email               func(childComplexity int) int
+		Event               func(childComplexity int) int
+		Hidden              func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		OccurrenceResponses func(childComplexity int) int
+		RespondedAt         func(childComplexity int) int
+		Response            func(childComplexity int) int
+		Role                func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
+		User                func(childComplexity int) int
 	}
 
 	AuthPayload struct {
@@ -294,7 +296,7 @@ type ComplexityRoot struct {
 		Login                   func(childComplexity int, email string, password string) int
 		Logout                  func(childComplexity int, refreshToken string) int
 		Refresh                 func(childComplexity int, refreshToken string) int
-		RespondToEvent          func(childComplexity int, event int, response attendee.Response) int
+		RespondToEvent          func(childComplexity int, event int, response attendee.Response, occurrence *time.Time) int
 		RevokeAPIToken          func(childComplexity int, id int) int
 		UpdateCompany           func(childComplexity int, input ent.UpdateCompanyInput) int
 		UpdateContact           func(childComplexity int, id int, input ent.UpdateContactInput) int
@@ -334,6 +336,16 @@ type ComplexityRoot struct {
 		MyResponse   func(childComplexity int) int
 		RecurrenceID func(childComplexity int) int
 		Start        func(childComplexity int) int
+	}
+
+	OccurrenceResponse struct {
+		Attendee      func(childComplexity int) int
+		Company       func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		OriginalStart func(childComplexity int) int
+		Response      func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -490,7 +502,7 @@ type MutationResolver interface {
 	CreateEvent(ctx context.Context, input scheduling.NewEvent) (*ent.Event, error)
 	UpdateEvent(ctx context.Context, id int, scope string, occurrence *time.Time, input scheduling.EventChanges) (*ent.Event, error)
 	CancelEvent(ctx context.Context, id int, scope string, occurrence *time.Time) (*ent.Event, error)
-	RespondToEvent(ctx context.Context, event int, response attendee.Response) (*ent.Attendee, error)
+	RespondToEvent(ctx context.Context, event int, response attendee.Response, occurrence *time.Time) (*ent.Attendee, error)
 	HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
 }
@@ -615,6 +627,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attendee.ID(childComplexity), true
+	case "Attendee.occurrenceResponses":
+		if e.ComplexityRoot.Attendee.OccurrenceResponses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attendee.OccurrenceResponses(childComplexity), true
 	case "Attendee.respondedAt":
 		if e.ComplexityRoot.Attendee.RespondedAt == nil {
 			break
@@ -1664,7 +1682,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RespondToEvent(childComplexity, args["event"].(int), args["response"].(attendee.Response)), true
+		return e.ComplexityRoot.Mutation.RespondToEvent(childComplexity, args["event"].(int), args["response"].(attendee.Response), args["occurrence"].(*time.Time)), true
 	case "Mutation.revokeAPIToken":
 		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
 			break
@@ -1861,6 +1879,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Occurrence.Start(childComplexity), true
+
+	case "OccurrenceResponse.attendee":
+		if e.ComplexityRoot.OccurrenceResponse.Attendee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OccurrenceResponse.Attendee(childComplexity), true
+	case "OccurrenceResponse.company":
+		if e.ComplexityRoot.OccurrenceResponse.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OccurrenceResponse.Company(childComplexity), true
+	case "OccurrenceResponse.createdAt":
+		if e.ComplexityRoot.OccurrenceResponse.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OccurrenceResponse.CreatedAt(childComplexity), true
+	case "OccurrenceResponse.id":
+		if e.ComplexityRoot.OccurrenceResponse.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OccurrenceResponse.ID(childComplexity), true
+	case "OccurrenceResponse.originalStart":
+		if e.ComplexityRoot.OccurrenceResponse.OriginalStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OccurrenceResponse.OriginalStart(childComplexity), true
+	case "OccurrenceResponse.response":
+		if e.ComplexityRoot.OccurrenceResponse.Response == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OccurrenceResponse.Response(childComplexity), true
+	case "OccurrenceResponse.updatedAt":
+		if e.ComplexityRoot.OccurrenceResponse.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OccurrenceResponse.UpdatedAt(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2456,6 +2517,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("JobOrder", ec.unmarshalInputJobOrder),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
+			graphql.NewInputUnmarshaler("OccurrenceResponseOrder", ec.unmarshalInputOccurrenceResponseOrder),
 			graphql.NewInputUnmarshaler("PostOrder", ec.unmarshalInputPostOrder),
 			graphql.NewInputUnmarshaler("PostWhereInput", ec.unmarshalInputPostWhereInput),
 			graphql.NewInputUnmarshaler("ProviderAccountOrder", ec.unmarshalInputProviderAccountOrder),
@@ -2733,8 +2795,8 @@ type Mutation {
   """
   cancelEvent(id: ID!, scope: ChangeScope! = ALL, occurrence: Time): Event!
 
-  "Answer an invitation (for the whole series)."
-  respondToEvent(event: ID!, response: AttendeeResponse!): Attendee!
+  "Answer an invitation: for the whole series, or for the occurrence that originally starts at occurrence."
+  respondToEvent(event: ID!, response: AttendeeResponse!, occurrence: Time): Attendee!
   "Remove a meeting from your own calendar; it stays for everyone else."
   hideEventFromMyCalendar(event: ID!): Attendee!
 
@@ -2893,6 +2955,7 @@ type Attendee implements Node {
   company: Company!
   event: Event!
   user: User
+  occurrenceResponses: [OccurrenceResponse!]
 }
 """
 Ordering options for Attendee connections
@@ -4513,6 +4576,37 @@ input NotificationWhereInput {
   hasCall: Boolean
   hasCallWith: [CallWhereInput!]
 }
+type OccurrenceResponse implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  """
+  the occurrence answered, by its original start
+  """
+  originalStart: Time!
+  response: AttendeeResponse!
+  company: Company!
+  attendee: Attendee!
+}
+"""
+Ordering options for OccurrenceResponse connections
+"""
+input OccurrenceResponseOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order OccurrenceResponses.
+  """
+  field: OccurrenceResponseOrderField!
+}
+"""
+Properties by which OccurrenceResponse connections can be ordered.
+"""
+enum OccurrenceResponseOrderField {
+  CREATED_AT
+}
 """
 Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
 """
@@ -5470,6 +5564,8 @@ func (ec *executionContext) childFields_Attendee(ctx context.Context, field grap
 		return ec.fieldContext_Attendee_event(ctx, field)
 	case "user":
 		return ec.fieldContext_Attendee_user(ctx, field)
+	case "occurrenceResponses":
+		return ec.fieldContext_Attendee_occurrenceResponses(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Attendee", field.Name)
 }
@@ -5912,6 +6008,26 @@ func (ec *executionContext) childFields_Occurrence(ctx context.Context, field gr
 		return ec.fieldContext_Occurrence_myResponse(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Occurrence", field.Name)
+}
+
+func (ec *executionContext) childFields_OccurrenceResponse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OccurrenceResponse_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OccurrenceResponse_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OccurrenceResponse_updatedAt(ctx, field)
+	case "originalStart":
+		return ec.fieldContext_OccurrenceResponse_originalStart(ctx, field)
+	case "response":
+		return ec.fieldContext_OccurrenceResponse_response(ctx, field)
+	case "company":
+		return ec.fieldContext_OccurrenceResponse_company(ctx, field)
+	case "attendee":
+		return ec.fieldContext_OccurrenceResponse_attendee(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OccurrenceResponse", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6507,6 +6623,14 @@ func (ec *executionContext) field_Mutation_respondToEvent_args(ctx context.Conte
 		return nil, err
 	}
 	args["response"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "occurrence",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["occurrence"] = arg2
 	return args, nil
 }
 
@@ -7703,6 +7827,38 @@ func (ec *executionContext) fieldContext_Attendee_user(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Attendee_occurrenceResponses(ctx context.Context, field graphql.CollectedField, obj *ent.Attendee) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attendee_occurrenceResponses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurrenceResponses(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OccurrenceResponse) graphql.Marshaler {
+			return ec.marshalOOccurrenceResponse2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐOccurrenceResponseᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Attendee_occurrenceResponses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Attendee",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OccurrenceResponse(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12083,7 +12239,7 @@ func (ec *executionContext) _Mutation_respondToEvent(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RespondToEvent(ctx, fc.Args["event"].(int), fc.Args["response"].(attendee.Response))
+			return ec.Resolvers.Mutation().RespondToEvent(ctx, fc.Args["event"].(int), fc.Args["response"].(attendee.Response), fc.Args["occurrence"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Attendee) graphql.Marshaler {
@@ -12758,6 +12914,185 @@ func (ec *executionContext) _Occurrence_myResponse(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Occurrence_myResponse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Occurrence", field, false, false, "AttendeeResponse")
+}
+
+func (ec *executionContext) _OccurrenceResponse_id(ctx context.Context, field graphql.CollectedField, obj *ent.OccurrenceResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OccurrenceResponse_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OccurrenceResponse_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OccurrenceResponse", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OccurrenceResponse_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.OccurrenceResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OccurrenceResponse_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OccurrenceResponse_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OccurrenceResponse", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OccurrenceResponse_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.OccurrenceResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OccurrenceResponse_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OccurrenceResponse_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OccurrenceResponse", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OccurrenceResponse_originalStart(ctx context.Context, field graphql.CollectedField, obj *ent.OccurrenceResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OccurrenceResponse_originalStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OccurrenceResponse_originalStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OccurrenceResponse", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OccurrenceResponse_response(ctx context.Context, field graphql.CollectedField, obj *ent.OccurrenceResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OccurrenceResponse_response(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Response, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v occurrenceresponse.Response) graphql.Marshaler {
+			return ec.marshalNAttendeeResponse2githubᚗcomᚋconveneᚋconveneᚋentᚋoccurrenceresponseᚐResponse(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OccurrenceResponse_response(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OccurrenceResponse", field, false, false, "AttendeeResponse")
+}
+
+func (ec *executionContext) _OccurrenceResponse_company(ctx context.Context, field graphql.CollectedField, obj *ent.OccurrenceResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OccurrenceResponse_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCompany(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OccurrenceResponse_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OccurrenceResponse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OccurrenceResponse_attendee(ctx context.Context, field graphql.CollectedField, obj *ent.OccurrenceResponse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OccurrenceResponse_attendee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attendee(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Attendee) graphql.Marshaler {
+			return ec.marshalNAttendee2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐAttendee(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OccurrenceResponse_attendee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OccurrenceResponse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Attendee(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
@@ -22041,6 +22376,59 @@ func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.Notifica
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOccurrenceResponseOrder(ctx context.Context, obj any) (ent.OccurrenceResponseOrder, error) {
+	var it ent.OccurrenceResponseOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOccurrenceResponseOrderField2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐOccurrenceResponseOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOccurrenceResponseOrder unmarshals raw into the OccurrenceResponseOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOccurrenceResponseOrder(ctx context.Context, raw any) (ent.OccurrenceResponseOrder, error) {
+	var out ent.OccurrenceResponseOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OccurrenceResponseOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPostOrder(ctx context.Context, obj any) (ent.PostOrder, error) {
 	var it ent.PostOrder
 	if obj == nil {
@@ -24649,6 +25037,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Post(ctx, sel, obj)
+	case *ent.OccurrenceResponse:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OccurrenceResponse(ctx, sel, obj)
 	case *ent.Notification:
 		if obj == nil {
 			return graphql.Null
@@ -24855,6 +25248,12 @@ func (ec *executionContext) _Attendee(ctx context.Context, sel ast.SelectionSet,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Attendee_user(ctx, field, obj)
+				})
+		case "occurrenceResponses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Attendee_occurrenceResponses(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26580,6 +26979,71 @@ func (ec *executionContext) _Occurrence(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var occurrenceResponseImplementors = []string{"OccurrenceResponse", "Node"}
+
+func (ec *executionContext) _OccurrenceResponse(ctx context.Context, sel ast.SelectionSet, obj *ent.OccurrenceResponse) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, occurrenceResponseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OccurrenceResponse")
+		case "id":
+			out.Values[i] = ec._OccurrenceResponse_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._OccurrenceResponse_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._OccurrenceResponse_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "originalStart":
+			out.Values[i] = ec._OccurrenceResponse_originalStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "response":
+			out.Values[i] = ec._OccurrenceResponse_response(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "company":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OccurrenceResponse_company(ctx, field, obj)
+				})
+		case "attendee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OccurrenceResponse_attendee(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
@@ -27854,6 +28318,16 @@ func (ec *executionContext) marshalNAttendeeResponse2githubᚗcomᚋconveneᚋco
 	return v
 }
 
+func (ec *executionContext) unmarshalNAttendeeResponse2githubᚗcomᚋconveneᚋconveneᚋentᚋoccurrenceresponseᚐResponse(ctx context.Context, v any) (occurrenceresponse.Response, error) {
+	var res occurrenceresponse.Response
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAttendeeResponse2githubᚗcomᚋconveneᚋconveneᚋentᚋoccurrenceresponseᚐResponse(ctx context.Context, sel ast.SelectionSet, v occurrenceresponse.Response) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAttendeeRole2githubᚗcomᚋconveneᚋconveneᚋentᚋattendeeᚐRole(ctx context.Context, v any) (attendee.Role, error) {
 	var res attendee.Role
 	err := res.UnmarshalGQL(v)
@@ -28492,6 +28966,28 @@ func (ec *executionContext) marshalNOccurrence2ᚖgithubᚗcomᚋconveneᚋconve
 		return graphql.Null
 	}
 	return ec._Occurrence(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOccurrenceResponse2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐOccurrenceResponse(ctx context.Context, sel ast.SelectionSet, v *ent.OccurrenceResponse) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OccurrenceResponse!")
+		return graphql.Null
+	}
+	return ec._OccurrenceResponse(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOccurrenceResponseOrderField2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐOccurrenceResponseOrderField(ctx context.Context, v any) (*ent.OccurrenceResponseOrderField, error) {
+	var res = new(ent.OccurrenceResponseOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOccurrenceResponseOrderField2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐOccurrenceResponseOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.OccurrenceResponseOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OccurrenceResponseOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
@@ -30113,6 +30609,25 @@ func (ec *executionContext) unmarshalONotificationWhereInput2ᚖgithubᚗcomᚋc
 	}
 	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOccurrenceResponse2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐOccurrenceResponseᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.OccurrenceResponse) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOccurrenceResponse2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐOccurrenceResponse(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPost2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐPost(ctx context.Context, sel ast.SelectionSet, v *ent.Post) graphql.Marshaler {
