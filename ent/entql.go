@@ -253,6 +253,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldReminders:       {Type: field.TypeJSON, Column: event.FieldReminders},
 			event.FieldStatus:          {Type: field.TypeEnum, Column: event.FieldStatus},
 			event.FieldSequence:        {Type: field.TypeInt, Column: event.FieldSequence},
+			event.FieldSendInvitations: {Type: field.TypeBool, Column: event.FieldSendInvitations},
 			event.FieldIcalUID:         {Type: field.TypeString, Column: event.FieldIcalUID},
 		},
 	}
@@ -2277,6 +2278,11 @@ func (f *EventFilter) WhereStatus(p entql.StringP) {
 // WhereSequence applies the entql int predicate on the sequence field.
 func (f *EventFilter) WhereSequence(p entql.IntP) {
 	f.Where(p.Field(event.FieldSequence))
+}
+
+// WhereSendInvitations applies the entql bool predicate on the send_invitations field.
+func (f *EventFilter) WhereSendInvitations(p entql.BoolP) {
+	f.Where(p.Field(event.FieldSendInvitations))
 }
 
 // WhereIcalUID applies the entql string predicate on the ical_uid field.

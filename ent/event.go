@@ -66,6 +66,8 @@ type Event struct {
 	Status event.Status `json:"status,omitempty"`
 	// iTIP SEQUENCE, grows on every change
 	Sequence int `json:"sequence,omitempty"`
+	// attendees are invited by notice and email
+	SendInvitations bool `json:"send_invitations,omitempty"`
 	// IcalUID holds the value of the "ical_uid" field.
 	IcalUID string `json:"ical_uid,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -193,7 +195,7 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case event.FieldExdates, event.FieldReminders:
 			values[i] = new([]byte)
-		case event.FieldAllDay:
+		case event.FieldAllDay, event.FieldSendInvitations:
 			values[i] = new(sql.NullBool)
 		case event.FieldID, event.FieldCompanyID, event.FieldDurationMinutes, event.FieldSeriesID, event.FieldOrganizerID, event.FieldRoomID, event.FieldChannelID, event.FieldSequence:
 			values[i] = new(sql.NullInt64)
@@ -357,6 +359,12 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Sequence = int(value.Int64)
 			}
+		case event.FieldSendInvitations:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field send_invitations", values[i])
+			} else if value.Valid {
+				_m.SendInvitations = value.Bool
+			}
 		case event.FieldIcalUID:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field ical_uid", values[i])
@@ -511,6 +519,9 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("sequence=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Sequence))
+	builder.WriteString(", ")
+	builder.WriteString("send_invitations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SendInvitations))
 	builder.WriteString(", ")
 	builder.WriteString("ical_uid=")
 	builder.WriteString(_m.IcalUID)

@@ -267,6 +267,20 @@ func (_c *EventCreate) SetNillableSequence(v *int) *EventCreate {
 	return _c
 }
 
+// SetSendInvitations sets the "send_invitations" field.
+func (_c *EventCreate) SetSendInvitations(v bool) *EventCreate {
+	_c.mutation.SetSendInvitations(v)
+	return _c
+}
+
+// SetNillableSendInvitations sets the "send_invitations" field if the given value is not nil.
+func (_c *EventCreate) SetNillableSendInvitations(v *bool) *EventCreate {
+	if v != nil {
+		_c.SetSendInvitations(*v)
+	}
+	return _c
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (_c *EventCreate) SetIcalUID(v string) *EventCreate {
 	_c.mutation.SetIcalUID(v)
@@ -422,6 +436,10 @@ func (_c *EventCreate) defaults() error {
 		v := event.DefaultSequence
 		_c.mutation.SetSequence(v)
 	}
+	if _, ok := _c.mutation.SendInvitations(); !ok {
+		v := event.DefaultSendInvitations
+		_c.mutation.SetSendInvitations(v)
+	}
 	return nil
 }
 
@@ -490,6 +508,9 @@ func (_c *EventCreate) check() error {
 	}
 	if _, ok := _c.mutation.Sequence(); !ok {
 		return &ValidationError{Name: "sequence", err: errors.New(`ent: missing required field "Event.sequence"`)}
+	}
+	if _, ok := _c.mutation.SendInvitations(); !ok {
+		return &ValidationError{Name: "send_invitations", err: errors.New(`ent: missing required field "Event.send_invitations"`)}
 	}
 	if _, ok := _c.mutation.IcalUID(); !ok {
 		return &ValidationError{Name: "ical_uid", err: errors.New(`ent: missing required field "Event.ical_uid"`)}
@@ -590,6 +611,10 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Sequence(); ok {
 		_spec.SetField(event.FieldSequence, field.TypeInt, value)
 		_node.Sequence = value
+	}
+	if value, ok := _c.mutation.SendInvitations(); ok {
+		_spec.SetField(event.FieldSendInvitations, field.TypeBool, value)
+		_node.SendInvitations = value
 	}
 	if value, ok := _c.mutation.IcalUID(); ok {
 		_spec.SetField(event.FieldIcalUID, field.TypeString, value)
@@ -1068,6 +1093,18 @@ func (u *EventUpsert) AddSequence(v int) *EventUpsert {
 	return u
 }
 
+// SetSendInvitations sets the "send_invitations" field.
+func (u *EventUpsert) SetSendInvitations(v bool) *EventUpsert {
+	u.Set(event.FieldSendInvitations, v)
+	return u
+}
+
+// UpdateSendInvitations sets the "send_invitations" field to the value that was provided on create.
+func (u *EventUpsert) UpdateSendInvitations() *EventUpsert {
+	u.SetExcluded(event.FieldSendInvitations)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1452,6 +1489,20 @@ func (u *EventUpsertOne) AddSequence(v int) *EventUpsertOne {
 func (u *EventUpsertOne) UpdateSequence() *EventUpsertOne {
 	return u.Update(func(s *EventUpsert) {
 		s.UpdateSequence()
+	})
+}
+
+// SetSendInvitations sets the "send_invitations" field.
+func (u *EventUpsertOne) SetSendInvitations(v bool) *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.SetSendInvitations(v)
+	})
+}
+
+// UpdateSendInvitations sets the "send_invitations" field to the value that was provided on create.
+func (u *EventUpsertOne) UpdateSendInvitations() *EventUpsertOne {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateSendInvitations()
 	})
 }
 
@@ -2005,6 +2056,20 @@ func (u *EventUpsertBulk) AddSequence(v int) *EventUpsertBulk {
 func (u *EventUpsertBulk) UpdateSequence() *EventUpsertBulk {
 	return u.Update(func(s *EventUpsert) {
 		s.UpdateSequence()
+	})
+}
+
+// SetSendInvitations sets the "send_invitations" field.
+func (u *EventUpsertBulk) SetSendInvitations(v bool) *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.SetSendInvitations(v)
+	})
+}
+
+// UpdateSendInvitations sets the "send_invitations" field to the value that was provided on create.
+func (u *EventUpsertBulk) UpdateSendInvitations() *EventUpsertBulk {
+	return u.Update(func(s *EventUpsert) {
+		s.UpdateSendInvitations()
 	})
 }
 

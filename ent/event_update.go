@@ -352,6 +352,20 @@ func (_u *EventUpdate) AddSequence(v int) *EventUpdate {
 	return _u
 }
 
+// SetSendInvitations sets the "send_invitations" field.
+func (_u *EventUpdate) SetSendInvitations(v bool) *EventUpdate {
+	_u.mutation.SetSendInvitations(v)
+	return _u
+}
+
+// SetNillableSendInvitations sets the "send_invitations" field if the given value is not nil.
+func (_u *EventUpdate) SetNillableSendInvitations(v *bool) *EventUpdate {
+	if v != nil {
+		_u.SetSendInvitations(*v)
+	}
+	return _u
+}
+
 // SetOrganizer sets the "organizer" edge to the User entity.
 func (_u *EventUpdate) SetOrganizer(v *User) *EventUpdate {
 	return _u.SetOrganizerID(v.ID)
@@ -669,6 +683,9 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedSequence(); ok {
 		_spec.AddField(event.FieldSequence, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SendInvitations(); ok {
+		_spec.SetField(event.FieldSendInvitations, field.TypeBool, value)
 	}
 	if _u.mutation.OrganizerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1243,6 +1260,20 @@ func (_u *EventUpdateOne) AddSequence(v int) *EventUpdateOne {
 	return _u
 }
 
+// SetSendInvitations sets the "send_invitations" field.
+func (_u *EventUpdateOne) SetSendInvitations(v bool) *EventUpdateOne {
+	_u.mutation.SetSendInvitations(v)
+	return _u
+}
+
+// SetNillableSendInvitations sets the "send_invitations" field if the given value is not nil.
+func (_u *EventUpdateOne) SetNillableSendInvitations(v *bool) *EventUpdateOne {
+	if v != nil {
+		_u.SetSendInvitations(*v)
+	}
+	return _u
+}
+
 // SetOrganizer sets the "organizer" edge to the User entity.
 func (_u *EventUpdateOne) SetOrganizer(v *User) *EventUpdateOne {
 	return _u.SetOrganizerID(v.ID)
@@ -1590,6 +1621,9 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if value, ok := _u.mutation.AddedSequence(); ok {
 		_spec.AddField(event.FieldSequence, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.SendInvitations(); ok {
+		_spec.SetField(event.FieldSendInvitations, field.TypeBool, value)
 	}
 	if _u.mutation.OrganizerCleared() {
 		edge := &sqlgraph.EdgeSpec{

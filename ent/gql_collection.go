@@ -1552,6 +1552,11 @@ func (_q *EventQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, event.FieldSequence)
 				fieldSeen[event.FieldSequence] = struct{}{}
 			}
+		case "sendInvitations":
+			if _, ok := fieldSeen[event.FieldSendInvitations]; !ok {
+				selectedFields = append(selectedFields, event.FieldSendInvitations)
+				fieldSeen[event.FieldSendInvitations] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -2693,6 +2693,10 @@ type EventWhereInput struct {
 	SequenceLT    *int  `json:"sequenceLT,omitempty"`
 	SequenceLTE   *int  `json:"sequenceLTE,omitempty"`
 
+	// "send_invitations" field predicates.
+	SendInvitations    *bool `json:"sendInvitations,omitempty"`
+	SendInvitationsNEQ *bool `json:"sendInvitationsNEQ,omitempty"`
+
 	// "organizer" edge predicates.
 	HasOrganizer     *bool             `json:"hasOrganizer,omitempty"`
 	HasOrganizerWith []*UserWhereInput `json:"hasOrganizerWith,omitempty"`
@@ -3130,6 +3134,12 @@ func (i *EventWhereInput) P() (predicate.Event, error) {
 	}
 	if i.SequenceLTE != nil {
 		predicates = append(predicates, event.SequenceLTE(*i.SequenceLTE))
+	}
+	if i.SendInvitations != nil {
+		predicates = append(predicates, event.SendInvitationsEQ(*i.SendInvitations))
+	}
+	if i.SendInvitationsNEQ != nil {
+		predicates = append(predicates, event.SendInvitationsNEQ(*i.SendInvitationsNEQ))
 	}
 
 	if i.HasOrganizer != nil {

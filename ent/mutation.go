@@ -8670,6 +8670,7 @@ type EventMutation struct {
 	status              *event.Status
 	sequence            *int
 	addsequence         *int
+	send_invitations    *bool
 	ical_uid            *string
 	clearedFields       map[string]struct{}
 	company             *int
@@ -9725,6 +9726,42 @@ func (m *EventMutation) ResetSequence() {
 	m.addsequence = nil
 }
 
+// SetSendInvitations sets the "send_invitations" field.
+func (m *EventMutation) SetSendInvitations(b bool) {
+	m.send_invitations = &b
+}
+
+// SendInvitations returns the value of the "send_invitations" field in the mutation.
+func (m *EventMutation) SendInvitations() (r bool, exists bool) {
+	v := m.send_invitations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSendInvitations returns the old "send_invitations" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldSendInvitations(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSendInvitations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSendInvitations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSendInvitations: %w", err)
+	}
+	return oldValue.SendInvitations, nil
+}
+
+// ResetSendInvitations resets all changes to the "send_invitations" field.
+func (m *EventMutation) ResetSendInvitations() {
+	m.send_invitations = nil
+}
+
 // SetIcalUID sets the "ical_uid" field.
 func (m *EventMutation) SetIcalUID(s string) {
 	m.ical_uid = &s
@@ -10077,7 +10114,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 23)
 	if m.company != nil {
 		fields = append(fields, event.FieldCompanyID)
 	}
@@ -10141,6 +10178,9 @@ func (m *EventMutation) Fields() []string {
 	if m.sequence != nil {
 		fields = append(fields, event.FieldSequence)
 	}
+	if m.send_invitations != nil {
+		fields = append(fields, event.FieldSendInvitations)
+	}
 	if m.ical_uid != nil {
 		fields = append(fields, event.FieldIcalUID)
 	}
@@ -10194,6 +10234,8 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case event.FieldSequence:
 		return m.Sequence()
+	case event.FieldSendInvitations:
+		return m.SendInvitations()
 	case event.FieldIcalUID:
 		return m.IcalUID()
 	}
@@ -10247,6 +10289,8 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldStatus(ctx)
 	case event.FieldSequence:
 		return m.OldSequence(ctx)
+	case event.FieldSendInvitations:
+		return m.OldSendInvitations(ctx)
 	case event.FieldIcalUID:
 		return m.OldIcalUID(ctx)
 	}
@@ -10404,6 +10448,13 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSequence(v)
+		return nil
+	case event.FieldSendInvitations:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSendInvitations(v)
 		return nil
 	case event.FieldIcalUID:
 		v, ok := value.(string)
@@ -10601,6 +10652,9 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldSequence:
 		m.ResetSequence()
+		return nil
+	case event.FieldSendInvitations:
+		m.ResetSendInvitations()
 		return nil
 	case event.FieldIcalUID:
 		m.ResetIcalUID()

@@ -12,7 +12,7 @@ import (
 	"github.com/convene/convene/internal/testenv"
 )
 
-const createEvent = `mutation($in: CreateEventInput!){ createEvent(input:$in){ id title kind timeZone rrule
+const createEvent = `mutation($in: CreateEventInput!){ createEvent(input:$in){ id title kind timeZone rrule sendInvitations reminders { minutesBefore }
 	attendees { role user { email } } conference { provider state } room { name } } }`
 
 type createdEvent struct {
@@ -22,8 +22,10 @@ type createdEvent struct {
 		Role string
 		User struct{ Email string }
 	}
-	Conference *struct{ Provider, State string }
-	Room       *struct{ Name string }
+	Conference      *struct{ Provider, State string }
+	Room            *struct{ Name string }
+	SendInvitations bool
+	Reminders       []struct{ MinutesBefore int }
 }
 
 func TestCreateEventRules(t *testing.T) {
@@ -80,10 +82,14 @@ func TestCreateEventRules(t *testing.T) {
 		env.Must(t, co.MemberToken, createEvent, base(map[string]any{
 			"kind": "ONLINE_MEETING", "provider": "ZOOM", "timeZone": "Asia/Ho_Chi_Minh",
 			"attendees": []int{co.Admin.ID, co.Member.ID}, "responsible": co.Admin.ID,
-			"recurrence": map[string]any{"frequency": "MONTHLY", "weekdays": []string{"FR"}, "ordinal": -1, "count": 6},
-			"reminders":  []any{map[string]any{"minutesBefore": 15, "channels": []string{"IN_APP", "EMAIL"}}},
+			"recurrence":      map[string]any{"frequency": "MONTHLY", "weekdays": []string{"FR"}, "ordinal": -1, "count": 6},
+			"reminders":       []any{map[string]any{"minutesBefore": 15, "channels": []string{"IN_APP", "EMAIL"}}},
+			"sendInvitations": true,
 		}), &out)
 		e := out.CreateEvent
+		if !e.SendInvitations || len(e.Reminders) != 1 || e.Reminders[0].MinutesBefore != 15 {
+			t.Fatalf("invitations and reminders not kept: %+v", e)
+		}
 		if e.Kind != "ONLINE_MEETING" || e.TimeZone != "Asia/Ho_Chi_Minh" || e.Rrule == nil || *e.Rrule != "FREQ=MONTHLY;COUNT=6;BYDAY=-1FR" ||
 			e.Conference == nil || e.Conference.State != "PENDING" || e.Conference.Provider != "ZOOM" {
 			t.Fatalf("created: %+v", e)

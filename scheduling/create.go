@@ -310,6 +310,7 @@ func save(ctx context.Context, client *ent.Client, pl *plan) (*ent.Event, error)
 		SetStartAt(pl.Start).SetDurationMinutes(pl.DurationMinutes).SetNillableAllDay(pl.AllDay).
 		SetTimeZone(*pl.TimeZone).SetOrganizerID(v.UserID).SetNillableRoomID(pl.Room).
 		SetNillableChannelID(pl.Channel).SetReminders(pl.Reminders).SetNillableSeriesEnd(pl.seriesEnd).
+		SetNillableSendInvitations(pl.SendInvitations).
 		SetIcalUID(uuid.NewString() + "@convene")
 	if pl.rule != nil {
 		create.SetRrule(pl.rule.String())

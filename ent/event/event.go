@@ -60,6 +60,8 @@ const (
 	FieldStatus = "status"
 	// FieldSequence holds the string denoting the sequence field in the database.
 	FieldSequence = "sequence"
+	// FieldSendInvitations holds the string denoting the send_invitations field in the database.
+	FieldSendInvitations = "send_invitations"
 	// FieldIcalUID holds the string denoting the ical_uid field in the database.
 	FieldIcalUID = "ical_uid"
 	// EdgeCompany holds the string denoting the company edge name in mutations.
@@ -156,6 +158,7 @@ var Columns = []string{
 	FieldReminders,
 	FieldStatus,
 	FieldSequence,
+	FieldSendInvitations,
 	FieldIcalUID,
 }
 
@@ -197,6 +200,8 @@ var (
 	TimeZoneValidator func(string) error
 	// DefaultSequence holds the default value on creation for the "sequence" field.
 	DefaultSequence int
+	// DefaultSendInvitations holds the default value on creation for the "send_invitations" field.
+	DefaultSendInvitations bool
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -353,6 +358,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // BySequence orders the results by the sequence field.
 func BySequence(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSequence, opts...).ToFunc()
+}
+
+// BySendInvitations orders the results by the send_invitations field.
+func BySendInvitations(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSendInvitations, opts...).ToFunc()
 }
 
 // ByIcalUID orders the results by the ical_uid field.

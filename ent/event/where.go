@@ -140,6 +140,11 @@ func Sequence(v int) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldSequence, v))
 }
 
+// SendInvitations applies equality check predicate on the "send_invitations" field. It's identical to SendInvitationsEQ.
+func SendInvitations(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSendInvitations, v))
+}
+
 // IcalUID applies equality check predicate on the "ical_uid" field. It's identical to IcalUIDEQ.
 func IcalUID(v string) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldIcalUID, v))
@@ -913,6 +918,16 @@ func SequenceLT(v int) predicate.Event {
 // SequenceLTE applies the LTE predicate on the "sequence" field.
 func SequenceLTE(v int) predicate.Event {
 	return predicate.Event(sql.FieldLTE(FieldSequence, v))
+}
+
+// SendInvitationsEQ applies the EQ predicate on the "send_invitations" field.
+func SendInvitationsEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldSendInvitations, v))
+}
+
+// SendInvitationsNEQ applies the NEQ predicate on the "send_invitations" field.
+func SendInvitationsNEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldSendInvitations, v))
 }
 
 // IcalUIDEQ applies the EQ predicate on the "ical_uid" field.

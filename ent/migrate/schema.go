@@ -363,6 +363,7 @@ var (
 		{Name: "reminders", Type: field.TypeJSON, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"CONFIRMED", "CANCELLED"}, Default: "CONFIRMED"},
 		{Name: "sequence", Type: field.TypeInt, Default: 0},
+		{Name: "send_invitations", Type: field.TypeBool, Default: false},
 		{Name: "ical_uid", Type: field.TypeString, Unique: true},
 		{Name: "company_id", Type: field.TypeInt},
 		{Name: "organizer_id", Type: field.TypeInt},
@@ -378,31 +379,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_companies_company",
-				Columns:    []*schema.Column{EventsColumns[18]},
+				Columns:    []*schema.Column{EventsColumns[19]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "events_users_organizer",
-				Columns:    []*schema.Column{EventsColumns[19]},
+				Columns:    []*schema.Column{EventsColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "events_rooms_room",
-				Columns:    []*schema.Column{EventsColumns[20]},
+				Columns:    []*schema.Column{EventsColumns[21]},
 				RefColumns: []*schema.Column{RoomsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "events_channels_channel",
-				Columns:    []*schema.Column{EventsColumns[21]},
+				Columns:    []*schema.Column{EventsColumns[22]},
 				RefColumns: []*schema.Column{ChannelsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "events_events_overrides",
-				Columns:    []*schema.Column{EventsColumns[22]},
+				Columns:    []*schema.Column{EventsColumns[23]},
 				RefColumns: []*schema.Column{EventsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -411,27 +412,27 @@ var (
 			{
 				Name:    "event_company_id_start_at",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[18], EventsColumns[6]},
+				Columns: []*schema.Column{EventsColumns[19], EventsColumns[6]},
 			},
 			{
 				Name:    "event_company_id_series_end",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[18], EventsColumns[12]},
+				Columns: []*schema.Column{EventsColumns[19], EventsColumns[12]},
 			},
 			{
 				Name:    "event_room_id_start_at",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[20], EventsColumns[6]},
+				Columns: []*schema.Column{EventsColumns[21], EventsColumns[6]},
 			},
 			{
 				Name:    "event_organizer_id_start_at",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[19], EventsColumns[6]},
+				Columns: []*schema.Column{EventsColumns[20], EventsColumns[6]},
 			},
 			{
 				Name:    "event_series_id_original_start",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[22], EventsColumns[13]},
+				Columns: []*schema.Column{EventsColumns[23], EventsColumns[13]},
 			},
 		},
 	}

@@ -433,6 +433,10 @@ func init() {
 	eventDescSequence := eventFields[17].Descriptor()
 	// event.DefaultSequence holds the default value on creation for the sequence field.
 	event.DefaultSequence = eventDescSequence.Default.(int)
+	// eventDescSendInvitations is the schema descriptor for send_invitations field.
+	eventDescSendInvitations := eventFields[18].Descriptor()
+	// event.DefaultSendInvitations holds the default value on creation for the send_invitations field.
+	event.DefaultSendInvitations = eventDescSendInvitations.Default.(bool)
 	externallinkMixin := schema.ExternalLink{}.Mixin()
 	externallink.Policy = privacy.NewPolicies(externallinkMixin[0], schema.ExternalLink{})
 	externallink.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -46,6 +46,7 @@ func (Event) Fields() []ent.Field {
 		field.JSON("reminders", []schematype.Reminder{}).Optional(),
 		field.Enum("status").Values("CONFIRMED", "CANCELLED").Default("CONFIRMED"),
 		field.Int("sequence").Default(0).Comment("iTIP SEQUENCE, grows on every change"),
+		field.Bool("send_invitations").Default(false).Comment("attendees are invited by notice and email"),
 		field.String("ical_uid").Unique().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }

@@ -237,6 +237,7 @@ type ComplexityRoot struct {
 		ResponseCounts  func(childComplexity int) int
 		Room            func(childComplexity int) int
 		Rrule           func(childComplexity int) int
+		SendInvitations func(childComplexity int) int
 		Sequence        func(childComplexity int) int
 		StartAt         func(childComplexity int) int
 		Status          func(childComplexity int) int
@@ -1350,6 +1351,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Rrule(childComplexity), true
+	case "Event.sendInvitations":
+		if e.ComplexityRoot.Event.SendInvitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.SendInvitations(childComplexity), true
 	case "Event.sequence":
 		if e.ComplexityRoot.Event.Sequence == nil {
 			break
@@ -4088,6 +4095,10 @@ type Event implements Node {
   iTIP SEQUENCE, grows on every change
   """
   sequence: Int!
+  """
+  attendees are invited by notice and email
+  """
+  sendInvitations: Boolean!
   company: Company!
   organizer: User!
   room: Room
@@ -4323,6 +4334,11 @@ input EventWhereInput {
   sequenceGTE: Int
   sequenceLT: Int
   sequenceLTE: Int
+  """
+  send_invitations field predicates
+  """
+  sendInvitations: Boolean
+  sendInvitationsNEQ: Boolean
   """
   organizer edge predicates
   """
@@ -5880,6 +5896,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_status(ctx, field)
 	case "sequence":
 		return ec.fieldContext_Event_sequence(ctx, field)
+	case "sendInvitations":
+		return ec.fieldContext_Event_sendInvitations(ctx, field)
 	case "company":
 		return ec.fieldContext_Event_company(ctx, field)
 	case "organizer":
@@ -10651,6 +10669,29 @@ func (ec *executionContext) _Event_sequence(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Event_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Event_sendInvitations(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_sendInvitations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SendInvitations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_sendInvitations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Event_company(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
@@ -20853,7 +20894,7 @@ func (ec *executionContext) unmarshalInputEventWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "startAt", "startAtNEQ", "startAtIn", "startAtNotIn", "startAtGT", "startAtGTE", "startAtLT", "startAtLTE", "durationMinutes", "durationMinutesNEQ", "durationMinutesIn", "durationMinutesNotIn", "durationMinutesGT", "durationMinutesGTE", "durationMinutesLT", "durationMinutesLTE", "allDay", "allDayNEQ", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "rrule", "rruleNEQ", "rruleIn", "rruleNotIn", "rruleGT", "rruleGTE", "rruleLT", "rruleLTE", "rruleContains", "rruleHasPrefix", "rruleHasSuffix", "rruleIsNil", "rruleNotNil", "rruleEqualFold", "rruleContainsFold", "originalStart", "originalStartNEQ", "originalStartIn", "originalStartNotIn", "originalStartGT", "originalStartGTE", "originalStartLT", "originalStartLTE", "originalStartIsNil", "originalStartNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "sequence", "sequenceNEQ", "sequenceIn", "sequenceNotIn", "sequenceGT", "sequenceGTE", "sequenceLT", "sequenceLTE", "hasOrganizer", "hasOrganizerWith", "hasRoom", "hasRoomWith", "hasChannel", "hasChannelWith", "hasOverrides", "hasOverridesWith", "hasAttendees", "hasAttendeesWith", "hasConference", "hasConferenceWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "startAt", "startAtNEQ", "startAtIn", "startAtNotIn", "startAtGT", "startAtGTE", "startAtLT", "startAtLTE", "durationMinutes", "durationMinutesNEQ", "durationMinutesIn", "durationMinutesNotIn", "durationMinutesGT", "durationMinutesGTE", "durationMinutesLT", "durationMinutesLTE", "allDay", "allDayNEQ", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "rrule", "rruleNEQ", "rruleIn", "rruleNotIn", "rruleGT", "rruleGTE", "rruleLT", "rruleLTE", "rruleContains", "rruleHasPrefix", "rruleHasSuffix", "rruleIsNil", "rruleNotNil", "rruleEqualFold", "rruleContainsFold", "originalStart", "originalStartNEQ", "originalStartIn", "originalStartNotIn", "originalStartGT", "originalStartGTE", "originalStartLT", "originalStartLTE", "originalStartIsNil", "originalStartNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "sequence", "sequenceNEQ", "sequenceIn", "sequenceNotIn", "sequenceGT", "sequenceGTE", "sequenceLT", "sequenceLTE", "sendInvitations", "sendInvitationsNEQ", "hasOrganizer", "hasOrganizerWith", "hasRoom", "hasRoomWith", "hasChannel", "hasChannelWith", "hasOverrides", "hasOverridesWith", "hasAttendees", "hasAttendeesWith", "hasConference", "hasConferenceWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21679,6 +21720,20 @@ func (ec *executionContext) unmarshalInputEventWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.SequenceLTE = data
+		case "sendInvitations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sendInvitations"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SendInvitations = data
+		case "sendInvitationsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sendInvitationsNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SendInvitationsNEQ = data
 		case "hasOrganizer":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganizer"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -26261,6 +26316,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "sequence":
 			out.Values[i] = ec._Event_sequence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sendInvitations":
+			out.Values[i] = ec._Event_sendInvitations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
