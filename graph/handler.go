@@ -49,9 +49,11 @@ const queryCacheSize = 1000
 func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler {
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
-		Implementation:        gorillaWebsocket{checkOrigin: o.CheckOrigin, onOpen: o.SocketOpened, onClose: o.SocketClosed},
+		// The adapter times connection_init and closes with 4408; gqlgen's own
+		// timeout would close with 1002.
+		Implementation: gorillaWebsocket{checkOrigin: o.CheckOrigin, initTimeout: o.InitTimeout,
+			onOpen: o.SocketOpened, onClose: o.SocketClosed},
 		InitFunc:              websocketInit(o.Authenticate),
-		InitTimeout:           o.InitTimeout,
 		KeepAlivePingInterval: o.PingInterval,
 		PingPongInterval:      o.PingInterval,
 	})
@@ -100,12 +102,6 @@ func authenticate(ctx context.Context, token string, auth Authenticator) context
 	}
 	return viewer.NewContext(ctx, v)
 }
-
-// Close codes of the graphql-transport-ws protocol.
-const (
-	closeUnauthorized = 4401
-	closeForbidden    = 4403
-)
 
 // websocketInit authenticates a socket from its connection_init payload:
 // no token closes it with 4401, a bad token with 4403.

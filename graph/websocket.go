@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"sync"
@@ -13,11 +15,14 @@ import (
 // gorillaWebsocket plugs gorilla/websocket into gqlgen's websocket transport.
 type gorillaWebsocket struct {
 	checkOrigin func(*http.Request) bool
+	initTimeout time.Duration
 	onOpen      func()
 	onClose     func()
 }
 
 var _ transport.WebsocketImplementation = gorillaWebsocket{}
+
+const transportWSProtocol = "graphql-transport-ws"
 
 // Accept implements transport.WebsocketImplementation.
 func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
@@ -32,13 +37,23 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 		return nil, err
 	}
 	g.onOpen()
-	return &gorillaConn{conn: conn, onClose: g.onClose}, nil
+	c := &gorillaConn{conn: conn, onClose: g.onClose,
+		protocol: &transportWS{strict: conn.Subprotocol() == transportWSProtocol, active: map[string]bool{}}}
+	c.initTimer = time.AfterFunc(g.initTimeout, func() {
+		if !c.protocol.initialised() {
+			c.closeWith(closeInitTimeout, "Connection initialisation timeout")
+		}
+	})
+	return c, nil
 }
 
-// gorillaConn adapts *websocket.Conn. gqlgen serialises data writes; close
-// frames go through WriteControl, which gorilla allows beside them.
+// gorillaConn adapts *websocket.Conn and holds it to its protocol. gqlgen
+// serialises data writes; close frames go through WriteControl, which
+// gorilla allows beside them.
 type gorillaConn struct {
 	conn      *websocket.Conn
+	protocol  *transportWS
+	initTimer *time.Timer
 	onClose   func()
 	closeOnce sync.Once
 }
@@ -57,14 +72,38 @@ func (c *gorillaConn) NextReader() (int, io.Reader, error) {
 	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived) {
 		return mt, nil, transport.ErrWebsocketClosed
 	}
-	return mt, r, err
+	if err != nil {
+		return mt, nil, err
+	}
+	raw, err := io.ReadAll(r) // bounded by the read limit
+	if err != nil {
+		return mt, nil, err
+	}
+	if perr := c.protocol.received(raw); perr != nil {
+		c.closeWith(perr.code, perr.reason)
+		return mt, nil, perr
+	}
+	return mt, bytes.NewReader(raw), nil
 }
 
-func (c *gorillaConn) WriteJSON(v any) error { return c.conn.WriteJSON(v) }
+func (c *gorillaConn) WriteJSON(v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.protocol.sent(raw)
+	return c.conn.WriteMessage(websocket.TextMessage, raw)
+}
 
 func (c *gorillaConn) WriteClose(code int, message string) error {
 	return c.conn.WriteControl(websocket.CloseMessage,
 		websocket.FormatCloseMessage(code, message), time.Now().Add(closeWriteWait))
+}
+
+// closeWith ends the connection with a protocol close code.
+func (c *gorillaConn) closeWith(code int, reason string) {
+	_ = c.WriteClose(code, reason)
+	_ = c.Close()
 }
 
 func (c *gorillaConn) Subprotocol() string { return c.conn.Subprotocol() }
@@ -74,6 +113,9 @@ func (c *gorillaConn) SetReadLimit(limit int64) { c.conn.SetReadLimit(limit) }
 func (c *gorillaConn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
 func (c *gorillaConn) Close() error {
-	c.closeOnce.Do(c.onClose)
+	c.closeOnce.Do(func() {
+		c.initTimer.Stop()
+		c.onClose()
+	})
 	return c.conn.Close()
 }

@@ -136,3 +136,38 @@ func TestWebSocketRefusesForeignOriginsAndIntegratorWrites(t *testing.T) {
 		t.Fatalf("integrator mutation over the socket: %+v %v", m, err)
 	}
 }
+
+func TestTransportWSCloseCodes(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	initMsg := wsMessage{Type: "connection_init", Payload: map[string]any{"Authorization": "Bearer " + co.MemberToken}}
+	cases := map[string]struct {
+		send []any
+		code int
+	}{
+		"bad message":          {[]any{"not json"}, 4400},
+		"subscribe before ack": {[]any{wsMessage{ID: "1", Type: "subscribe", Payload: map[string]any{"query": "{ me { id } }"}}}, 4401},
+		"second init":          {[]any{initMsg, initMsg}, 4429},
+		"init timeout":         {nil, 4408},
+	}
+	for name, c := range cases {
+		conn, _, err := dial(t, env, "graphql-transport-ws", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range c.send {
+			if s, ok := m.(string); ok {
+				_ = conn.WriteMessage(websocket.TextMessage, []byte(s))
+			} else {
+				_ = conn.WriteJSON(m)
+			}
+		}
+		var err2 error
+		for err2 == nil {
+			_, err2 = next(t, conn)
+		}
+		if code := closeCode(err2); code != c.code {
+			t.Errorf("%s: closed with %d (%v), want %d", name, code, err2, c.code)
+		}
+	}
+}

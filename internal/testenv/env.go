@@ -45,7 +45,7 @@ func New(t testing.TB, dialect string) *Env {
 	a, err := app.New(app.Options{
 		DB: d, Keys: keys, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
-		BcryptCost: bcrypt.MinCost,
+		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -31,6 +32,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	MaxBodyBytes   int64
 	BcryptCost     int // 0 for bcrypt's default; tests lower it
+	// WebSocketInitTimeout is how long a socket may wait to send
+	// connection_init; 0 means 10 seconds.
+	WebSocketInitTimeout time.Duration
 }
 
 // IsValid reports the first missing option.
@@ -63,7 +67,7 @@ const (
 	maxDepth         = 12
 	maxAliases       = 30
 	parserTokenLimit = 15000
-	wsInitTimeout    = 10 * time.Second
+	wsInitTimeout    = 10 * time.Second // default of Options.WebSocketInitTimeout
 	wsPingInterval   = 25 * time.Second
 )
 
@@ -100,7 +104,7 @@ func New(o Options) (*App, error) {
 		Shape:            graph.ShapeLimit{MaxDepth: maxDepth, MaxAliases: maxAliases},
 		ParserTokenLimit: parserTokenLimit,
 		CheckOrigin:      origins.allows,
-		InitTimeout:      wsInitTimeout,
+		InitTimeout:      cmp.Or(o.WebSocketInitTimeout, wsInitTimeout),
 		PingInterval:     wsPingInterval,
 		CountError:       func(code string) { a.Metrics.graphqlErrors.WithLabelValues(code).Inc() },
 		SocketOpened:     a.Metrics.sockets.Inc,
