@@ -75,6 +75,9 @@ func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler 
 	srv.SetRecoverFunc(recoverPanic(o.Log))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if r.Header.Get("Upgrade") != "" {
+			ctx = withSocketRef(ctx)
+		}
 		if token, ok := bearer(r.Header.Get("Authorization")); ok {
 			ctx = authenticate(ctx, token, o.Authenticate)
 		}

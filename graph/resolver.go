@@ -11,6 +11,7 @@ import (
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/graph/generated"
+	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 )
 
@@ -23,6 +24,7 @@ type Resolver struct {
 	Credentials *credentials.Store
 	Calendar    *scheduling.Calendar
 	Planner     *scheduling.Planner
+	Broker      realtime.Broker
 }
 
 // NewSchema returns the executable schema over r, with cost multipliers for

@@ -18,6 +18,8 @@ import (
 	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/graph/generated"
+	"github.com/convene/convene/graph/model"
+	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
 )
@@ -188,7 +190,25 @@ func (r *queryResolver) SuggestMeetingTimes(ctx context.Context, input schedulin
 	return r.Calendar.Suggest(ctx, input)
 }
 
+// EventChanged is the resolver for the eventChanged field.
+func (r *subscriptionResolver) EventChanged(ctx context.Context, rooms []int) (<-chan *model.EventChange, error) {
+	topics, err := r.calendarTopics(ctx, rooms)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.Broker, topics, func(ctx context.Context, n realtime.EventChanged) (*model.EventChange, bool) {
+		e, err := r.Client.Event.Get(ctx, n.EventID) // as the subscriber: privacy applies
+		return &model.EventChange{Kind: n.Kind, Event: e}, err == nil
+	})
+}
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
+type (
+	mutationResolver     struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+)

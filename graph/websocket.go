@@ -39,6 +39,9 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 	g.onOpen()
 	c := &gorillaConn{conn: conn, onClose: g.onClose,
 		protocol: &transportWS{strict: conn.Subprotocol() == transportWSProtocol, active: map[string]bool{}}}
+	if ref, ok := r.Context().Value(socketKey{}).(*socketRef); ok {
+		ref.set(c)
+	}
 	c.initTimer = time.AfterFunc(g.initTimeout, func() {
 		if !c.protocol.initialised() {
 			c.closeWith(closeInitTimeout, "Connection initialisation timeout")

@@ -29,6 +29,7 @@ import (
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/graph/model"
 	"github.com/convene/convene/scheduling"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -48,6 +49,7 @@ type ResolverRoot interface {
 	Event() EventResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -244,6 +246,11 @@ type ComplexityRoot struct {
 		TimeZone        func(childComplexity int) int
 		Title           func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
+	}
+
+	EventChange struct {
+		Event func(childComplexity int) int
+		Kind  func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -444,6 +451,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Subscription struct {
+		EventChanged func(childComplexity int, rooms []int) int
+	}
+
 	User struct {
 		Active           func(childComplexity int) int
 		CallAvailability func(childComplexity int) int
@@ -523,6 +534,9 @@ type QueryResolver interface {
 	Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error)
 	FreeBusy(ctx context.Context, users []int, rooms []int, from time.Time, to time.Time) ([]*scheduling.Busy, error)
 	SuggestMeetingTimes(ctx context.Context, input scheduling.SuggestRequest) ([]*scheduling.Suggestion, error)
+}
+type SubscriptionResolver interface {
+	EventChanged(ctx context.Context, rooms []int) (<-chan *model.EventChange, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1393,6 +1407,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.UpdatedAt(childComplexity), true
+
+	case "EventChange.event":
+		if e.ComplexityRoot.EventChange.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventChange.Event(childComplexity), true
+	case "EventChange.kind":
+		if e.ComplexityRoot.EventChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventChange.Kind(childComplexity), true
 
 	case "EventConnection.edges":
 		if e.ComplexityRoot.EventConnection.Edges == nil {
@@ -2374,6 +2401,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomEdge.Node(childComplexity), true
 
+	case "Subscription.eventChanged":
+		if e.ComplexityRoot.Subscription.EventChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_eventChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EventChanged(childComplexity, args["rooms"].([]int)), true
+
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
 			break
@@ -2584,6 +2623,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2911,6 +2967,25 @@ input UpdateEventInput {
   room: ID
   reminders: [ReminderInput!]
   recurrence: RecurrenceInput
+}
+
+type Subscription {
+  """
+  Meetings in my calendar as they are created, changed or cancelled; given
+  rooms, the meetings in those rooms instead.
+  """
+  eventChanged(rooms: [ID!]): EventChange!
+}
+
+type EventChange {
+  kind: EventChangeKind!
+  event: Event!
+}
+
+enum EventChangeKind @goModel(model: "github.com/99designs/gqlgen/graphql.String") {
+  CREATED
+  UPDATED
+  CANCELLED
 }
 `, BuiltIn: false},
 	{Name: "../ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -5918,6 +5993,16 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
 
+func (ec *executionContext) childFields_EventChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_EventChange_kind(ctx, field)
+	case "event":
+		return ec.fieldContext_EventChange_event(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventChange", field.Name)
+}
+
 func (ec *executionContext) childFields_EventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -7291,6 +7376,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_eventChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rooms",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rooms"] = arg0
 	return args, nil
 }
 
@@ -10945,6 +11044,61 @@ func (ec *executionContext) fieldContext_Event_responseCounts(_ context.Context,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ResponseCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.EventChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNEventChangeKind2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventChange", field, false, false, "EventChangeKind")
+}
+
+func (ec *executionContext) _EventChange_event(ctx context.Context, field graphql.CollectedField, obj *model.EventChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventChange_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventChange_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15032,6 +15186,50 @@ func (ec *executionContext) _RoomEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_RoomEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RoomEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Subscription_eventChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_eventChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EventChanged(ctx, fc.Args["rooms"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventChange) graphql.Marshaler {
+			return ec.marshalNEventChange2ᚖgithubᚗcomᚋconveneᚋconveneᚋgraphᚋmodelᚐEventChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_eventChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_eventChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -26389,6 +26587,44 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var eventChangeImplementors = []string{"EventChange"}
+
+func (ec *executionContext) _EventChange(ctx context.Context, sel ast.SelectionSet, obj *model.EventChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventChange")
+		case "kind":
+			out.Values[i] = ec._EventChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._EventChange_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventConnectionImplementors = []string{"EventConnection"}
 
 func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EventConnection) graphql.Marshaler {
@@ -27766,6 +28002,26 @@ func (ec *executionContext) _RoomEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "eventChanged":
+		return ec._Subscription_eventChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
@@ -28783,6 +29039,28 @@ func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋ
 		return graphql.Null
 	}
 	return ec._Event(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventChange2ᚖgithubᚗcomᚋconveneᚋconveneᚋgraphᚋmodelᚐEventChange(ctx context.Context, sel ast.SelectionSet, v *model.EventChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventChange!")
+		return graphql.Null
+	}
+	return ec._EventChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEventChangeKind2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventChangeKind2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EventChangeKind!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EventConnection) graphql.Marshaler {

@@ -6,6 +6,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/graph"
+	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/secret"
 	"github.com/convene/convene/server/graphiql"
@@ -57,6 +59,7 @@ type App struct {
 	opts    Options
 	Auth    *auth.Service
 	Metrics *Metrics
+	Broker  *realtime.Memory
 	handler http.Handler
 }
 
@@ -84,7 +87,7 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics()}
+	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: realtime.NewMemory()}
 	creds := credentials.New(o.DB.Client, o.Keys)
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
@@ -92,7 +95,8 @@ func New(o Options) (*App, error) {
 		Directory:   directory.New(o.DB.Client, authSvc),
 		Credentials: creds,
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
-		Planner:     scheduling.NewPlanner(o.DB.Client, creds, a.Metrics.countChange),
+		Planner:     scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange),
+		Broker:      a.Broker,
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
 	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{
@@ -112,6 +116,28 @@ func New(o Options) (*App, error) {
 	})
 	a.handler = a.routes(origins.cors(query))
 	return a, nil
+}
+
+// publishEventChange tells the calendars that show an event of its change.
+func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
+	a.Metrics.eventChanges.WithLabelValues(string(c.Kind)).Inc()
+	payload, err := json.Marshal(realtime.EventChanged{Kind: string(c.Kind), EventID: c.EventID})
+	if err != nil {
+		a.opts.Log.ErrorContext(ctx, "encoding an event change", "err", err)
+		return
+	}
+	topics := make([]string, 0, len(c.Users)+len(c.Rooms))
+	for _, u := range c.Users {
+		topics = append(topics, realtime.UserTopic(u))
+	}
+	for _, r := range c.Rooms {
+		topics = append(topics, realtime.RoomTopic(r))
+	}
+	for _, t := range topics {
+		if err := a.Broker.Publish(ctx, t, payload); err != nil {
+			a.opts.Log.WarnContext(ctx, "publishing an event change", "topic", t, "err", err)
+		}
+	}
 }
 
 // Handler is the whole HTTP surface.

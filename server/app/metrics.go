@@ -2,7 +2,6 @@ package app
 
 import (
 	"bufio"
-	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,8 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/convene/convene/scheduling"
 )
 
 // Metrics are the server's Prometheus series.
@@ -89,9 +86,4 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		m.latency.WithLabelValues(route).Observe(took.Seconds())
 		log.DebugContext(r.Context(), "http request", "method", r.Method, "route", route, "code", rec.code, "took", took)
 	})
-}
-
-// countChange is the event-change publisher until subscriptions route them.
-func (m *Metrics) countChange(_ context.Context, c scheduling.Change) {
-	m.eventChanges.WithLabelValues(string(c.Kind)).Inc()
 }
