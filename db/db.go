@@ -26,6 +26,7 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string
+	URL     string // as given to Open
 }
 
 // IsPostgres reports whether a database URL selects Postgres.
@@ -61,7 +62,7 @@ func Open(url string, wrap ...DriverWrapper) (*DB, error) {
 		drv = w(drv)
 	}
 	client := ent.NewClient(ent.Driver(drv))
-	return &DB{Client: client, SQL: sqlDB, Dialect: name}, nil
+	return &DB{Client: client, SQL: sqlDB, Dialect: name, URL: url}, nil
 }
 
 // sqliteDSN adds the pragmas Convene relies on: foreign keys (ent needs

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"sync"
 
@@ -14,7 +13,8 @@ import (
 )
 
 // closeTryAgainLater (RFC 6455 1013) closes the socket of a subscriber that
-// fell behind: the client reconnects and catches up from stored state.
+// fell behind or whose notices were lost: the client reconnects and catches
+// up from stored state.
 const closeTryAgainLater = 1013
 
 // streamBuffer lets a subscription's sender run a few notices ahead of the
@@ -62,8 +62,8 @@ func forward[N, T any](ctx context.Context, sub *realtime.Subscription, out chan
 			return
 		}
 	}
-	if errors.Is(sub.Err(), realtime.ErrSlowConsumer) {
-		closeSocket(ctx, closeTryAgainLater, "subscriber fell behind: reconnect and catch up")
+	if err := sub.Err(); err != nil { // fell behind, or notices were missed
+		closeSocket(ctx, closeTryAgainLater, "reconnect and catch up: "+err.Error())
 	}
 }
 

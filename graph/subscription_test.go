@@ -98,7 +98,22 @@ func TestSlowSubscriberIsClosedWithTryAgainLater(t *testing.T) {
 	if closeCode(err) != 1013 || received >= 500 {
 		t.Fatalf("after %d notices: %v, want close 1013", received, err)
 	}
-	if env.App.Broker.CutOff() != 1 {
-		t.Fatalf("%d subscribers cut off, want 1", env.App.Broker.CutOff())
+	if n := env.App.Broker.(interface{ CutOff() int64 }).CutOff(); n != 1 {
+		t.Fatalf("%d subscribers cut off, want 1", n)
+	}
+}
+
+// TestNoticesCrossReplicas: a meeting made through replica A reaches a
+// subscriber connected to replica B, through Postgres.
+func TestNoticesCrossReplicas(t *testing.T) {
+	a := testenv.New(t, "postgres")
+	b := a.Replica(t)
+	co := a.NewCompany(t, "Acme")
+	onB := subscribe(t, b, co.MemberToken, "1", eventChanged, nil)
+	time.Sleep(100 * time.Millisecond)
+	a.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": "Across",
+		"start": time.Now().Add(time.Hour), "durationMinutes": 30, "attendees": []int{co.Member.ID}}}, &struct{}{})
+	if m, err := next(t, onB); err != nil || !strings.Contains(toJSON(m.Payload), `"title":"Across"`) {
+		t.Fatalf("replica B: %+v %v", m, err)
 	}
 }

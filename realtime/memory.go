@@ -74,11 +74,7 @@ func (m *Memory) remove(topic string, s *subscriber, why error) bool {
 	if len(m.topics[topic]) == 0 {
 		delete(m.topics, topic)
 	}
-	s.err = why
-	close(s.ch)
-	if why != nil {
-		s.stop()
-	}
+	s.end(why)
 	return true
 }
 
@@ -94,4 +90,23 @@ func (m *Memory) Subscribers() int {
 		n += len(subs)
 	}
 	return n
+}
+
+// endAll ends every subscription with why.
+func (m *Memory) endAll(why error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for topic, subs := range m.topics {
+		for s := range subs {
+			s.end(why)
+		}
+		delete(m.topics, topic)
+	}
+}
+
+// end closes the subscriber's stream; the caller holds the write lock.
+func (s *subscriber) end(why error) {
+	s.err = why
+	close(s.ch)
+	s.stop() // no-op when its context already ended
 }

@@ -27,6 +27,7 @@ type Config struct {
 	Development    bool
 	RequestTimeout time.Duration
 	MaxBodyBytes   int64
+	Broker         string // memory or postgres
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -55,6 +56,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&c.Demo, "demo", env("DEMO", "") == "true", "fill a demo company to try in GraphiQL (CONVENE_DEMO)")
 	fs.BoolVar(&c.Introspection, "introspection", env("INTROSPECTION", "true") == "true", "allow schema introspection (CONVENE_INTROSPECTION)")
 	fs.BoolVar(&c.Development, "dev", env("DEV", "") == "true", "development mode: field suggestions in errors (CONVENE_DEV)")
+	fs.StringVar(&c.Broker, "broker", env("BROKER", ""),
+		"where notices travel: memory (one process) or postgres (replicas on one database); default postgres with Postgres (CONVENE_BROKER)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	if err := fs.Parse(args); err != nil {
@@ -72,6 +75,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		c.PublicURL = "http://" + localHost(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Broker == "" {
+		c.Broker = "memory"
+		if db.IsPostgres(c.DatabaseURL) {
+			c.Broker = "postgres"
+		}
+	}
 	return c, c.IsValid()
 }
 
@@ -95,6 +104,12 @@ func (c Config) IsValid() error {
 	}
 	if db.IsPostgres(c.DatabaseURL) && c.SecretKey == "" {
 		return errors.New("config: a Postgres deployment needs CONVENE_SECRET_KEY (make one with: convene -new-key)")
+	}
+	if c.Broker != "memory" && c.Broker != "postgres" {
+		return fmt.Errorf("config: broker %q: want memory or postgres", c.Broker)
+	}
+	if c.Broker == "postgres" && !db.IsPostgres(c.DatabaseURL) {
+		return errors.New("config: the postgres broker needs a postgres:// database URL")
 	}
 	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 {
 		return errors.New("config: request timeout and body limit must be positive")

@@ -15,7 +15,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DatabaseURL != "data/convene.db" || c.PublicURL != "http://localhost:8080" || !c.Introspection {
+	if c.Addr != ":8080" || c.DatabaseURL != "data/convene.db" || c.PublicURL != "http://localhost:8080" || !c.Introspection || c.Broker != "memory" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -39,10 +39,12 @@ func TestConfigIsValidMessages(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"postgres without key": {map[string]string{"CONVENE_DATABASE_URL": "postgres://x@127.0.0.1/db"}, "config: a Postgres deployment needs CONVENE_SECRET_KEY"},
-		"bad public url":       {map[string]string{"CONVENE_PUBLIC_URL": "ftp://x"}, `config: public URL "ftp://x" must be an http or https URL`},
-		"bad origin":           {map[string]string{"CONVENE_ALLOWED_ORIGINS": "app.example.com/path"}, `config: allowed origin "app.example.com/path" must look like https://app.example.com`},
-		"bad log level":        {map[string]string{"CONVENE_LOG_LEVEL": "loud"}, `config: log level "loud": want debug, info, warn or error`},
+		"postgres without key":      {map[string]string{"CONVENE_DATABASE_URL": "postgres://x@127.0.0.1/db"}, "config: a Postgres deployment needs CONVENE_SECRET_KEY"},
+		"bad public url":            {map[string]string{"CONVENE_PUBLIC_URL": "ftp://x"}, `config: public URL "ftp://x" must be an http or https URL`},
+		"bad origin":                {map[string]string{"CONVENE_ALLOWED_ORIGINS": "app.example.com/path"}, `config: allowed origin "app.example.com/path" must look like https://app.example.com`},
+		"bad log level":             {map[string]string{"CONVENE_LOG_LEVEL": "loud"}, `config: log level "loud": want debug, info, warn or error`},
+		"unknown broker":            {map[string]string{"CONVENE_BROKER": "kafka"}, `config: broker "kafka": want memory or postgres`},
+		"postgres broker on sqlite": {map[string]string{"CONVENE_BROKER": "postgres"}, "config: the postgres broker needs a postgres:// database URL"},
 	}
 	for name, c := range cases {
 		_, err := ParseConfig(nil, env(c.env))
@@ -69,5 +71,12 @@ func TestEmbeddedKeyIsMadeOnceAndKept(t *testing.T) {
 	info, err := os.Stat(filepath.Join(dir, "data", "secret.key"))
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", info, err)
+	}
+}
+
+func TestPostgresDefaultsToThePostgresBroker(t *testing.T) {
+	c, err := ParseConfig(nil, env(map[string]string{"CONVENE_DATABASE_URL": "postgres://x@127.0.0.1/db", "CONVENE_SECRET_KEY": "v1:x"}))
+	if err != nil || c.Broker != "postgres" {
+		t.Fatalf("%q %v", c.Broker, err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/demo"
+	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/secret"
 	"github.com/convene/convene/server/app"
 )
@@ -86,8 +87,15 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB,
 		database.Close()
 		return nil, nil, err
 	}
+	var broker realtime.Broker
+	if cfg.Broker == "postgres" {
+		if broker, err = realtime.NewPostgres(ctx, cfg.DatabaseURL, database.SQL, log); err != nil {
+			database.Close()
+			return nil, nil, err
+		}
+	}
 	a, err := app.New(app.Options{
-		DB: database, Keys: keys, Log: log, AllowedOrigins: cfg.AllowedOrigins,
+		DB: database, Keys: keys, Log: log, AllowedOrigins: cfg.AllowedOrigins, Broker: broker,
 		Introspection: cfg.Introspection, Development: cfg.Development,
 		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
 	})

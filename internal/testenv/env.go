@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+
 	"context"
 	"encoding/json"
 	"io"
@@ -12,11 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/secret"
 	"github.com/convene/convene/server/app"
 	"github.com/convene/convene/viewer"
@@ -32,7 +36,8 @@ type Env struct {
 	logs    *lockedWriter
 }
 
-// New starts Convene on a fresh database of the given dialect.
+// New starts Convene on a fresh database of the given dialect. On Postgres
+// it publishes through the database, as replicas do.
 func New(t testing.TB, dialect string) *Env {
 	t.Helper()
 	counter := &Counter{}
@@ -41,9 +46,32 @@ func New(t testing.TB, dialect string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return start(t, d, keys, counter)
+}
+
+// Replica starts a second server on the same database and keys, as another
+// replica of the same deployment.
+func (e *Env) Replica(t testing.TB) *Env {
+	t.Helper()
+	return start(t, e.DB, e.Keys, e.Queries)
+}
+
+func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter) *Env {
+	t.Helper()
 	logs := &lockedWriter{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var broker realtime.Broker
+	if d.Dialect == dialect.Postgres {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		pg, err := realtime.NewPostgres(ctx, d.URL, d.SQL, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		broker = pg
+	}
 	a, err := app.New(app.Options{
-		DB: d, Keys: keys, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		DB: d, Keys: keys, Log: log, Broker: broker,
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second,
 	})

@@ -37,6 +37,9 @@ type Options struct {
 	// WebSocketInitTimeout is how long a socket may wait to send
 	// connection_init; 0 means 10 seconds.
 	WebSocketInitTimeout time.Duration
+	// Broker carries notices to subscribers; nil means one in memory, for a
+	// single process. Replicas share one (realtime.NewPostgres).
+	Broker realtime.Broker
 }
 
 // IsValid reports the first missing option.
@@ -59,7 +62,7 @@ type App struct {
 	opts    Options
 	Auth    *auth.Service
 	Metrics *Metrics
-	Broker  *realtime.Memory
+	Broker  realtime.Broker
 	handler http.Handler
 }
 
@@ -87,7 +90,11 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: realtime.NewMemory()}
+	var broker realtime.Broker = realtime.NewMemory()
+	if o.Broker != nil {
+		broker = o.Broker
+	}
+	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: broker}
 	creds := credentials.New(o.DB.Client, o.Keys)
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
