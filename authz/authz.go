@@ -17,7 +17,10 @@ import (
 	"entgo.io/ent/entql"
 
 	gen "github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/channel"
+	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/privacy"
+	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/viewer"
 )
 
@@ -195,4 +198,15 @@ func linkedIDs(m ent.Mutation) []int {
 		}
 	}
 	return ids
+}
+
+// ChannelMembersRead lets members read their channels' posts; admins and
+// integrator tokens read every post of the company.
+func ChannelMembersRead() ent.Policy {
+	return privacy.Policy{Query: privacy.QueryPolicy{privacy.PostQueryRuleFunc(func(ctx context.Context, q *gen.PostQuery) error {
+		if v, _ := viewer.FromContext(ctx); v.Role == viewer.Member {
+			q.Where(post.HasChannelWith(channel.HasMembersWith(user.ID(v.UserID))))
+		}
+		return privacy.Skip
+	})}}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
+	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/graph/generated"
 	"github.com/convene/convene/realtime"
@@ -25,6 +26,7 @@ type Resolver struct {
 	Calendar    *scheduling.Calendar
 	Planner     *scheduling.Planner
 	Broker      realtime.Broker
+	Discussion  *discussion.Discussion
 }
 
 // NewSchema returns the executable schema over r, with cost multipliers for

@@ -13,6 +13,7 @@ import (
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
+	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/credential"
@@ -150,6 +151,26 @@ func (r *mutationResolver) HideEventFromMyCalendar(ctx context.Context, event in
 	return r.Planner.Hide(ctx, event)
 }
 
+// CreateChannel is the resolver for the createChannel field.
+func (r *mutationResolver) CreateChannel(ctx context.Context, input discussion.NewChannel) (*ent.Channel, error) {
+	return r.Discussion.CreateChannel(ctx, input)
+}
+
+// AddChannelMembers is the resolver for the addChannelMembers field.
+func (r *mutationResolver) AddChannelMembers(ctx context.Context, channel int, users []int) (*ent.Channel, error) {
+	return r.Discussion.AddMembers(ctx, channel, users)
+}
+
+// RemoveChannelMembers is the resolver for the removeChannelMembers field.
+func (r *mutationResolver) RemoveChannelMembers(ctx context.Context, channel int, users []int) (*ent.Channel, error) {
+	return r.Discussion.RemoveMembers(ctx, channel, users)
+}
+
+// PostMessage is the resolver for the postMessage field.
+func (r *mutationResolver) PostMessage(ctx context.Context, channel int, body string) (*ent.Post, error) {
+	return r.Discussion.PostMessage(ctx, channel, body)
+}
+
 // ConfigureZoom is the resolver for the configureZoom field.
 func (r *mutationResolver) ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error) {
 	return r.Credentials.ConfigureZoom(ctx, input)
@@ -196,10 +217,23 @@ func (r *subscriptionResolver) EventChanged(ctx context.Context, rooms []int) (<
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.Broker, topics, func(ctx context.Context, n realtime.EventChanged) (*model.EventChange, bool) {
+	return stream(ctx, r.Broker, topics, func(ctx context.Context, n realtime.EventChanged) (*model.EventChange, verdict) {
 		e, err := r.Client.Event.Get(ctx, n.EventID) // as the subscriber: privacy applies
-		return &model.EventChange{Kind: n.Kind, Event: e}, err == nil
+		if err != nil {
+			return nil, skip
+		}
+		return &model.EventChange{Kind: n.Kind, Event: e}, send
 	})
+}
+
+// ChannelPostAdded is the resolver for the channelPostAdded field.
+func (r *subscriptionResolver) ChannelPostAdded(ctx context.Context, channel int) (<-chan *ent.Post, error) {
+	return r.channelPosts(ctx, channel, discussion.PostAdded)
+}
+
+// ChannelPostUpdated is the resolver for the channelPostUpdated field.
+func (r *subscriptionResolver) ChannelPostUpdated(ctx context.Context, channel int) (<-chan *ent.Post, error) {
+	return r.channelPosts(ctx, channel, discussion.PostUpdated)
 }
 
 // Mutation returns generated.MutationResolver implementation.

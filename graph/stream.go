@@ -7,7 +7,11 @@ import (
 	"sync"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/discussion"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/channel"
 	"github.com/convene/convene/ent/room"
+	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/viewer"
 )
@@ -21,14 +25,24 @@ const closeTryAgainLater = 1013
 // socket writer; the broker's own buffer absorbs the rest.
 const streamBuffer = 8
 
+// verdict is what a stream does with a notice.
+type verdict int
+
+const (
+	send verdict = iota // send it to the client
+	skip                // not for this subscriber, or gone
+	stop                // end the subscription (the subscriber lost access)
+)
+
 // stream subscribes to topics and sends each notice, turned by load into
-// what the client sees, until ctx ends. load reports false for a notice the
-// subscriber may not see or that is gone.
-func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []string, load func(context.Context, N) (T, bool)) (<-chan T, error) {
+// what the client sees, until ctx ends or load says stop.
+func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []string, load func(context.Context, N) (T, verdict)) (<-chan T, error) {
+	ctx, cancel := context.WithCancel(ctx)
 	subs := make([]*realtime.Subscription, 0, len(topics))
 	for _, topic := range topics {
 		sub, err := broker.Subscribe(ctx, topic)
 		if err != nil {
+			cancel()
 			return nil, err
 		}
 		subs = append(subs, sub)
@@ -39,32 +53,38 @@ func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			forward(ctx, sub, out, load)
+			if forward(ctx, sub, out, load) == stop {
+				cancel() // ends the other topics' subscriptions too
+			}
 		}()
 	}
-	go func() { wg.Wait(); close(out) }()
+	go func() { wg.Wait(); cancel(); close(out) }()
 	return out, nil
 }
 
-func forward[N, T any](ctx context.Context, sub *realtime.Subscription, out chan<- T, load func(context.Context, N) (T, bool)) {
+func forward[N, T any](ctx context.Context, sub *realtime.Subscription, out chan<- T, load func(context.Context, N) (T, verdict)) verdict {
 	for raw := range sub.Messages {
 		var notice N
 		if json.Unmarshal(raw, &notice) != nil {
 			continue
 		}
-		v, ok := load(ctx, notice)
-		if !ok {
+		v, what := load(ctx, notice)
+		switch what {
+		case skip:
 			continue
+		case stop:
+			return stop
 		}
 		select {
 		case out <- v:
 		case <-ctx.Done():
-			return
+			return skip
 		}
 	}
 	if err := sub.Err(); err != nil { // fell behind, or notices were missed
 		closeSocket(ctx, closeTryAgainLater, "reconnect and catch up: "+err.Error())
 	}
+	return skip
 }
 
 type socketKey struct{}
@@ -122,4 +142,31 @@ func (r *Resolver) calendarTopics(ctx context.Context, rooms []int) ([]string, e
 		topics[i] = realtime.RoomTopic(id)
 	}
 	return topics, nil
+}
+
+// channelPosts streams one kind of post notice of a channel the viewer is a
+// member of, and ends when the viewer is removed from it.
+func (r *Resolver) channelPosts(ctx context.Context, channelID int, kind string) (<-chan *ent.Post, error) {
+	v, _ := viewer.FromContext(ctx)
+	member, err := r.Client.Channel.Query().
+		Where(channel.ID(channelID), channel.HasMembersWith(user.ID(v.UserID))).Exist(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !member {
+		return nil, apperr.Invalid("channel", "you are not a member of this channel")
+	}
+	return stream(ctx, r.Broker, []string{realtime.ChannelTopic(channelID)}, func(ctx context.Context, n realtime.ChannelPost) (*ent.Post, verdict) {
+		switch {
+		case n.Kind == discussion.MemberRemoved && n.UserID == v.UserID:
+			return nil, stop
+		case n.Kind != kind:
+			return nil, skip
+		}
+		p, err := r.Client.Post.Get(ctx, n.PostID) // as the subscriber: members only
+		if err != nil {
+			return nil, skip
+		}
+		return p, send
+	})
 }

@@ -14,3 +14,13 @@ type EventChanged struct {
 	Kind    string `json:"kind"`
 	EventID int    `json:"eventId"`
 }
+
+// ChannelTopic carries a channel's post notices.
+func ChannelTopic(channelID int) string { return fmt.Sprintf("channel:%d", channelID) }
+
+// ChannelPost says a post was added or updated, or a member removed.
+type ChannelPost struct {
+	Kind   string `json:"kind"` // ADDED, UPDATED or MEMBER_REMOVED
+	PostID int    `json:"postId,omitempty"`
+	UserID int    `json:"userId,omitempty"` // the member removed
+}

@@ -25,6 +25,7 @@ type Change struct {
 	CompanyID int
 	Users     []int
 	Rooms     []int
+	Channel   *int // where the meeting was posted
 }
 
 // Publisher receives every change after it is committed. The realtime layer
@@ -37,7 +38,7 @@ func (p *Planner) announce(ctx context.Context, kind ChangeKind, e *ent.Event) e
 	if err != nil {
 		return fmt.Errorf("scheduling: announcing a change: %w", err)
 	}
-	c := Change{Kind: kind, EventID: e.ID, CompanyID: e.CompanyID, Users: []int{e.OrganizerID}}
+	c := Change{Kind: kind, EventID: e.ID, CompanyID: e.CompanyID, Users: []int{e.OrganizerID}, Channel: e.ChannelID}
 	for _, a := range attendees {
 		if a.UserID != nil && !slices.Contains(c.Users, *a.UserID) {
 			c.Users = append(c.Users, *a.UserID)

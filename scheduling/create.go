@@ -10,10 +10,12 @@ import (
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/channel"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
@@ -329,13 +331,22 @@ func save(ctx context.Context, client *ent.Client, pl *plan) (*ent.Event, error)
 	if err := client.Attendee.CreateBulk(people...).Exec(ctx); err != nil {
 		return nil, err
 	}
-	// A moved occurrence keeps its series' conference; anything else gets its own.
-	if pl.kind == event.KindONLINE_MEETING && pl.overrides == nil {
-		if err := client.Conference.Create().SetEventID(e.ID).SetProvider(*pl.Provider).Exec(ctx); err != nil {
+	// A moved occurrence keeps its series' conference and post; anything
+	// else gets its own.
+	if pl.overrides != nil {
+		return e, nil
+	}
+	var conf *ent.Conference
+	if pl.kind == event.KindONLINE_MEETING {
+		if conf, err = client.Conference.Create().SetEventID(e.ID).SetProvider(*pl.Provider).Save(ctx); err != nil {
 			return nil, err
 		}
 	}
-	return e, nil
+	if pl.Channel != nil {
+		err = client.Post.Create().SetChannelID(*pl.Channel).SetAuthorID(v.UserID).SetKind(post.KindMEETING).
+			SetEventID(e.ID).SetBody(discussion.MeetingText(e, conf)).Exec(ctx)
+	}
+	return e, err
 }
 
 // roles gives each invited person one role: responsible first, then

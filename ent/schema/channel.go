@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/convene/convene/authz"
 )
 
 // Channel is a discussion channel with members.
@@ -75,6 +77,9 @@ func (Post) Edges() []ent.Edge {
 func (Post) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("channel_id", "created_at")}
 }
+
+// Policy of the Post.
+func (Post) Policy() ent.Policy { return authz.ChannelMembersRead() }
 
 // Annotations of the Post.
 func (Post) Annotations() []schema.Annotation {

@@ -16,6 +16,7 @@ import (
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
+	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/graph"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
@@ -59,11 +60,12 @@ func (o Options) IsValid() error {
 
 // App is a running Convene, minus the listener.
 type App struct {
-	opts    Options
-	Auth    *auth.Service
-	Metrics *Metrics
-	Broker  realtime.Broker
-	handler http.Handler
+	opts       Options
+	Auth       *auth.Service
+	Metrics    *Metrics
+	Broker     realtime.Broker
+	discussion *discussion.Discussion
+	handler    http.Handler
 }
 
 // GraphQL limits. A page of 50 events with attendees and their users costs
@@ -94,7 +96,8 @@ func New(o Options) (*App, error) {
 	if o.Broker != nil {
 		broker = o.Broker
 	}
-	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: broker}
+	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: broker,
+		discussion: discussion.New(o.DB.Client, broker)}
 	creds := credentials.New(o.DB.Client, o.Keys)
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
@@ -104,6 +107,7 @@ func New(o Options) (*App, error) {
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
 		Planner:     scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange),
 		Broker:      a.Broker,
+		Discussion:  a.discussion,
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
 	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{
@@ -143,6 +147,11 @@ func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
 	for _, t := range topics {
 		if err := a.Broker.Publish(ctx, t, payload); err != nil {
 			a.opts.Log.WarnContext(ctx, "publishing an event change", "topic", t, "err", err)
+		}
+	}
+	if c.Channel != nil {
+		if err := a.discussion.MeetingChanged(ctx, c.EventID, c.Kind == scheduling.Created); err != nil {
+			a.opts.Log.WarnContext(ctx, "updating a meeting's posts", "err", err)
 		}
 	}
 }

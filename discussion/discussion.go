@@ -1,0 +1,160 @@
+// Package discussion runs a company's channels: members, messages, and
+// meeting posts that follow their meeting.
+package discussion
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/channel"
+	"github.com/convene/convene/ent/post"
+	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/realtime"
+	"github.com/convene/convene/viewer"
+)
+
+// Notice kinds on a channel's topic.
+const (
+	PostAdded     = "ADDED"
+	PostUpdated   = "UPDATED"
+	MemberRemoved = "MEMBER_REMOVED"
+)
+
+const maxBody = 10000
+
+// NewChannel is a channel to create; its creator is always a member.
+type NewChannel struct {
+	Name        string
+	Description *string
+	Members     []int
+}
+
+// Discussion creates channels and posts and tells subscribers.
+type Discussion struct {
+	client *ent.Client
+	broker realtime.Broker
+}
+
+// New returns a Discussion publishing through broker.
+func New(client *ent.Client, broker realtime.Broker) *Discussion {
+	return &Discussion{client: client, broker: broker}
+}
+
+// CreateChannel makes a channel with the viewer and members in it.
+func (d *Discussion) CreateChannel(ctx context.Context, in NewChannel) (*ent.Channel, error) {
+	v, _ := viewer.FromContext(ctx)
+	members := slices.Compact(slices.Sorted(slices.Values(append(in.Members, v.UserID))))
+	if err := d.checkEmployees(ctx, members); err != nil {
+		return nil, err
+	}
+	return d.client.Channel.Create().SetName(in.Name).SetNillableDescription(in.Description).
+		SetCreatedByID(v.UserID).AddMemberIDs(members...).Save(ctx)
+}
+
+// AddMembers adds employees to a channel (its creator or an admin).
+func (d *Discussion) AddMembers(ctx context.Context, channelID int, users []int) (*ent.Channel, error) {
+	ch, err := d.manageable(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.checkEmployees(ctx, users); err != nil {
+		return nil, err
+	}
+	return ch.Update().AddMemberIDs(users...).Save(ctx)
+}
+
+// RemoveMembers takes people out of a channel; their post streams end.
+func (d *Discussion) RemoveMembers(ctx context.Context, channelID int, users []int) (*ent.Channel, error) {
+	ch, err := d.manageable(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	if ch, err = ch.Update().RemoveMemberIDs(users...).Save(ctx); err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		d.announce(ctx, channelID, realtime.ChannelPost{Kind: MemberRemoved, UserID: u})
+	}
+	return ch, nil
+}
+
+// PostMessage writes a text message to a channel the viewer is in.
+func (d *Discussion) PostMessage(ctx context.Context, channelID int, body string) (*ent.Post, error) {
+	body = strings.TrimSpace(body)
+	if body == "" || len(body) > maxBody {
+		return nil, apperr.Invalid("body", "a message has 1 to %d characters", maxBody)
+	}
+	v, _ := viewer.FromContext(ctx)
+	member, err := d.client.Channel.Query().Where(channel.ID(channelID), channel.HasMembersWith(user.ID(v.UserID))).Exist(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("discussion: %w", err)
+	}
+	if !member {
+		return nil, apperr.Invalid("channel", "you are not a member of this channel")
+	}
+	p, err := d.client.Post.Create().SetChannelID(channelID).SetAuthorID(v.UserID).SetBody(body).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.announce(ctx, channelID, realtime.ChannelPost{Kind: PostAdded, PostID: p.ID})
+	return p, nil
+}
+
+// MeetingChanged re-renders the posts of a meeting after it changed, and
+// tells their channels: new posts as added, the others as updated.
+func (d *Discussion) MeetingChanged(ctx context.Context, eventID int, created bool) error {
+	posts, err := d.client.Post.Query().Where(post.EventID(eventID), post.KindEQ(post.KindMEETING)).
+		WithEvent(func(q *ent.EventQuery) { q.WithConference() }).All(ctx)
+	if err != nil {
+		return fmt.Errorf("discussion: %w", err)
+	}
+	for _, p := range posts {
+		kind := PostAdded
+		if !created {
+			kind = PostUpdated
+			text := MeetingText(p.Edges.Event, p.Edges.Event.Edges.Conference)
+			if err := p.Update().SetBody(text).SetEditedAt(time.Now()).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		d.announce(ctx, p.ChannelID, realtime.ChannelPost{Kind: kind, PostID: p.ID})
+	}
+	return nil
+}
+
+// manageable is a channel the viewer may change: they made it, or are an admin.
+func (d *Discussion) manageable(ctx context.Context, channelID int) (*ent.Channel, error) {
+	ch, err := d.client.Channel.Get(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := viewer.FromContext(ctx)
+	if !v.IsAdmin() && (ch.CreatedByID == nil || *ch.CreatedByID != v.UserID) {
+		return nil, apperr.New(apperr.Forbidden, "only the channel's creator or an admin can change its members")
+	}
+	return ch, nil
+}
+
+func (d *Discussion) checkEmployees(ctx context.Context, ids []int) error {
+	known, err := d.client.User.Query().Where(user.IDIn(ids...), user.Active(true)).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("discussion: %w", err)
+	}
+	if known != len(slices.Compact(slices.Sorted(slices.Values(ids)))) {
+		return apperr.Invalid("members", "everyone must be an active employee of your company")
+	}
+	return nil
+}
+
+// announce tells a channel's subscribers. The post is stored already, so a
+// failed notice only delays it until the client next reads the channel.
+func (d *Discussion) announce(ctx context.Context, channelID int, n realtime.ChannelPost) {
+	payload, _ := json.Marshal(n) // a struct of ints and strings always encodes
+	_ = d.broker.Publish(ctx, realtime.ChannelTopic(channelID), payload)
+}
