@@ -27,7 +27,8 @@ type Config struct {
 	Development    bool
 	RequestTimeout time.Duration
 	MaxBodyBytes   int64
-	Broker         string // memory or postgres
+	Broker         string // memory, postgres or nats
+	NATSURL        string
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -57,7 +58,8 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.BoolVar(&c.Introspection, "introspection", env("INTROSPECTION", "true") == "true", "allow schema introspection (CONVENE_INTROSPECTION)")
 	fs.BoolVar(&c.Development, "dev", env("DEV", "") == "true", "development mode: field suggestions in errors (CONVENE_DEV)")
 	fs.StringVar(&c.Broker, "broker", env("BROKER", ""),
-		"where notices travel: memory (one process) or postgres (replicas on one database); default postgres with Postgres (CONVENE_BROKER)")
+		"where notices travel: memory (one process), postgres (replicas on one database) or nats; default postgres with Postgres (CONVENE_BROKER)")
+	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", "nats://127.0.0.1:4222"), "NATS server for the nats broker (CONVENE_NATS_URL)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	if err := fs.Parse(args); err != nil {
@@ -105,8 +107,8 @@ func (c Config) IsValid() error {
 	if db.IsPostgres(c.DatabaseURL) && c.SecretKey == "" {
 		return errors.New("config: a Postgres deployment needs CONVENE_SECRET_KEY (make one with: convene -new-key)")
 	}
-	if c.Broker != "memory" && c.Broker != "postgres" {
-		return fmt.Errorf("config: broker %q: want memory or postgres", c.Broker)
+	if c.Broker != "memory" && c.Broker != "postgres" && c.Broker != "nats" {
+		return fmt.Errorf("config: broker %q: want memory, postgres or nats", c.Broker)
 	}
 	if c.Broker == "postgres" && !db.IsPostgres(c.DatabaseURL) {
 		return errors.New("config: the postgres broker needs a postgres:// database URL")

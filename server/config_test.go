@@ -43,7 +43,7 @@ func TestConfigIsValidMessages(t *testing.T) {
 		"bad public url":            {map[string]string{"CONVENE_PUBLIC_URL": "ftp://x"}, `config: public URL "ftp://x" must be an http or https URL`},
 		"bad origin":                {map[string]string{"CONVENE_ALLOWED_ORIGINS": "app.example.com/path"}, `config: allowed origin "app.example.com/path" must look like https://app.example.com`},
 		"bad log level":             {map[string]string{"CONVENE_LOG_LEVEL": "loud"}, `config: log level "loud": want debug, info, warn or error`},
-		"unknown broker":            {map[string]string{"CONVENE_BROKER": "kafka"}, `config: broker "kafka": want memory or postgres`},
+		"unknown broker":            {map[string]string{"CONVENE_BROKER": "kafka"}, `config: broker "kafka": want memory, postgres or nats`},
 		"postgres broker on sqlite": {map[string]string{"CONVENE_BROKER": "postgres"}, "config: the postgres broker needs a postgres:// database URL"},
 	}
 	for name, c := range cases {

@@ -87,12 +87,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB,
 		database.Close()
 		return nil, nil, err
 	}
-	var broker realtime.Broker
-	if cfg.Broker == "postgres" {
-		if broker, err = realtime.NewPostgres(ctx, cfg.DatabaseURL, database.SQL, log); err != nil {
-			database.Close()
-			return nil, nil, err
-		}
+	broker, err := newBroker(ctx, cfg, database, log)
+	if err != nil {
+		database.Close()
+		return nil, nil, err
 	}
 	a, err := app.New(app.Options{
 		DB: database, Keys: keys, Log: log, AllowedOrigins: cfg.AllowedOrigins, Broker: broker,
@@ -104,6 +102,17 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB,
 		return nil, nil, err
 	}
 	return a, database, nil
+}
+
+// newBroker returns the configured broker; nil means the app's in-memory one.
+func newBroker(ctx context.Context, cfg Config, database *db.DB, log *slog.Logger) (realtime.Broker, error) {
+	switch cfg.Broker {
+	case "postgres":
+		return realtime.NewPostgres(ctx, cfg.DatabaseURL, database.SQL, log)
+	case "nats":
+		return realtime.NewNATS(ctx, cfg.NATSURL, "convene", log)
+	}
+	return nil, nil
 }
 
 // demoTokenTTL keeps the printed token usable for a working day of trying things.
