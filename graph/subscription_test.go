@@ -1,13 +1,17 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/realtime"
 )
@@ -104,9 +108,20 @@ func TestSlowSubscriberIsClosedWithTryAgainLater(t *testing.T) {
 }
 
 // TestNoticesCrossReplicas: a meeting made through replica A reaches a
-// subscriber connected to replica B, through Postgres.
+// subscriber connected to replica B, through Postgres and through NATS.
 func TestNoticesCrossReplicas(t *testing.T) {
-	a := testenv.New(t, "postgres")
+	prefix := fmt.Sprintf("convene_test_%d", time.Now().UnixNano())
+	for name, newBroker := range map[string]testenv.BrokerFactory{
+		"postgres": nil,
+		"nats": func(ctx context.Context, _ *db.DB, log *slog.Logger) (realtime.Broker, error) {
+			return realtime.NewNATS(ctx, testenv.NATSURL(t), prefix, log)
+		},
+	} {
+		t.Run(name, func(t *testing.T) { crossReplicas(t, testenv.NewWithBroker(t, "postgres", newBroker)) })
+	}
+}
+
+func crossReplicas(t *testing.T, a *testenv.Env) {
 	b := a.Replica(t)
 	co := a.NewCompany(t, "Acme")
 	onB := subscribe(t, b, co.MemberToken, "1", eventChanged, nil)

@@ -4,8 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
-	"os"
 	"testing"
 	"time"
 
@@ -13,28 +11,11 @@ import (
 	"github.com/convene/convene/realtime"
 )
 
-// natsURL is CONVENE_TEST_NATS_URL, or the server CI runs on 127.0.0.1:4222.
-func natsURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("CONVENE_TEST_NATS_URL")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
-	conn, err := net.DialTimeout("tcp", "127.0.0.1:4222", time.Second)
-	if err != nil && os.Getenv("CONVENE_TEST_NATS_URL") == "" {
-		testenv.RequireOrSkip(t, "NATS at %s is unreachable: %v", url, err)
-	}
-	if conn != nil {
-		conn.Close()
-	}
-	return url
-}
-
 // newNATS returns a replica on its own subject prefix, shared by the
 // replicas of one test.
 func newNATS(t *testing.T, prefix string) *realtime.NATS {
 	t.Helper()
-	n, err := realtime.NewNATS(t.Context(), natsURL(t), prefix, slog.New(slog.DiscardHandler))
+	n, err := realtime.NewNATS(t.Context(), testenv.NATSURL(t), prefix, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -128,4 +130,22 @@ func Open(t testing.TB, name string, c *Counter) *db.DB {
 		return OpenPostgres(t, c)
 	}
 	return OpenSQLite(t, c)
+}
+
+// NATSURL is CONVENE_TEST_NATS_URL or the NATS server CI runs on
+// 127.0.0.1:4222, checked to be reachable.
+func NATSURL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("CONVENE_TEST_NATS_URL")
+	if url == "" {
+		url = "nats://127.0.0.1:4222"
+	}
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "nats://"), time.Second)
+	if err != nil {
+		RequireOrSkip(t, "NATS at %s is unreachable: %v", url, err)
+	}
+	if conn != nil {
+		conn.Close()
+	}
+	return url
 }

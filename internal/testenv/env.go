@@ -28,6 +28,7 @@ import (
 
 // Env is a running Convene on a fresh database.
 type Env struct {
+	broker  BrokerFactory
 	DB      *db.DB
 	App     *app.App
 	Keys    *secret.Keyring
@@ -36,39 +37,52 @@ type Env struct {
 	logs    *lockedWriter
 }
 
+// BrokerFactory makes one replica's broker.
+type BrokerFactory func(ctx context.Context, d *db.DB, log *slog.Logger) (realtime.Broker, error)
+
 // New starts Convene on a fresh database of the given dialect. On Postgres
-// it publishes through the database, as replicas do.
+// it publishes through the database, as replicas do; on SQLite in memory.
 func New(t testing.TB, dialect string) *Env {
+	return NewWithBroker(t, dialect, nil)
+}
+
+// NewWithBroker is New with the replicas' broker made by newBroker (nil for
+// the dialect's default).
+func NewWithBroker(t testing.TB, name string, newBroker BrokerFactory) *Env {
 	t.Helper()
 	counter := &Counter{}
-	d := Open(t, dialect, counter)
+	d := Open(t, name, counter)
 	keys, err := secret.ParseKeyring(secret.NewKey())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return start(t, d, keys, counter)
+	if newBroker == nil && name == dialect.Postgres {
+		newBroker = func(ctx context.Context, d *db.DB, log *slog.Logger) (realtime.Broker, error) {
+			return realtime.NewPostgres(ctx, d.URL, d.SQL, log)
+		}
+	}
+	return start(t, d, keys, counter, newBroker)
 }
 
-// Replica starts a second server on the same database and keys, as another
-// replica of the same deployment.
+// Replica starts a second server on the same database, keys and kind of
+// broker, as another replica of the same deployment.
 func (e *Env) Replica(t testing.TB) *Env {
 	t.Helper()
-	return start(t, e.DB, e.Keys, e.Queries)
+	return start(t, e.DB, e.Keys, e.Queries, e.broker)
 }
 
-func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter) *Env {
+func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter, newBroker BrokerFactory) *Env {
 	t.Helper()
 	logs := &lockedWriter{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var broker realtime.Broker
-	if d.Dialect == dialect.Postgres {
+	if newBroker != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
-		pg, err := realtime.NewPostgres(ctx, d.URL, d.SQL, log)
-		if err != nil {
+		var err error
+		if broker, err = newBroker(ctx, d, log); err != nil {
 			t.Fatal(err)
 		}
-		broker = pg
 	}
 	a, err := app.New(app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
@@ -80,7 +94,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter) *Env 
 	}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &Env{DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs}
+	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs}
 }
 
 // Logs returns everything the server logged so far, at debug level.
