@@ -17,6 +17,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/graph/generated"
 	"github.com/convene/convene/graph/model"
@@ -151,6 +152,15 @@ func (r *mutationResolver) HideEventFromMyCalendar(ctx context.Context, event in
 	return r.Planner.Hide(ctx, event)
 }
 
+// MarkNotificationsRead is the resolver for the markNotificationsRead field.
+func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []int) (int, error) {
+	upd := r.Client.Notification.Update().Where(notification.ReadAtIsNil()) // privacy: my own only
+	if ids != nil {
+		upd.Where(notification.IDIn(ids...))
+	}
+	return upd.SetReadAt(time.Now()).Save(ctx)
+}
+
 // CreateChannel is the resolver for the createChannel field.
 func (r *mutationResolver) CreateChannel(ctx context.Context, input discussion.NewChannel) (*ent.Channel, error) {
 	return r.Discussion.CreateChannel(ctx, input)
@@ -211,6 +221,11 @@ func (r *queryResolver) SuggestMeetingTimes(ctx context.Context, input schedulin
 	return r.Calendar.Suggest(ctx, input)
 }
 
+// UnreadNotifications is the resolver for the unreadNotifications field.
+func (r *queryResolver) UnreadNotifications(ctx context.Context) (int, error) {
+	return r.Client.Notification.Query().Where(notification.ReadAtIsNil()).Count(ctx) // privacy: my own only
+}
+
 // EventChanged is the resolver for the eventChanged field.
 func (r *subscriptionResolver) EventChanged(ctx context.Context, rooms []int) (<-chan *model.EventChange, error) {
 	topics, err := r.calendarTopics(ctx, rooms)
@@ -223,6 +238,31 @@ func (r *subscriptionResolver) EventChanged(ctx context.Context, rooms []int) (<
 			return nil, skip
 		}
 		return &model.EventChange{Kind: n.Kind, Event: e}, send
+	})
+}
+
+// NotificationAdded is the resolver for the notificationAdded field.
+func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error) {
+	return myNotices(ctx, r.Resolver, func(ctx context.Context, n realtime.NotificationAdded) (*ent.Notification, verdict) {
+		note, err := r.Client.Notification.Get(ctx, n.NotificationID)
+		if err != nil {
+			return nil, skip
+		}
+		return note, send
+	})
+}
+
+// InvitationReceived is the resolver for the invitationReceived field.
+func (r *subscriptionResolver) InvitationReceived(ctx context.Context) (<-chan *ent.Event, error) {
+	return myNotices(ctx, r.Resolver, func(ctx context.Context, n realtime.NotificationAdded) (*ent.Event, verdict) {
+		if n.Kind != string(notification.KindINVITATION) {
+			return nil, skip
+		}
+		e, err := r.Client.Event.Get(ctx, n.EventID)
+		if err != nil {
+			return nil, skip
+		}
+		return e, send
 	})
 }
 

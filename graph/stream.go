@@ -170,3 +170,12 @@ func (r *Resolver) channelPosts(ctx context.Context, channelID int, kind string)
 		return p, send
 	})
 }
+
+// myNotices streams the signed-in employee's own notices through load.
+func myNotices[T any](ctx context.Context, r *Resolver, load func(context.Context, realtime.NotificationAdded) (T, verdict)) (<-chan T, error) {
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == 0 {
+		return nil, apperr.New(apperr.Unauthenticated, "notices are for a signed-in employee, not an API token")
+	}
+	return stream(ctx, r.Broker, []string{realtime.NoticeTopic(v.UserID)}, load)
+}

@@ -24,3 +24,13 @@ type ChannelPost struct {
 	PostID int    `json:"postId,omitempty"`
 	UserID int    `json:"userId,omitempty"` // the member removed
 }
+
+// NoticeTopic carries one user's in-app notices.
+func NoticeTopic(userID int) string { return fmt.Sprintf("user:%d:notices", userID) }
+
+// NotificationAdded says a notice was stored for the topic's user.
+type NotificationAdded struct {
+	NotificationID int    `json:"notificationId"`
+	Kind           string `json:"kind"`
+	EventID        int    `json:"eventId,omitempty"`
+}

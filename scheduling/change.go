@@ -26,19 +26,23 @@ type Change struct {
 	Users     []int
 	Rooms     []int
 	Channel   *int // where the meeting was posted
+	// Notices are the in-app notices stored with the change, to push.
+	Notices []*ent.Notification
 }
 
 // Publisher receives every change after it is committed. The realtime layer
 // routes changes to eventChanged subscribers.
 type Publisher func(ctx context.Context, c Change)
 
-// announce publishes a committed change of e, read back with its attendees.
-func (p *Planner) announce(ctx context.Context, kind ChangeKind, e *ent.Event) error {
+// announce publishes a committed change of e, read back with its attendees,
+// and the notices stored with it.
+func (p *Planner) announce(ctx context.Context, kind ChangeKind, e *ent.Event, notices ...*ent.Notification) error {
 	attendees, err := e.QueryAttendees().All(ctx)
 	if err != nil {
 		return fmt.Errorf("scheduling: announcing a change: %w", err)
 	}
-	c := Change{Kind: kind, EventID: e.ID, CompanyID: e.CompanyID, Users: []int{e.OrganizerID}, Channel: e.ChannelID}
+	c := Change{Kind: kind, EventID: e.ID, CompanyID: e.CompanyID, Users: []int{e.OrganizerID},
+		Channel: e.ChannelID, Notices: notices}
 	for _, a := range attendees {
 		if a.UserID != nil && !slices.Contains(c.Users, *a.UserID) {
 			c.Users = append(c.Users, *a.UserID)

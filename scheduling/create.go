@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/channel"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schematype"
@@ -100,19 +101,45 @@ func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
 		return nil, err
 	}
 	var created *ent.Event
+	var invited []*ent.Notification
 	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
 		if err := roomIsFree(ctx, tx.Client(), pl); err != nil {
 			return err
 		}
 		var err error
-		created, err = save(ctx, tx.Client(), pl)
+		if created, err = save(ctx, tx.Client(), pl); err != nil {
+			return err
+		}
+		if pl.SendInvitations != nil && *pl.SendInvitations {
+			invited, err = invite(ctx, tx.Client(), created, pl)
+		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	created = created.Unwrap() // bound to the client again: the transaction is over
-	return created, p.announce(ctx, Created, created)
+	return created, p.announce(ctx, Created, created, invited...)
+}
+
+// invite stores an in-app invitation for everyone invited but the organizer,
+// in the meeting's own transaction: the notice exists before it is pushed,
+// so nobody misses it while offline.
+func invite(ctx context.Context, client *ent.Client, e *ent.Event, pl *plan) ([]*ent.Notification, error) {
+	loc := pl.loc
+	var notices []*ent.NotificationCreate
+	for id := range pl.roles() {
+		if id == e.OrganizerID {
+			continue
+		}
+		notices = append(notices, client.Notification.Create().SetUserID(id).SetKind(notification.KindINVITATION).
+			SetEventID(e.ID).SetTitle("Invitation: "+e.Title).
+			SetBody(e.StartAt.In(loc).Format("Mon 2 Jan 2006 15:04 MST")))
+	}
+	if len(notices) == 0 {
+		return nil, nil
+	}
+	return client.Notification.CreateBulk(notices...).Save(ctx)
 }
 
 // check applies every rule that needs no lock, naming the field at fault.

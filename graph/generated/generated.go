@@ -306,6 +306,7 @@ type ComplexityRoot struct {
 		HideEventFromMyCalendar func(childComplexity int, event int) int
 		Login                   func(childComplexity int, email string, password string) int
 		Logout                  func(childComplexity int, refreshToken string) int
+		MarkNotificationsRead   func(childComplexity int, ids []int) int
 		PostMessage             func(childComplexity int, channel int, body string) int
 		Refresh                 func(childComplexity int, refreshToken string) int
 		RemoveChannelMembers    func(childComplexity int, channel int, users []int) int
@@ -420,6 +421,7 @@ type ComplexityRoot struct {
 		Notifications       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
 		Rooms               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoomOrder, where *ent.RoomWhereInput) int
 		SuggestMeetingTimes func(childComplexity int, input scheduling.SuggestRequest) int
+		UnreadNotifications func(childComplexity int) int
 		Users               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
@@ -460,6 +462,8 @@ type ComplexityRoot struct {
 		ChannelPostAdded   func(childComplexity int, channel int) int
 		ChannelPostUpdated func(childComplexity int, channel int) int
 		EventChanged       func(childComplexity int, rooms []int) int
+		InvitationReceived func(childComplexity int) int
+		NotificationAdded  func(childComplexity int) int
 	}
 
 	User struct {
@@ -523,6 +527,7 @@ type MutationResolver interface {
 	CancelEvent(ctx context.Context, id int, scope string, occurrence *time.Time) (*ent.Event, error)
 	RespondToEvent(ctx context.Context, event int, response attendee.Response, occurrence *time.Time) (*ent.Attendee, error)
 	HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error)
+	MarkNotificationsRead(ctx context.Context, ids []int) (int, error)
 	CreateChannel(ctx context.Context, input discussion.NewChannel) (*ent.Channel, error)
 	AddChannelMembers(ctx context.Context, channel int, users []int) (*ent.Channel, error)
 	RemoveChannelMembers(ctx context.Context, channel int, users []int) (*ent.Channel, error)
@@ -545,9 +550,12 @@ type QueryResolver interface {
 	Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error)
 	FreeBusy(ctx context.Context, users []int, rooms []int, from time.Time, to time.Time) ([]*scheduling.Busy, error)
 	SuggestMeetingTimes(ctx context.Context, input scheduling.SuggestRequest) ([]*scheduling.Suggestion, error)
+	UnreadNotifications(ctx context.Context) (int, error)
 }
 type SubscriptionResolver interface {
 	EventChanged(ctx context.Context, rooms []int) (<-chan *model.EventChange, error)
+	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
+	InvitationReceived(ctx context.Context) (<-chan *ent.Event, error)
 	ChannelPostAdded(ctx context.Context, channel int) (<-chan *ent.Post, error)
 	ChannelPostUpdated(ctx context.Context, channel int) (<-chan *ent.Post, error)
 }
@@ -1730,6 +1738,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.markNotificationsRead":
+		if e.ComplexityRoot.Mutation.MarkNotificationsRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markNotificationsRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["ids"].([]int)), true
 	case "Mutation.postMessage":
 		if e.ComplexityRoot.Mutation.PostMessage == nil {
 			break
@@ -2333,6 +2352,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SuggestMeetingTimes(childComplexity, args["input"].(scheduling.SuggestRequest)), true
+	case "Query.unreadNotifications":
+		if e.ComplexityRoot.Query.UnreadNotifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.UnreadNotifications(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2491,6 +2516,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.EventChanged(childComplexity, args["rooms"].([]int)), true
+	case "Subscription.invitationReceived":
+		if e.ComplexityRoot.Subscription.InvitationReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.InvitationReceived(childComplexity), true
+	case "Subscription.notificationAdded":
+		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.NotificationAdded(childComplexity), true
 
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
@@ -2779,6 +2816,8 @@ extend type Query {
   free). Meetings an attendee declined or hid do not count.
   """
   suggestMeetingTimes(input: SuggestMeetingTimesInput!): [MeetingTimeSuggestion!]!
+  "How many of my notices are unread."
+  unreadNotifications: Int!
 }
 
 input SuggestMeetingTimesInput {
@@ -2943,6 +2982,9 @@ type Mutation {
   "Remove a meeting from your own calendar; it stays for everyone else."
   hideEventFromMyCalendar(event: ID!): Attendee!
 
+  "Mark my notices read: these, or all when ids is left out. Returns how many changed."
+  markNotificationsRead(ids: [ID!]): Int!
+
   "Make a discussion channel; you are a member of it."
   createChannel(input: CreateChannelInput!): Channel!
   "Add employees to a channel (its creator or an admin)."
@@ -3064,6 +3106,10 @@ type Subscription {
   rooms, the meetings in those rooms instead.
   """
   eventChanged(rooms: [ID!]): EventChange!
+  "Every in-app notice for me, as it is stored (read what came while offline with notifications)."
+  notificationAdded: Notification!
+  "Meetings I am invited to, with what I need to join them."
+  invitationReceived: Event!
   "New posts in a channel you are a member of; ends if you are removed."
   channelPostAdded(channel: ID!): Post!
   "Posts that changed in a channel you are a member of (a meeting post follows its meeting)."
@@ -6826,6 +6872,20 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["refreshToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -12720,6 +12780,50 @@ func (ec *executionContext) fieldContext_Mutation_hideEventFromMyCalendar(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_markNotificationsRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markNotificationsRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkNotificationsRead(ctx, fc.Args["ids"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markNotificationsRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15046,6 +15150,29 @@ func (ec *executionContext) fieldContext_Query_suggestMeetingTimes(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_unreadNotifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unreadNotifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().UnreadNotifications(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unreadNotifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15612,6 +15739,70 @@ func (ec *executionContext) fieldContext_Subscription_eventChanged(ctx context.C
 	if fc.Args, err = ec.field_Subscription_eventChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_notificationAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_notificationAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().NotificationAdded(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_notificationAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_invitationReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_invitationReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().InvitationReceived(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_invitationReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -27558,6 +27749,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "markNotificationsRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markNotificationsRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createChannel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createChannel(ctx, field)
@@ -28296,6 +28494,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_suggestMeetingTimes(ctx, field)
 				})
+		case "unreadNotifications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unreadNotifications(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -28573,6 +28777,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "eventChanged":
 		return ec._Subscription_eventChanged(ctx, fields[0])
+	case "notificationAdded":
+		return ec._Subscription_notificationAdded(ctx, fields[0])
+	case "invitationReceived":
+		return ec._Subscription_invitationReceived(ctx, fields[0])
 	case "channelPostAdded":
 		return ec._Subscription_channelPostAdded(ctx, fields[0])
 	case "channelPostUpdated":
@@ -29808,6 +30016,14 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋconveneᚋconveneᚋe
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNNotification2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Notification!")
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNotificationConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐNotificationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.NotificationConnection) graphql.Marshaler {

@@ -17,6 +17,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
+	"github.com/convene/convene/ent"
 	"github.com/convene/convene/graph"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
@@ -149,10 +150,25 @@ func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
 			a.opts.Log.WarnContext(ctx, "publishing an event change", "topic", t, "err", err)
 		}
 	}
+	for _, n := range c.Notices {
+		a.pushNotice(ctx, n)
+	}
 	if c.Channel != nil {
 		if err := a.discussion.MeetingChanged(ctx, c.EventID, c.Kind == scheduling.Created); err != nil {
 			a.opts.Log.WarnContext(ctx, "updating a meeting's posts", "err", err)
 		}
+	}
+}
+
+// pushNotice tells a user's sockets of a stored notice.
+func (a *App) pushNotice(ctx context.Context, n *ent.Notification) {
+	notice := realtime.NotificationAdded{NotificationID: n.ID, Kind: string(n.Kind)}
+	if n.EventID != nil {
+		notice.EventID = *n.EventID
+	}
+	payload, _ := json.Marshal(notice) // ints and strings always encode
+	if err := a.Broker.Publish(ctx, realtime.NoticeTopic(n.UserID), payload); err != nil {
+		a.opts.Log.WarnContext(ctx, "pushing a notice", "err", err)
 	}
 }
 
