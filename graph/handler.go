@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -34,6 +35,8 @@ type HandlerOptions struct {
 	ParserTokenLimit int                      // CVE-2023-49559: bounds parse work
 	CheckOrigin      func(*http.Request) bool // WebSocket origin check
 	InitTimeout      time.Duration            // time to send connection_init
+	MaxSocketOps     int                      // operations one WebSocket may run at once
+	MaxUserSockets   int                      // WebSockets one user or token may keep open
 	PingInterval     time.Duration            // keep-alive; finds half-open sockets
 	CountError       func(code string)        // metrics
 	SocketOpened     func()                   // metrics
@@ -48,12 +51,14 @@ const queryCacheSize = 1000
 // HTTP, and WebSocket with both graphql-transport-ws and the legacy graphql-ws.
 func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler {
 	srv := handler.New(schema)
+	sockets := &connLimit{max: o.MaxUserSockets, open: map[string]int{}}
 	srv.AddTransport(transport.Websocket{
 		// The adapter times connection_init and closes with 4408; gqlgen's own
 		// timeout would close with 1002.
 		Implementation: gorillaWebsocket{checkOrigin: o.CheckOrigin, initTimeout: o.InitTimeout,
-			onOpen: o.SocketOpened, onClose: o.SocketClosed},
-		InitFunc:              websocketInit(o.Authenticate),
+			maxOps: o.MaxSocketOps, onOpen: o.SocketOpened, onClose: o.SocketClosed},
+		InitFunc:              websocketInit(o.Authenticate, sockets),
+		CloseFunc:             sockets.release,
 		KeepAlivePingInterval: o.PingInterval,
 		PingPongInterval:      o.PingInterval,
 	})
@@ -107,8 +112,9 @@ func authenticate(ctx context.Context, token string, auth Authenticator) context
 }
 
 // websocketInit authenticates a socket from its connection_init payload:
-// no token closes it with 4401, a bad token with 4403.
-func websocketInit(auth Authenticator) transport.WebsocketInitFunc {
+// no token closes it with 4401, a bad token with 4403, and so does one
+// socket more than a user may keep open.
+func websocketInit(auth Authenticator, sockets *connLimit) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		token, ok := bearer(payload.Authorization())
 		if !ok {
@@ -122,6 +128,12 @@ func websocketInit(auth Authenticator) transport.WebsocketInitFunc {
 		if err != nil {
 			ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
 			return transport.AppendCloseReason(ctx, "Forbidden"), nil, err
+		}
+		ctx, held := sockets.acquire(ctx, v)
+		if !held {
+			ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
+			reason := fmt.Sprintf("Too many connections for this user (limit %d)", sockets.max)
+			return transport.AppendCloseReason(ctx, reason), nil, errors.New(reason)
 		}
 		return viewer.NewContext(ctx, v), nil, nil
 	}

@@ -16,6 +16,7 @@ import (
 type gorillaWebsocket struct {
 	checkOrigin func(*http.Request) bool
 	initTimeout time.Duration
+	maxOps      int
 	onOpen      func()
 	onClose     func()
 }
@@ -38,7 +39,7 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 	}
 	g.onOpen()
 	c := &gorillaConn{conn: conn, onClose: g.onClose,
-		protocol: &transportWS{strict: conn.Subprotocol() == transportWSProtocol, active: map[string]bool{}}}
+		protocol: &transportWS{strict: conn.Subprotocol() == transportWSProtocol, maxOps: g.maxOps, active: map[string]bool{}}}
 	if ref, ok := r.Context().Value(socketKey{}).(*socketRef); ok {
 		ref.set(c)
 	}

@@ -171,3 +171,43 @@ func TestTransportWSCloseCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectionsPerUserAreLimited(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	openAs := func(token string) (*websocket.Conn, error) {
+		conn, _, err := dial(t, env, "graphql-transport-ws", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.WriteJSON(wsMessage{Type: "connection_init", Payload: map[string]any{"Authorization": "Bearer " + token}})
+		_, err = next(t, conn)
+		return conn, err
+	}
+	open := func() (*websocket.Conn, error) { return openAs(co.MemberToken) }
+	var conns []*websocket.Conn
+	for range testenv.TestSocketsPerUser {
+		conn, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+	}
+	if _, err := open(); closeCode(err) != 4403 {
+		t.Fatalf("one connection too many: %v, want 4403", err)
+	}
+	// Another user is not affected, and closing one frees its place.
+	if _, err := openAs(co.AdminToken); err != nil {
+		t.Fatalf("another user was refused: %v", err)
+	}
+	_ = conns[0].WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	_ = conns[0].Close()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if _, err := open(); err == nil {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no place after closing a connection: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -38,6 +38,7 @@ type envelope struct {
 // message passes through the connection adapter, so it is checked here.
 type transportWS struct {
 	strict bool // graphql-transport-ws; the legacy protocol only has its init timed
+	maxOps int  // operations one connection may run at once
 	mu     sync.Mutex
 	inited bool
 	acked  bool
@@ -73,6 +74,8 @@ func (p *transportWS) received(raw []byte) *protocolError {
 			return &protocolError{closeBadMessage, "Invalid message received"}
 		case p.active[m.ID]:
 			return &protocolError{closeDuplicateID, fmt.Sprintf("Subscriber for %s already exists", m.ID)}
+		case len(p.active) >= p.maxOps:
+			return &protocolError{closeBadMessage, fmt.Sprintf("Too many operations on one connection (limit %d)", p.maxOps)}
 		}
 		p.active[m.ID] = true
 	case "complete":

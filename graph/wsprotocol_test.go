@@ -8,17 +8,19 @@ func TestTransportWSProtocolErrors(t *testing.T) {
 		code    int    // the close code the step must cause, 0 for none
 	}
 	cases := map[string][]step{
-		"bad JSON":               {{in: `{not json`, code: closeBadMessage}},
-		"no type":                {{in: `{"id":"1"}`, code: closeBadMessage}},
-		"subscribe before ack":   {{in: `{"type":"connection_init"}`}, {in: `{"id":"1","type":"subscribe"}`, code: closeUnauthorized}},
-		"second init":            {{in: `{"type":"connection_init"}`}, {out: `{"type":"connection_ack"}`}, {in: `{"type":"connection_init"}`, code: closeTooManyInitCalls}},
-		"duplicate id":           {{in: `{"type":"connection_init"}`}, {out: `{"type":"connection_ack"}`}, {in: `{"id":"a","type":"subscribe"}`}, {in: `{"id":"a","type":"subscribe"}`, code: closeDuplicateID}},
+		"bad JSON":             {{in: `{not json`, code: closeBadMessage}},
+		"no type":              {{in: `{"id":"1"}`, code: closeBadMessage}},
+		"subscribe before ack": {{in: `{"type":"connection_init"}`}, {in: `{"id":"1","type":"subscribe"}`, code: closeUnauthorized}},
+		"second init":          {{in: `{"type":"connection_init"}`}, {out: `{"type":"connection_ack"}`}, {in: `{"type":"connection_init"}`, code: closeTooManyInitCalls}},
+		"duplicate id":         {{in: `{"type":"connection_init"}`}, {out: `{"type":"connection_ack"}`}, {in: `{"id":"a","type":"subscribe"}`}, {in: `{"id":"a","type":"subscribe"}`, code: closeDuplicateID}},
+		"too many operations": {{in: `{"type":"connection_init"}`}, {out: `{"type":"connection_ack"}`}, {in: `{"id":"a","type":"subscribe"}`},
+			{in: `{"id":"b","type":"subscribe"}`}, {in: `{"id":"c","type":"subscribe"}`, code: closeBadMessage}},
 		"id free after complete": {{in: `{"type":"connection_init"}`}, {out: `{"type":"connection_ack"}`}, {in: `{"id":"a","type":"subscribe"}`}, {out: `{"id":"a","type":"complete"}`}, {in: `{"id":"a","type":"subscribe"}`}},
 		"id free after client complete": {{in: `{"type":"connection_init"}`}, {out: `{"type":"connection_ack"}`}, {in: `{"id":"a","type":"subscribe"}`},
 			{in: `{"id":"a","type":"complete"}`}, {in: `{"id":"a","type":"subscribe"}`}},
 	}
 	for name, steps := range cases {
-		p := &transportWS{strict: true, active: map[string]bool{}}
+		p := &transportWS{strict: true, maxOps: 2, active: map[string]bool{}}
 		for i, s := range steps {
 			if s.out != "" {
 				p.sent([]byte(s.out))

@@ -87,7 +87,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter, newBr
 	a, err := app.New(app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
-		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second,
+		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, MaxUserSockets: TestSocketsPerUser,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -244,3 +244,6 @@ func (e *Env) LoginWith(t testing.TB, email, password string) string {
 func As(u *ent.User) context.Context {
 	return viewer.NewContext(context.Background(), viewer.Viewer{UserID: u.ID, CompanyID: u.CompanyID, Role: viewer.Role(u.Role)})
 }
+
+// TestSocketsPerUser is the WebSocket limit per user in test servers.
+const TestSocketsPerUser = 4

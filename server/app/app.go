@@ -39,6 +39,9 @@ type Options struct {
 	// WebSocketInitTimeout is how long a socket may wait to send
 	// connection_init; 0 means 10 seconds.
 	WebSocketInitTimeout time.Duration
+	// MaxUserSockets is how many WebSockets one user or token may keep open;
+	// 0 means 20 (a few devices, each with a few tabs).
+	MaxUserSockets int
 	// Broker carries notices to subscribers; nil means one in memory, for a
 	// single process. Replicas share one (realtime.NewPostgres).
 	Broker realtime.Broker
@@ -77,6 +80,8 @@ const (
 	maxAliases       = 30
 	parserTokenLimit = 15000
 	wsInitTimeout    = 10 * time.Second // default of Options.WebSocketInitTimeout
+	wsMaxOps         = 64               // operations on one WebSocket: every subscription a client has
+	wsMaxUserSockets = 20               // default of Options.MaxUserSockets
 	wsPingInterval   = 25 * time.Second
 )
 
@@ -121,6 +126,8 @@ func New(o Options) (*App, error) {
 		ParserTokenLimit: parserTokenLimit,
 		CheckOrigin:      origins.allows,
 		InitTimeout:      cmp.Or(o.WebSocketInitTimeout, wsInitTimeout),
+		MaxSocketOps:     wsMaxOps,
+		MaxUserSockets:   cmp.Or(o.MaxUserSockets, wsMaxUserSockets),
 		PingInterval:     wsPingInterval,
 		CountError:       func(code string) { a.Metrics.graphqlErrors.WithLabelValues(code).Inc() },
 		SocketOpened:     a.Metrics.sockets.Inc,
