@@ -28,6 +28,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	MaxBodyBytes   int64
 	Broker         string // memory, postgres or nats
+	MaxUserSockets int
 	NATSURL        string
 }
 
@@ -60,6 +61,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Broker, "broker", env("BROKER", ""),
 		"where notices travel: memory (one process), postgres (replicas on one database) or nats; default postgres with Postgres (CONVENE_BROKER)")
 	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", "nats://127.0.0.1:4222"), "NATS server for the nats broker (CONVENE_NATS_URL)")
+	fs.IntVar(&c.MaxUserSockets, "max-user-sockets", 20, "WebSockets one user or API token may keep open")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
 	if err := fs.Parse(args); err != nil {
@@ -113,8 +115,8 @@ func (c Config) IsValid() error {
 	if c.Broker == "postgres" && !db.IsPostgres(c.DatabaseURL) {
 		return errors.New("config: the postgres broker needs a postgres:// database URL")
 	}
-	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 {
-		return errors.New("config: request timeout and body limit must be positive")
+	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 || c.MaxUserSockets <= 0 {
+		return errors.New("config: request timeout, body limit and sockets per user must be positive")
 	}
 	return nil
 }

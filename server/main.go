@@ -95,7 +95,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB,
 	a, err := app.New(app.Options{
 		DB: database, Keys: keys, Log: log, AllowedOrigins: cfg.AllowedOrigins, Broker: broker,
 		Introspection: cfg.Introspection, Development: cfg.Development,
-		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
+		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, MaxUserSockets: cfg.MaxUserSockets,
 	})
 	if err != nil {
 		database.Close()
