@@ -60,6 +60,23 @@ func startServer(b *testing.B, sockets int) *server {
 	return nil
 }
 
+// goroutines is the server's go_goroutines metric.
+func (s *server) goroutines(b *testing.B) float64 {
+	res, err := http.Get(s.base + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 // rss is the server's resident memory in bytes.
 func (s *server) rss(b *testing.B) int64 {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
@@ -138,7 +155,7 @@ func BenchmarkFanout10k(b *testing.B) {
 	_ = json.Unmarshal(s.query(b, `{ rooms { edges { node { id } } } }`, nil), &rooms)
 	room := rooms.Rooms.Edges[0].Node.ID
 	time.Sleep(time.Second)
-	idle := s.rss(b)
+	idle, idleGoroutines := s.rss(b), s.goroutines(b)
 
 	got := make(chan time.Time, n)
 	var conns []*websocket.Conn
@@ -164,6 +181,7 @@ func BenchmarkFanout10k(b *testing.B) {
 	})
 	time.Sleep(3 * time.Second) // every subscription started, memory settled
 	perSubscriber := float64(s.rss(b)-idle) / float64(n) / 1024
+	goroutinesEach := (s.goroutines(b) - idleGoroutines) / float64(n)
 
 	var lat []time.Duration
 	start := time.Now().Add(48 * time.Hour)
@@ -182,6 +200,7 @@ func BenchmarkFanout10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(perSubscriber, "KiB/subscriber") // after b.Loop, which resets metrics
+	b.ReportMetric(goroutinesEach, "goroutines/subscriber")
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")

@@ -27,11 +27,13 @@ type Resolver struct {
 	Planner     *scheduling.Planner
 	Broker      realtime.Broker
 	Discussion  *discussion.Discussion
+	shared      *sharedLoads
 }
 
 // NewSchema returns the executable schema over r, with cost multipliers for
 // paginated fields so a large page costs what it loads.
 func NewSchema(r *Resolver) graphql.ExecutableSchema {
+	r.shared = newSharedLoads()
 	cfg := generated.Config{Resolvers: r}
 	setComplexity(&cfg.Complexity)
 	return generated.NewExecutableSchema(cfg)

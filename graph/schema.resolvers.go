@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/convene/convene/apperr"
@@ -233,11 +234,16 @@ func (r *subscriptionResolver) EventChanged(ctx context.Context, rooms []int) (<
 		return nil, err
 	}
 	return stream(ctx, r.Broker, topics, func(ctx context.Context, n realtime.EventChanged) (*model.EventChange, verdict) {
-		e, err := r.Client.Event.Get(ctx, n.EventID) // as the subscriber: privacy applies
-		if err != nil {
+		// One read per company and change, shared by every subscriber: who may
+		// read an event depends on the company alone.
+		e, ok := r.shared.load(ctx, fmt.Sprintf("event:%d:%d", n.EventID, n.Version), func(ctx context.Context) (any, bool) {
+			e, err := r.Client.Event.Get(ctx, n.EventID)
+			return e, err == nil
+		})
+		if !ok {
 			return nil, skip
 		}
-		return &model.EventChange{Kind: n.Kind, Event: e}, send
+		return &model.EventChange{Kind: n.Kind, Event: e.(*ent.Event)}, send
 	})
 }
 

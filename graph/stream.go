@@ -48,6 +48,14 @@ func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []stri
 		subs = append(subs, sub)
 	}
 	out := make(chan T, streamBuffer)
+	if len(subs) == 1 { // the usual case: one goroutine, no closer beside it
+		go func() {
+			defer close(out)
+			defer cancel()
+			forward(ctx, subs[0], out, load)
+		}()
+		return out, nil
+	}
 	var wg sync.WaitGroup
 	for _, sub := range subs {
 		wg.Add(1)

@@ -25,6 +25,9 @@ var _ transport.WebsocketImplementation = gorillaWebsocket{}
 
 const transportWSProtocol = "graphql-transport-ws"
 
+// writeBuffers is shared by every socket between writes.
+var writeBuffers = &sync.Pool{}
+
 // Accept implements transport.WebsocketImplementation.
 func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	up := websocket.Upgrader{
@@ -32,6 +35,8 @@ func (g gorillaWebsocket) Accept(w http.ResponseWriter, r *http.Request, opts tr
 		CheckOrigin:     g.checkOrigin,
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
+		// Idle subscribers, most of them, hand their write buffer back.
+		WriteBufferPool: writeBuffers,
 	}
 	conn, err := up.Upgrade(w, r, opts.ResponseHeader)
 	if err != nil {

@@ -13,6 +13,7 @@ func RoomTopic(roomID int) string { return fmt.Sprintf("room:%d", roomID) }
 type EventChanged struct {
 	Kind    string `json:"kind"`
 	EventID int    `json:"eventId"`
+	Version int64  `json:"version"` // the event's last change, so notices of two changes differ
 }
 
 // ChannelTopic carries a channel's post notices.

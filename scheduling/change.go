@@ -22,6 +22,7 @@ const (
 type Change struct {
 	Kind      ChangeKind
 	EventID   int
+	Version   int64 // when the event last changed, in Unix nanoseconds
 	CompanyID int
 	Users     []int
 	Rooms     []int
@@ -41,7 +42,7 @@ func (p *Planner) announce(ctx context.Context, kind ChangeKind, e *ent.Event, n
 	if err != nil {
 		return fmt.Errorf("scheduling: announcing a change: %w", err)
 	}
-	c := Change{Kind: kind, EventID: e.ID, CompanyID: e.CompanyID, Users: []int{e.OrganizerID},
+	c := Change{Kind: kind, EventID: e.ID, Version: e.UpdatedAt.UnixNano(), CompanyID: e.CompanyID, Users: []int{e.OrganizerID},
 		Channel: e.ChannelID, Notices: notices}
 	for _, a := range attendees {
 		if a.UserID != nil && !slices.Contains(c.Users, *a.UserID) {

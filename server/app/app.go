@@ -140,7 +140,7 @@ func New(o Options) (*App, error) {
 // publishEventChange tells the calendars that show an event of its change.
 func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
 	a.Metrics.eventChanges.WithLabelValues(string(c.Kind)).Inc()
-	payload, err := json.Marshal(realtime.EventChanged{Kind: string(c.Kind), EventID: c.EventID})
+	payload, err := json.Marshal(realtime.EventChanged{Kind: string(c.Kind), EventID: c.EventID, Version: c.Version})
 	if err != nil {
 		a.opts.Log.ErrorContext(ctx, "encoding an event change", "err", err)
 		return
