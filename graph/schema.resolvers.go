@@ -272,6 +272,48 @@ func (r *subscriptionResolver) InvitationReceived(ctx context.Context) (<-chan *
 	})
 }
 
+// IncomingCall is the resolver for the incomingCall field.
+func (r *subscriptionResolver) IncomingCall(ctx context.Context) (<-chan *ent.Call, error) {
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == 0 {
+		return nil, apperr.New(apperr.Unauthenticated, "incoming calls are for a signed-in employee; integrators use callEvents")
+	}
+	return r.calls(ctx, realtime.IncomingCallTopic(v.UserID))
+}
+
+// CallUpdated is the resolver for the callUpdated field.
+func (r *subscriptionResolver) CallUpdated(ctx context.Context, call int) (<-chan *ent.Call, error) {
+	if _, err := r.Client.Call.Get(ctx, call); err != nil { // the viewer's company's call, or NOT_FOUND
+		return nil, err
+	}
+	return r.calls(ctx, realtime.CallTopic(call))
+}
+
+// InviteEvents is the resolver for the inviteEvents field.
+func (r *subscriptionResolver) InviteEvents(ctx context.Context) (<-chan *model.InviteEvent, error) {
+	topic, err := companyStream(ctx, "invites")
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.Broker, []string{topic}, func(ctx context.Context, n realtime.Invited) (*model.InviteEvent, verdict) {
+		u, uerr := r.Client.User.Get(ctx, n.UserID)
+		e, eerr := r.Client.Event.Get(ctx, n.EventID)
+		if uerr != nil || eerr != nil {
+			return nil, skip
+		}
+		return &model.InviteEvent{Invitee: u, Event: e}, send
+	})
+}
+
+// CallEvents is the resolver for the callEvents field.
+func (r *subscriptionResolver) CallEvents(ctx context.Context) (<-chan *ent.Call, error) {
+	topic, err := companyStream(ctx, "calls")
+	if err != nil {
+		return nil, err
+	}
+	return r.calls(ctx, topic)
+}
+
 // ChannelPostAdded is the resolver for the channelPostAdded field.
 func (r *subscriptionResolver) ChannelPostAdded(ctx context.Context, channel int) (<-chan *ent.Post, error) {
 	return r.channelPosts(ctx, channel, discussion.PostAdded)

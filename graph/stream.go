@@ -187,3 +187,23 @@ func myNotices[T any](ctx context.Context, r *Resolver, load func(context.Contex
 	}
 	return stream(ctx, r.Broker, []string{realtime.NoticeTopic(v.UserID)}, load)
 }
+
+// calls streams the calls named by a topic's notices.
+func (r *Resolver) calls(ctx context.Context, topic string) (<-chan *ent.Call, error) {
+	return stream(ctx, r.Broker, []string{topic}, func(ctx context.Context, n realtime.CallChanged) (*ent.Call, verdict) {
+		c, err := r.Client.Call.Get(ctx, n.CallID) // as the subscriber: privacy applies
+		if err != nil {
+			return nil, skip
+		}
+		return c, send
+	})
+}
+
+// companyStream is a company-wide topic, for integrator tokens and admins.
+func companyStream(ctx context.Context, name string) (string, error) {
+	v, _ := viewer.FromContext(ctx)
+	if v.Role != viewer.Integrator && !v.IsAdmin() {
+		return "", apperr.New(apperr.Forbidden, "company-wide streams are for integrator tokens and admins")
+	}
+	return realtime.CompanyTopic(v.CompanyID, name), nil
+}

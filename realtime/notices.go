@@ -35,3 +35,27 @@ type NotificationAdded struct {
 	Kind           string `json:"kind"`
 	EventID        int    `json:"eventId,omitempty"`
 }
+
+// CompanyTopic carries a company-wide stream, such as "invites" or "calls",
+// for integrators.
+func CompanyTopic(companyID int, stream string) string {
+	return fmt.Sprintf("company:%d:%s", companyID, stream)
+}
+
+// CallTopic carries one call's changes.
+func CallTopic(callID int) string { return fmt.Sprintf("call:%d", callID) }
+
+// IncomingCallTopic carries the calls ringing for one user.
+func IncomingCallTopic(userID int) string { return fmt.Sprintf("user:%d:calls", userID) }
+
+// CallChanged says a call rang or changed.
+type CallChanged struct {
+	Kind   string `json:"kind"` // RINGING, ACCEPTED, ENDED, …
+	CallID int    `json:"callId"`
+}
+
+// Invited says a user was invited to a meeting, for integrators.
+type Invited struct {
+	UserID  int `json:"userId"`
+	EventID int `json:"eventId"`
+}

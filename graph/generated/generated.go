@@ -270,6 +270,11 @@ type ComplexityRoot struct {
 		Start func(childComplexity int) int
 	}
 
+	InviteEvent struct {
+		Event   func(childComplexity int) int
+		Invitee func(childComplexity int) int
+	}
+
 	Job struct {
 		Attempts       func(childComplexity int) int
 		Company        func(childComplexity int) int
@@ -459,10 +464,14 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		CallEvents         func(childComplexity int) int
+		CallUpdated        func(childComplexity int, call int) int
 		ChannelPostAdded   func(childComplexity int, channel int) int
 		ChannelPostUpdated func(childComplexity int, channel int) int
 		EventChanged       func(childComplexity int, rooms []int) int
+		IncomingCall       func(childComplexity int) int
 		InvitationReceived func(childComplexity int) int
+		InviteEvents       func(childComplexity int) int
 		NotificationAdded  func(childComplexity int) int
 	}
 
@@ -556,6 +565,10 @@ type SubscriptionResolver interface {
 	EventChanged(ctx context.Context, rooms []int) (<-chan *model.EventChange, error)
 	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
 	InvitationReceived(ctx context.Context) (<-chan *ent.Event, error)
+	IncomingCall(ctx context.Context) (<-chan *ent.Call, error)
+	CallUpdated(ctx context.Context, call int) (<-chan *ent.Call, error)
+	InviteEvents(ctx context.Context) (<-chan *model.InviteEvent, error)
+	CallEvents(ctx context.Context) (<-chan *ent.Call, error)
 	ChannelPostAdded(ctx context.Context, channel int) (<-chan *ent.Post, error)
 	ChannelPostUpdated(ctx context.Context, channel int) (<-chan *ent.Post, error)
 }
@@ -1486,6 +1499,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Interval.Start(childComplexity), true
+
+	case "InviteEvent.event":
+		if e.ComplexityRoot.InviteEvent.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteEvent.Event(childComplexity), true
+	case "InviteEvent.invitee":
+		if e.ComplexityRoot.InviteEvent.Invitee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteEvent.Invitee(childComplexity), true
 
 	case "Job.attempts":
 		if e.ComplexityRoot.Job.Attempts == nil {
@@ -2483,6 +2509,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomEdge.Node(childComplexity), true
 
+	case "Subscription.callEvents":
+		if e.ComplexityRoot.Subscription.CallEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.CallEvents(childComplexity), true
+	case "Subscription.callUpdated":
+		if e.ComplexityRoot.Subscription.CallUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_callUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CallUpdated(childComplexity, args["call"].(int)), true
 	case "Subscription.channelPostAdded":
 		if e.ComplexityRoot.Subscription.ChannelPostAdded == nil {
 			break
@@ -2516,12 +2559,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.EventChanged(childComplexity, args["rooms"].([]int)), true
+	case "Subscription.incomingCall":
+		if e.ComplexityRoot.Subscription.IncomingCall == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.IncomingCall(childComplexity), true
 	case "Subscription.invitationReceived":
 		if e.ComplexityRoot.Subscription.InvitationReceived == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Subscription.InvitationReceived(childComplexity), true
+	case "Subscription.inviteEvents":
+		if e.ComplexityRoot.Subscription.InviteEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.InviteEvents(childComplexity), true
 	case "Subscription.notificationAdded":
 		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
 			break
@@ -3110,6 +3165,14 @@ type Subscription {
   notificationAdded: Notification!
   "Meetings I am invited to, with what I need to join them."
   invitationReceived: Event!
+  "Calls ringing for me (the call center fills these)."
+  incomingCall: Call!
+  "Changes of one call."
+  callUpdated(call: ID!): Call!
+  "Every invitation in the company, for integrators and admins."
+  inviteEvents: InviteEvent!
+  "Every call in the company as it rings and changes, for integrators and admins."
+  callEvents: Call!
   "New posts in a channel you are a member of; ends if you are removed."
   channelPostAdded(channel: ID!): Post!
   "Posts that changed in a channel you are a member of (a meeting post follows its meeting)."
@@ -3132,6 +3195,12 @@ enum EventChangeKind @goModel(model: "github.com/99designs/gqlgen/graphql.String
   CREATED
   UPDATED
   CANCELLED
+}
+
+"Someone was invited to a meeting."
+type InviteEvent {
+  invitee: User!
+  event: Event!
 }
 `, BuiltIn: false},
 	{Name: "../ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -6181,6 +6250,16 @@ func (ec *executionContext) childFields_Interval(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Interval", field.Name)
 }
 
+func (ec *executionContext) childFields_InviteEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitee":
+		return ec.fieldContext_InviteEvent_invitee(ctx, field)
+	case "event":
+		return ec.fieldContext_InviteEvent_event(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_MeetingTimeSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "start":
@@ -7616,6 +7695,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_callUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
 	return args, nil
 }
 
@@ -11558,6 +11651,70 @@ func (ec *executionContext) _Interval_end(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Interval_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Interval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _InviteEvent_invitee(ctx context.Context, field graphql.CollectedField, obj *model.InviteEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteEvent_invitee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invitee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteEvent_invitee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InviteEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InviteEvent_event(ctx context.Context, field graphql.CollectedField, obj *model.InviteEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteEvent_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteEvent_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InviteEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Job_id(ctx context.Context, field graphql.CollectedField, obj *ent.Job) (ret graphql.Marshaler) {
@@ -15802,6 +15959,146 @@ func (ec *executionContext) fieldContext_Subscription_invitationReceived(_ conte
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_incomingCall(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_incomingCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().IncomingCall(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_incomingCall(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_callUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_callUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CallUpdated(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_callUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_callUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_inviteEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_inviteEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().InviteEvents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InviteEvent) graphql.Marshaler {
+			return ec.marshalNInviteEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋgraphᚋmodelᚐInviteEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_inviteEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_callEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_callEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().CallEvents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_callEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27463,6 +27760,44 @@ func (ec *executionContext) _Interval(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var inviteEventImplementors = []string{"InviteEvent"}
+
+func (ec *executionContext) _InviteEvent(ctx context.Context, sel ast.SelectionSet, obj *model.InviteEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inviteEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InviteEvent")
+		case "invitee":
+			out.Values[i] = ec._InviteEvent_invitee(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "event":
+			out.Values[i] = ec._InviteEvent_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var jobImplementors = []string{"Job", "Node"}
 
 func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj *ent.Job) graphql.Marshaler {
@@ -28781,6 +29116,14 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_notificationAdded(ctx, fields[0])
 	case "invitationReceived":
 		return ec._Subscription_invitationReceived(ctx, fields[0])
+	case "incomingCall":
+		return ec._Subscription_incomingCall(ctx, fields[0])
+	case "callUpdated":
+		return ec._Subscription_callUpdated(ctx, fields[0])
+	case "inviteEvents":
+		return ec._Subscription_inviteEvents(ctx, fields[0])
+	case "callEvents":
+		return ec._Subscription_callEvents(ctx, fields[0])
 	case "channelPostAdded":
 		return ec._Subscription_channelPostAdded(ctx, fields[0])
 	case "channelPostUpdated":
@@ -29473,6 +29816,14 @@ func (ec *executionContext) marshalNBusy2ᚖgithubᚗcomᚋconveneᚋconveneᚋs
 	return ec._Busy(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx context.Context, sel ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Call!")
+		return graphql.Null
+	}
+	return ec._Call(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCallConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CallConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CallConnection!")
@@ -29958,6 +30309,14 @@ func (ec *executionContext) marshalNInterval2ᚕgithubᚗcomᚋconveneᚋconvene
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNInviteEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋgraphᚋmodelᚐInviteEvent(ctx context.Context, sel ast.SelectionSet, v *model.InviteEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InviteEvent!")
+		return graphql.Null
+	}
+	return ec._InviteEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNJobOrderField2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐJobOrderField(ctx context.Context, v any) (*ent.JobOrderField, error) {

@@ -11,5 +11,11 @@ type EventChange struct {
 	Event *ent.Event `json:"event"`
 }
 
+// Someone was invited to a meeting.
+type InviteEvent struct {
+	Invitee *ent.User  `json:"invitee"`
+	Event   *ent.Event `json:"event"`
+}
+
 type Subscription struct {
 }

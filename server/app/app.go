@@ -18,6 +18,7 @@ import (
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/graph"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
@@ -176,6 +177,12 @@ func (a *App) pushNotice(ctx context.Context, n *ent.Notification) {
 	payload, _ := json.Marshal(notice) // ints and strings always encode
 	if err := a.Broker.Publish(ctx, realtime.NoticeTopic(n.UserID), payload); err != nil {
 		a.opts.Log.WarnContext(ctx, "pushing a notice", "err", err)
+	}
+	if n.Kind == notification.KindINVITATION && n.EventID != nil {
+		invited, _ := json.Marshal(realtime.Invited{UserID: n.UserID, EventID: *n.EventID})
+		if err := a.Broker.Publish(ctx, realtime.CompanyTopic(n.CompanyID, "invites"), invited); err != nil {
+			a.opts.Log.WarnContext(ctx, "publishing an invitation", "err", err)
+		}
 	}
 }
 
