@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,4 +118,60 @@ func TestGraphiQLRunsATypedQuery(t *testing.T) {
 			t.Errorf("the response pane lacks %q:\n%s", want, answer)
 		}
 	}
+}
+
+// TestGraphiQLSubscribesOverWebSocket: a subscription typed in GraphiQL
+// authenticates over the WebSocket with the headers tab's token and shows a
+// meeting made meanwhile.
+func TestGraphiQLSubscribesOverWebSocket(t *testing.T) {
+	ctx := browser(t)
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	headers := `{"Authorization":"Bearer ` + co.AdminToken + `"}`
+	editor := chromedp.CSS(`.graphiql-query-editor .CodeMirror`)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(env.Server.URL+"/"),
+		chromedp.WaitVisible(editor),
+		ignore(chromedp.Evaluate[any](`localStorage.setItem("graphiql:headers", `+jsString(headers)+`)`)),
+		chromedp.Reload(),
+		chromedp.WaitVisible(editor),
+		ignore(chromedp.Evaluate[any](`document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue("subscription Watch { eventChanged { kind event { title } } }")`)),
+	)
+	if err == nil {
+		err = subscribeAndMeet(t, ctx, env, co)
+	}
+	if err != nil {
+		if png, shotErr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); shotErr == nil {
+			_ = os.WriteFile(artifact(t, "graphiql-subscription-failed.png"), png, 0o644)
+		}
+		t.Fatalf("GraphiQL subscription: %v", err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		_ = os.WriteFile(artifact(t, "graphiql-subscription.png"), png, 0o644)
+	}
+}
+
+// subscribeAndMeet starts the subscription, then makes meetings until one
+// shows in the response pane: the subscription may still be starting.
+func subscribeAndMeet(t *testing.T, ctx context.Context, env *testenv.Env, co *testenv.Company) error {
+	shown := `(document.querySelector(".graphiql-response") || {}).innerText.includes("Seen in GraphiQL")`
+	var err error
+	for try := range 10 {
+		if try == 0 || try == 5 { // click Run (again, if GraphiQL was still loading)
+			if err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.graphiql-execute-button`))); err != nil {
+				return err
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		res := env.Query(t, co.AdminToken, `mutation($s:Time!){ createEvent(input:{title:"Seen in GraphiQL", start:$s, durationMinutes:15}){ id } }`,
+			map[string]any{"s": time.Now().Add(time.Duration(try+1) * time.Hour)})
+		if len(res.Errors) > 0 {
+			return fmt.Errorf("createEvent: %+v", res.Errors)
+		}
+		if err = chromedp.Do(ctx, ignore(chromedp.Poll[bool](shown, chromedp.WithPollingTimeout(time.Second)))); err == nil {
+			return nil
+		}
+	}
+	return err
 }
