@@ -42,6 +42,22 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// openGraphiQL opens the page with token in its Headers tab, as a person
+// pastes it there.
+func openGraphiQL(base, token string) chromedp.Action[chromedp.Void] {
+	editor := chromedp.CSS(`.graphiql-query-editor .CodeMirror`)
+	headers := `{"Authorization":"Bearer ` + token + `"}`
+	return func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+		return chromedp.Void{}, chromedp.Do(ctx,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(editor),
+			ignore(chromedp.Evaluate[any](`localStorage.setItem("graphiql:headers", `+jsString(headers)+`)`)),
+			chromedp.Reload(),
+			chromedp.WaitVisible(editor),
+		)
+	}
+}
+
 // runUntilAnswered clicks Run until the response pane shows want. A click
 // while GraphiQL is still loading the schema is dropped, so, like a person,
 // it clicks again: at most ten times, a second apart.
@@ -76,15 +92,8 @@ func TestGraphiQLRunsATypedQuery(t *testing.T) {
 	ctx := browser(t)
 	env := testenv.New(t, "sqlite3")
 	co := env.NewCompany(t, "Acme")
-	headers := `{"Authorization":"Bearer ` + co.AdminToken + `"}`
-
-	editor := chromedp.CSS(`.graphiql-query-editor .CodeMirror`)
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(env.Server.URL+"/"),
-		chromedp.WaitVisible(editor),
-		ignore(chromedp.Evaluate[any](`localStorage.setItem("graphiql:headers", `+jsString(headers)+`)`)),
-		chromedp.Reload(),
-		chromedp.WaitVisible(editor),
+		openGraphiQL(env.Server.URL, co.AdminToken),
 		// Empty the editor, then type the query key by key.
 		ignore(chromedp.Evaluate[any](`document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue("")`)),
 		chromedp.Click(chromedp.CSS(`.graphiql-query-editor .CodeMirror-lines`)),
@@ -127,14 +136,8 @@ func TestGraphiQLSubscribesOverWebSocket(t *testing.T) {
 	ctx := browser(t)
 	env := testenv.New(t, "sqlite3")
 	co := env.NewCompany(t, "Acme")
-	headers := `{"Authorization":"Bearer ` + co.AdminToken + `"}`
-	editor := chromedp.CSS(`.graphiql-query-editor .CodeMirror`)
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(env.Server.URL+"/"),
-		chromedp.WaitVisible(editor),
-		ignore(chromedp.Evaluate[any](`localStorage.setItem("graphiql:headers", `+jsString(headers)+`)`)),
-		chromedp.Reload(),
-		chromedp.WaitVisible(editor),
+		openGraphiQL(env.Server.URL, co.AdminToken),
 		ignore(chromedp.Evaluate[any](`document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue("subscription Watch { eventChanged { kind event { title } } }")`)),
 	)
 	if err == nil {
