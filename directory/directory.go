@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"slices"
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/auth"
@@ -123,4 +124,23 @@ func (d *Directory) checkEmail(ctx context.Context, field, raw string, self int)
 		return "", &apperr.Error{Code: apperr.Conflict, Field: field, Message: "another account already uses this email"}
 	}
 	return email, nil
+}
+
+// NotEmployees returns those of ids that are not active employees of the
+// viewer's company (the User policy hides every other company).
+func NotEmployees(ctx context.Context, client *ent.Client, ids []int) ([]int, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	known, err := client.User.Query().Where(user.IDIn(ids...), user.Active(true)).IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	var missing []int
+	for _, id := range ids {
+		if !slices.Contains(known, id) && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	return missing, nil
 }

@@ -4,13 +4,13 @@ package discussion
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/directory"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/channel"
 	"github.com/convene/convene/ent/post"
@@ -142,19 +142,15 @@ func (d *Discussion) manageable(ctx context.Context, channelID int) (*ent.Channe
 }
 
 func (d *Discussion) checkEmployees(ctx context.Context, ids []int) error {
-	known, err := d.client.User.Query().Where(user.IDIn(ids...), user.Active(true)).Count(ctx)
-	if err != nil {
-		return fmt.Errorf("discussion: %w", err)
+	missing, err := directory.NotEmployees(ctx, d.client, ids)
+	if err == nil && len(missing) > 0 {
+		err = apperr.Invalid("members", "%d is not an active employee of your company", missing[0])
 	}
-	if known != len(slices.Compact(slices.Sorted(slices.Values(ids)))) {
-		return apperr.Invalid("members", "everyone must be an active employee of your company")
-	}
-	return nil
+	return err
 }
 
 // announce tells a channel's subscribers. The post is stored already, so a
 // failed notice only delays it until the client next reads the channel.
 func (d *Discussion) announce(ctx context.Context, channelID int, n realtime.ChannelPost) {
-	payload, _ := json.Marshal(n) // a struct of ints and strings always encodes
-	_ = d.broker.Publish(ctx, realtime.ChannelTopic(channelID), payload)
+	_ = realtime.PublishJSON(ctx, d.broker, n, realtime.ChannelTopic(channelID))
 }

@@ -132,3 +132,20 @@ func crossReplicas(t *testing.T, a *testenv.Env) {
 		t.Fatalf("replica B: %+v %v", m, err)
 	}
 }
+
+// TestRemovedAttendeeHearsTheChange: someone taken off a meeting sees it
+// leave their calendar.
+func TestRemovedAttendeeHearsTheChange(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	var made struct{ CreateEvent struct{ ID string } }
+	env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": "Review", "start": time.Now().Add(time.Hour),
+		"durationMinutes": 30, "attendees": []int{co.Member.ID}}}, &made)
+	removed := subscribe(t, env, co.MemberToken, "1", eventChanged, nil)
+	time.Sleep(100 * time.Millisecond)
+	env.Must(t, co.AdminToken, updateEvent, map[string]any{"id": made.CreateEvent.ID, "s": "ALL",
+		"in": map[string]any{"attendees": []int{}}}, &struct{}{})
+	if m, err := next(t, removed); err != nil || !strings.Contains(toJSON(m.Payload), `"kind":"UPDATED"`) {
+		t.Fatalf("the removed attendee heard %+v %v", m, err)
+	}
+}

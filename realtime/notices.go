@@ -1,6 +1,10 @@
 package realtime
 
-import "fmt"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
 
 // UserTopic carries the notices for one user.
 func UserTopic(userID int) string { return fmt.Sprintf("user:%d", userID) }
@@ -58,4 +62,20 @@ type CallChanged struct {
 type Invited struct {
 	UserID  int `json:"userId"`
 	EventID int `json:"eventId"`
+}
+
+// PublishJSON publishes v, encoded as JSON, on each topic, and returns the
+// first failure; the others are still tried.
+func PublishJSON(ctx context.Context, b Broker, v any, topics ...string) error {
+	payload, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("realtime: %w", err)
+	}
+	var first error
+	for _, t := range topics {
+		if err := b.Publish(ctx, t, payload); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

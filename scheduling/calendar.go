@@ -2,7 +2,6 @@ package scheduling
 
 import (
 	"context"
-
 	"fmt"
 	"maps"
 	"slices"
@@ -56,7 +55,8 @@ func NewCalendar(client *ent.Client) *Calendar { return &Calendar{client: client
 
 // Occurrences returns every occurrence in the window, ordered by start, in
 // a fixed number of queries whatever the number of events: the events with
-// their organizer, room and attendees, and the moved occurrences of series.
+// their attendees (and what w.Load adds), the moved occurrences of series,
+// and the answers given to single occurrences.
 func (c *Calendar) Occurrences(ctx context.Context, w Window) ([]*Occurrence, error) {
 	if err := w.check(); err != nil {
 		return nil, err

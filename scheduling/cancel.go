@@ -62,7 +62,7 @@ func (p *Planner) Cancel(ctx context.Context, eventID int, scope Scope, occurren
 	if out.Status == event.StatusCANCELLED {
 		kind = Cancelled
 	}
-	return out, p.announce(ctx, kind, out)
+	return out, p.announce(ctx, kind, out, nil)
 }
 
 // mayChange allows the organizer, the person responsible and admins.

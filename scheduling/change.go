@@ -35,23 +35,32 @@ type Change struct {
 // routes changes to eventChanged subscribers.
 type Publisher func(ctx context.Context, c Change)
 
-// announce publishes a committed change of e, read back with its attendees,
-// and the notices stored with it.
-func (p *Planner) announce(ctx context.Context, kind ChangeKind, e *ent.Event, notices ...*ent.Notification) error {
+// announce publishes a committed change of e to the people it concerns now,
+// read back with its attendees, and to those it concerned before (someone
+// taken off the meeting must see it leave their calendar), with the notices
+// stored with it.
+func (p *Planner) announce(ctx context.Context, kind ChangeKind, e *ent.Event, before []int, notices ...*ent.Notification) error {
 	attendees, err := e.QueryAttendees().All(ctx)
 	if err != nil {
 		return fmt.Errorf("scheduling: announcing a change: %w", err)
 	}
-	c := Change{Kind: kind, EventID: e.ID, Version: e.UpdatedAt.UnixNano(), CompanyID: e.CompanyID, Users: []int{e.OrganizerID},
-		Channel: e.ChannelID, Notices: notices}
-	for _, a := range attendees {
-		if a.UserID != nil && !slices.Contains(c.Users, *a.UserID) {
-			c.Users = append(c.Users, *a.UserID)
-		}
-	}
+	c := Change{Kind: kind, EventID: e.ID, Version: e.UpdatedAt.UnixNano(), CompanyID: e.CompanyID,
+		Users: people(e, attendees, before), Channel: e.ChannelID, Notices: notices}
 	if e.RoomID != nil {
 		c.Rooms = []int{*e.RoomID}
 	}
 	p.publish(ctx, c)
 	return nil
+}
+
+// people are an event's organizer and invited employees, and the others
+// given, each once.
+func people(e *ent.Event, attendees []*ent.Attendee, others []int) []int {
+	users := append([]int{e.OrganizerID}, others...)
+	for _, a := range attendees {
+		if a.UserID != nil {
+			users = append(users, *a.UserID)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(users)))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
@@ -119,7 +120,7 @@ func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
 		return nil, err
 	}
 	created = created.Unwrap() // bound to the client again: the transaction is over
-	return created, p.announce(ctx, Created, created, invited...)
+	return created, p.announce(ctx, Created, created, nil, invited...)
 }
 
 // invite stores an in-app invitation for everyone invited but the organizer,
@@ -206,7 +207,7 @@ func (p *Planner) placeInTime(ctx context.Context, pl *plan) error {
 	if err != nil {
 		return err
 	}
-	if pl.loc, err = time.LoadLocation(zone); err != nil || zone == "Local" {
+	if pl.loc, err = loadZone(zone); err != nil || zone == "Local" {
 		return apperr.Invalid("timeZone", "%q is not an IANA time zone such as Europe/Helsinki", zone)
 	}
 	pl.TimeZone = &zone
@@ -266,22 +267,13 @@ func (p *Planner) checkPeople(ctx context.Context, pl *plan) error {
 	if pl.Responsible != nil {
 		fields["responsible"] = []int{*pl.Responsible}
 	}
-	var all []int
-	for _, ids := range fields {
-		all = append(all, ids...)
-	}
-	if len(all) == 0 {
-		return nil
-	}
-	known, err := p.client.User.Query().Where(user.IDIn(all...), user.Active(true)).IDs(ctx)
-	if err != nil {
-		return fmt.Errorf("scheduling: %w", err)
+	missing, err := directory.NotEmployees(ctx, p.client, slices.Concat(fields["attendees"], fields["responsible"], fields["preparers"]))
+	if err != nil || len(missing) == 0 {
+		return err
 	}
 	for _, field := range []string{"attendees", "responsible", "preparers"} {
-		for _, id := range fields[field] {
-			if !slices.Contains(known, id) {
-				return apperr.Invalid(field, "%d is not an active employee of your company", id)
-			}
+		if slices.Contains(fields[field], missing[0]) {
+			return apperr.Invalid(field, "%d is not an active employee of your company", missing[0])
 		}
 	}
 	return nil

@@ -34,6 +34,7 @@ type EventChanges struct {
 // admin may. A past start may stay; a new start must be in the future.
 func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurrence *time.Time, ch EventChanges) (*ent.Event, error) {
 	var out *ent.Event
+	var before []int // whose calendars showed the event before the change
 	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
 		client := tx.Client()
 		e, err := client.Event.Query().Where(event.ID(eventID)).
@@ -41,6 +42,7 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 		if err != nil {
 			return err
 		}
+		before = people(e, e.Edges.Attendees, nil)
 		if err := mayChange(ctx, e); err != nil {
 			return err
 		}
@@ -65,7 +67,7 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 		return nil, err
 	}
 	out = out.Unwrap()
-	return out, p.announce(ctx, Updated, out)
+	return out, p.announce(ctx, Updated, out, before)
 }
 
 // updateAll changes an event, or every occurrence of a series, in place.

@@ -6,7 +6,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -141,11 +140,6 @@ func New(o Options) (*App, error) {
 // publishEventChange tells the calendars that show an event of its change.
 func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
 	a.Metrics.eventChanges.WithLabelValues(string(c.Kind)).Inc()
-	payload, err := json.Marshal(realtime.EventChanged{Kind: string(c.Kind), EventID: c.EventID, Version: c.Version})
-	if err != nil {
-		a.opts.Log.ErrorContext(ctx, "encoding an event change", "err", err)
-		return
-	}
 	topics := make([]string, 0, len(c.Users)+len(c.Rooms))
 	for _, u := range c.Users {
 		topics = append(topics, realtime.UserTopic(u))
@@ -153,10 +147,9 @@ func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
 	for _, r := range c.Rooms {
 		topics = append(topics, realtime.RoomTopic(r))
 	}
-	for _, t := range topics {
-		if err := a.Broker.Publish(ctx, t, payload); err != nil {
-			a.opts.Log.WarnContext(ctx, "publishing an event change", "topic", t, "err", err)
-		}
+	changed := realtime.EventChanged{Kind: string(c.Kind), EventID: c.EventID, Version: c.Version}
+	if err := realtime.PublishJSON(ctx, a.Broker, changed, topics...); err != nil {
+		a.opts.Log.WarnContext(ctx, "publishing an event change", "err", err)
 	}
 	for _, n := range c.Notices {
 		a.pushNotice(ctx, n)
@@ -174,13 +167,12 @@ func (a *App) pushNotice(ctx context.Context, n *ent.Notification) {
 	if n.EventID != nil {
 		notice.EventID = *n.EventID
 	}
-	payload, _ := json.Marshal(notice) // ints and strings always encode
-	if err := a.Broker.Publish(ctx, realtime.NoticeTopic(n.UserID), payload); err != nil {
+	if err := realtime.PublishJSON(ctx, a.Broker, notice, realtime.NoticeTopic(n.UserID)); err != nil {
 		a.opts.Log.WarnContext(ctx, "pushing a notice", "err", err)
 	}
 	if n.Kind == notification.KindINVITATION && n.EventID != nil {
-		invited, _ := json.Marshal(realtime.Invited{UserID: n.UserID, EventID: *n.EventID})
-		if err := a.Broker.Publish(ctx, realtime.CompanyTopic(n.CompanyID, "invites"), invited); err != nil {
+		invited := realtime.Invited{UserID: n.UserID, EventID: *n.EventID}
+		if err := realtime.PublishJSON(ctx, a.Broker, invited, realtime.CompanyTopic(n.CompanyID, "invites")); err != nil {
 			a.opts.Log.WarnContext(ctx, "publishing an invitation", "err", err)
 		}
 	}
