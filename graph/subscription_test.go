@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -104,6 +105,14 @@ func TestSlowSubscriberIsClosedWithTryAgainLater(t *testing.T) {
 	}
 	if n := env.App.Broker.(interface{ CutOff() int64 }).CutOff(); n != 1 {
 		t.Fatalf("%d subscribers cut off, want 1", n)
+	}
+	res, err := env.Server.Client().Get(env.Server.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if b, _ := io.ReadAll(res.Body); !strings.Contains(string(b), "convene_subscribers_cut_off_total 1") {
+		t.Fatal("the cut-off is not in /metrics")
 	}
 }
 

@@ -104,6 +104,9 @@ func New(o Options) (*App, error) {
 	}
 	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: broker,
 		discussion: discussion.New(o.DB.Client, broker)}
+	if counts, ok := broker.(subscriberCounts); ok { // all three brokers embed realtime.Memory
+		a.Metrics.watchBroker(counts)
+	}
 	creds := credentials.New(o.DB.Client, o.Keys)
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,

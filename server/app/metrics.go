@@ -48,6 +48,25 @@ func newMetrics() *Metrics {
 	return m
 }
 
+// subscriberCounts is what every broker reports of its local subscribers.
+type subscriberCounts interface {
+	Subscribers() int
+	CutOff() int64
+}
+
+// watchBroker exposes the broker's live subscriptions and the subscribers it
+// cut off for falling behind.
+func (m *Metrics) watchBroker(b subscriberCounts) {
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "convene_subscriptions", Help: "Live subscriptions on this replica.",
+		}, func() float64 { return float64(b.Subscribers()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "convene_subscribers_cut_off_total", Help: "Subscribers closed for falling behind.",
+		}, func() float64 { return float64(b.CutOff()) }),
+	)
+}
+
 func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
