@@ -58,6 +58,21 @@ func openGraphiQL(base, token string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// clickRun clicks GraphiQL's Run button. GraphiQL re-renders its toolbar
+// when the schema arrives, and a click on the node it replaced fails without
+// clicking, so such a click is tried again (a second click that did land
+// would stop a running subscription).
+func clickRun(ctx context.Context) error {
+	var err error
+	for range 5 {
+		if err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.graphiql-execute-button`))); err == nil {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return err
+}
+
 // runUntilAnswered clicks Run until the response pane shows want. A click
 // while GraphiQL is still loading the schema is dropped, so, like a person,
 // it clicks again: at most ten times, a second apart.
@@ -65,10 +80,10 @@ func runUntilAnswered(ctx context.Context, want string) error {
 	answered := `(document.querySelector(".graphiql-response") || {}).innerText.includes(` + jsString(want) + `)`
 	var err error
 	for range 10 {
-		err = chromedp.Do(ctx,
-			chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
-			ignore(chromedp.Poll[bool](answered, chromedp.WithPollingTimeout(time.Second))),
-		)
+		if err = clickRun(ctx); err != nil {
+			return err
+		}
+		err = chromedp.Do(ctx, ignore(chromedp.Poll[bool](answered, chromedp.WithPollingTimeout(time.Second))))
 		if err == nil {
 			return nil
 		}
@@ -162,7 +177,7 @@ func subscribeAndMeet(t *testing.T, ctx context.Context, env *testenv.Env, co *t
 	var err error
 	for try := range 10 {
 		if try == 0 || try == 5 { // click Run (again, if GraphiQL was still loading)
-			if err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.graphiql-execute-button`))); err != nil {
+			if err = clickRun(ctx); err != nil {
 				return err
 			}
 			time.Sleep(500 * time.Millisecond)
