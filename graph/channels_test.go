@@ -58,6 +58,32 @@ func TestChannelsAndPosts(t *testing.T) {
 			t.Errorf("a member reads %d posts", seen.Node.Posts.TotalCount)
 		}
 
+		// Posts come newest first by default, and pages follow on.
+		env.Must(t, co.MemberToken, `mutation($c:ID!){ postMessage(channel:$c, body:"Invoice sent"){ id } }`, map[string]any{"c": ch}, &struct{}{})
+		if m, err := next(t, added); err != nil || !strings.Contains(toJSON(m.Payload), "Invoice sent") {
+			t.Fatalf("second post: %+v %v", m, err)
+		}
+		var page struct {
+			Node struct {
+				Posts struct {
+					Edges    []struct{ Node struct{ Body string } }
+					PageInfo struct{ EndCursor string }
+				}
+			}
+		}
+		paged := `query($c:ID!, $after:Cursor){ node(id:$c){ ... on Channel { posts(first:1, after:$after){ edges { node { body } } pageInfo { endCursor } } } } }`
+		var bodies []string
+		for after := any(nil); len(bodies) < 3; after = page.Node.Posts.PageInfo.EndCursor {
+			env.Must(t, co.MemberToken, paged, map[string]any{"c": ch, "after": after}, &page)
+			if len(page.Node.Posts.Edges) == 0 {
+				break
+			}
+			bodies = append(bodies, page.Node.Posts.Edges[0].Node.Body)
+		}
+		if strings.Join(bodies, "|") != "Invoice sent|Deal closed" {
+			t.Errorf("posts page by page: %q, want newest first", bodies)
+		}
+
 		// Removing the admin from the channel ends their stream.
 		env.Must(t, co.MemberToken, `mutation($c:ID!, $u:[ID!]!){ removeChannelMembers(channel:$c, users:$u){ id } }`,
 			map[string]any{"c": ch, "u": []int{co.Admin.ID}}, &struct{}{})

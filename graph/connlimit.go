@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"fmt"
 	"sync"
 
@@ -15,8 +14,6 @@ type connLimit struct {
 	open map[string]int
 }
 
-type heldConnKey struct{}
-
 // who names whose connection it is.
 func who(v viewer.Viewer) string {
 	if v.UserID != 0 {
@@ -25,25 +22,21 @@ func who(v viewer.Viewer) string {
 	return fmt.Sprintf("token:%d", v.TokenID)
 }
 
-// acquire counts a connection for v, refusing one over the limit. The
-// returned context remembers it, so release frees exactly what was taken.
-func (l *connLimit) acquire(ctx context.Context, v viewer.Viewer) (context.Context, bool) {
+// acquire counts a connection for v, refusing one over the limit; release
+// frees it, once.
+func (l *connLimit) acquire(v viewer.Viewer) (release func(), ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	key := who(v)
 	if l.open[key] >= l.max {
-		return ctx, false
+		return nil, false
 	}
 	l.open[key]++
-	return context.WithValue(ctx, heldConnKey{}, key), true
+	var once sync.Once
+	return func() { once.Do(func() { l.release(key) }) }, true
 }
 
-// release frees the connection acquire counted in ctx, if any.
-func (l *connLimit) release(ctx context.Context, _ int) {
-	key, ok := ctx.Value(heldConnKey{}).(string)
-	if !ok {
-		return
-	}
+func (l *connLimit) release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.open[key]--; l.open[key] <= 0 {

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/graph/socket"
 	"github.com/convene/convene/viewer"
 )
 
@@ -37,6 +37,7 @@ type HandlerOptions struct {
 	InitTimeout      time.Duration            // time to send connection_init
 	MaxSocketOps     int                      // operations one WebSocket may run at once
 	MaxUserSockets   int                      // WebSockets one user or token may keep open
+	MaxMessageBytes  int64                    // largest WebSocket message from a client
 	PingInterval     time.Duration            // keep-alive; finds half-open sockets
 	CountError       func(code string)        // metrics
 	SocketOpened     func()                   // metrics
@@ -52,16 +53,16 @@ const queryCacheSize = 1000
 func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler {
 	srv := handler.New(schema)
 	sockets := &connLimit{max: o.MaxUserSockets, open: map[string]int{}}
-	srv.AddTransport(transport.Websocket{
-		// The adapter times connection_init and closes with 4408; gqlgen's own
-		// timeout would close with 1002.
-		Implementation: gorillaWebsocket{checkOrigin: o.CheckOrigin, initTimeout: o.InitTimeout,
-			maxOps: o.MaxSocketOps, onOpen: o.SocketOpened, onClose: o.SocketClosed},
-		InitFunc:              websocketInit(o.Authenticate, sockets),
-		CloseFunc:             sockets.release,
-		KeepAlivePingInterval: o.PingInterval,
-		PingPongInterval:      o.PingInterval,
-	})
+	srv.AddTransport(socket.New(socket.Options{
+		CheckOrigin:  o.CheckOrigin,
+		Init:         websocketInit(o.Authenticate, sockets),
+		InitTimeout:  o.InitTimeout,
+		PingInterval: o.PingInterval,
+		MaxOps:       o.MaxSocketOps,
+		ReadLimit:    o.MaxMessageBytes,
+		Opened:       o.SocketOpened,
+		Closed:       o.SocketClosed,
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -80,9 +81,6 @@ func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler 
 	srv.SetRecoverFunc(recoverPanic(o.Log))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if r.Header.Get("Upgrade") != "" {
-			ctx = withSocketRef(ctx)
-		}
 		if token, ok := bearer(r.Header.Get("Authorization")); ok {
 			ctx = authenticate(ctx, token, o.Authenticate)
 		}
@@ -114,29 +112,38 @@ func authenticate(ctx context.Context, token string, auth Authenticator) context
 // websocketInit authenticates a socket from its connection_init payload:
 // no token closes it with 4401, a bad token with 4403, and so does one
 // socket more than a user may keep open.
-func websocketInit(auth Authenticator, sockets *connLimit) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		token, ok := bearer(payload.Authorization())
+func websocketInit(auth Authenticator, sockets *connLimit) socket.InitFunc {
+	return func(ctx context.Context, payload map[string]any) (context.Context, func(), error) {
+		token, ok := bearer(stringIn(payload, "Authorization"))
 		if !ok {
-			token = payload.GetString("token")
+			token = stringIn(payload, "token")
 		}
 		if token == "" {
-			ctx = transport.WithWebsocketCloseCode(ctx, closeUnauthorized)
-			return transport.AppendCloseReason(ctx, "Unauthorized"), nil, errors.New("send the access token in connection_init as Authorization: Bearer <token>")
+			return nil, nil, &socket.CloseError{Code: socket.CloseUnauthorized,
+				Reason: "Unauthorized: send the access token in connection_init as Authorization: Bearer <token>"}
 		}
 		v, err := auth(ctx, token)
 		if err != nil {
-			ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
-			return transport.AppendCloseReason(ctx, "Forbidden"), nil, err
+			return nil, nil, &socket.CloseError{Code: socket.CloseForbidden, Reason: "Forbidden: " + err.Error()}
 		}
-		ctx, held := sockets.acquire(ctx, v)
+		release, held := sockets.acquire(v)
 		if !held {
-			ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
-			reason := fmt.Sprintf("Too many connections for this user (limit %d)", sockets.max)
-			return transport.AppendCloseReason(ctx, reason), nil, errors.New(reason)
+			return nil, nil, &socket.CloseError{Code: socket.CloseForbidden,
+				Reason: fmt.Sprintf("Too many connections for this user (limit %d)", sockets.max)}
 		}
-		return viewer.NewContext(ctx, v), nil, nil
+		return viewer.NewContext(ctx, v), release, nil
 	}
+}
+
+// stringIn is payload[key] when it is a string, matching the key's case
+// loosely: clients send "Authorization" and "authorization" alike.
+func stringIn(payload map[string]any, key string) string {
+	for k, v := range payload {
+		if s, ok := v.(string); ok && strings.EqualFold(k, key) {
+			return s
+		}
+	}
+	return ""
 }
 
 // publicFields may be used without signing in.

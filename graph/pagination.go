@@ -49,3 +49,8 @@ func setComplexity(c *generated.ComplexityRoot) {
 	c.Query.Users = connectionCost[*ent.UserOrder, *ent.UserWhereInput]
 	c.Channel.Posts = connectionCost[*ent.PostOrder, *ent.PostWhereInput]
 }
+
+// Channels read like chats: newest post first unless orderBy says
+// otherwise. entgql has no per-field default order; its default is this
+// variable, which also breaks ties and keys cursors.
+func init() { ent.DefaultPostOrder.Direction = entgql.OrderDirectionDesc }

@@ -12,18 +12,10 @@ import (
 	"github.com/convene/convene/ent/channel"
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/graph/socket"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/viewer"
 )
-
-// closeTryAgainLater (RFC 6455 1013) closes the socket of a subscriber that
-// fell behind or whose notices were lost: the client reconnects and catches
-// up from stored state.
-const closeTryAgainLater = 1013
-
-// streamBuffer lets a subscription's sender run a few notices ahead of the
-// socket writer; the broker's own buffer absorbs the rest.
-const streamBuffer = 8
 
 // verdict is what a stream does with a notice.
 type verdict int
@@ -35,96 +27,82 @@ const (
 )
 
 // stream subscribes to topics and sends each notice, turned by load into
-// what the client sees, until ctx ends or load says stop.
+// what the client sees, until ctx ends or load says stop. Nothing waits
+// meanwhile: the broker delivers on a goroutine of its own, and that
+// goroutine loads the notice and writes it to the socket.
 func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []string, load func(context.Context, N) (T, verdict)) (<-chan T, error) {
+	pusher, ok := socket.PusherFor(ctx)
+	if !ok {
+		return nil, apperr.New(apperr.BadUserInput, "subscriptions run over WebSocket")
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	subs := make([]*realtime.Subscription, 0, len(topics))
-	for _, topic := range topics {
-		sub, err := broker.Subscribe(ctx, topic)
-		if err != nil {
-			cancel()
-			return nil, err
-		}
-		subs = append(subs, sub)
-	}
-	out := make(chan T, streamBuffer)
-	if len(subs) == 1 { // the usual case: one goroutine, no closer beside it
-		go func() {
-			defer close(out)
-			defer cancel()
-			forward(ctx, subs[0], out, load)
-		}()
-		return out, nil
-	}
-	var wg sync.WaitGroup
-	for _, sub := range subs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if forward(ctx, sub, out, load) == stop {
+	// Each topic's deliveries run one at a time, and each value is pushed
+	// before the next is made: one slot per topic, one for the close.
+	p := &pipe[T]{out: make(chan T, len(topics)+1), pusher: pusher}
+	r := realtime.Receiver{
+		Deliver: func(raw []byte) {
+			var notice N
+			if json.Unmarshal(raw, &notice) != nil {
+				return
+			}
+			switch v, what := load(ctx, notice); what {
+			case send:
+				p.send(v)
+			case stop:
+				p.close()
 				cancel() // ends the other topics' subscriptions too
 			}
-		}()
+		},
+		Ended: func(why error) {
+			if why != nil { // fell behind, or notices were missed
+				socket.Close(ctx, socket.CloseTryAgainLater, "reconnect and catch up: "+why.Error())
+			}
+		},
 	}
-	go func() { wg.Wait(); cancel(); close(out) }()
-	return out, nil
-}
-
-func forward[N, T any](ctx context.Context, sub *realtime.Subscription, out chan<- T, load func(context.Context, N) (T, verdict)) verdict {
-	for raw := range sub.Messages {
-		var notice N
-		if json.Unmarshal(raw, &notice) != nil {
-			continue
-		}
-		v, what := load(ctx, notice)
-		switch what {
-		case skip:
-			continue
-		case stop:
-			return stop
-		}
-		select {
-		case out <- v:
-		case <-ctx.Done():
-			return skip
+	for _, topic := range topics {
+		if err := broker.Subscribe(ctx, topic, r); err != nil {
+			cancel()
+			pusher.Abandon()
+			return nil, err
 		}
 	}
-	if err := sub.Err(); err != nil { // fell behind, or notices were missed
-		closeSocket(ctx, closeTryAgainLater, "reconnect and catch up: "+err.Error())
-	}
-	return skip
+	return p.out, nil
 }
 
-type socketKey struct{}
-
-// socketRef lets a resolver reach the WebSocket its operation runs on.
-type socketRef struct {
-	mu   sync.Mutex
-	conn *gorillaConn
+// pipe is a stream's channel, which gqlgen reads when the pusher asks.
+type pipe[T any] struct {
+	pusher socket.Pusher
+	mu     sync.Mutex
+	out    chan T
+	closed bool
 }
 
-func withSocketRef(ctx context.Context) context.Context {
-	return context.WithValue(ctx, socketKey{}, &socketRef{})
-}
-
-func (r *socketRef) set(c *gorillaConn) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.conn = c
-}
-
-// closeSocket closes the operation's WebSocket with code, if it has one.
-func closeSocket(ctx context.Context, code int, reason string) {
-	ref, ok := ctx.Value(socketKey{}).(*socketRef)
-	if !ok {
+func (p *pipe[T]) send(v T) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
 		return
 	}
-	ref.mu.Lock()
-	c := ref.conn
-	ref.mu.Unlock()
-	if c != nil {
-		c.closeWith(code, reason)
+	select {
+	case p.out <- v: // a slot per topic: taken unless the operation is over
+	default:
+		p.mu.Unlock()
+		return
 	}
+	p.mu.Unlock()
+	p.pusher.Push()
+}
+
+func (p *pipe[T]) close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	close(p.out)
+	p.mu.Unlock()
+	p.pusher.Push()
 }
 
 // calendarTopics are the viewer's own calendar, or the given rooms' once

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,44 @@ func TestRemovedAttendeeHearsTheChange(t *testing.T) {
 		"in": map[string]any{"attendees": []int{}}}, &struct{}{})
 	if m, err := next(t, removed); err != nil || !strings.Contains(toJSON(m.Payload), `"kind":"UPDATED"`) {
 		t.Fatalf("the removed attendee heard %+v %v", m, err)
+	}
+}
+
+// TestIdleSubscribersHoldOneGoroutineAndLeaveNothing: a subscribed socket
+// waits on its reader alone, and completing or closing it frees its broker
+// subscription.
+func TestIdleSubscribersHoldOneGoroutineAndLeaveNothing(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	subscribers := func() int { return env.App.Broker.(interface{ Subscribers() int }).Subscribers() }
+	settle := func(want func() bool) {
+		for deadline := time.Now().Add(5 * time.Second); !want() && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	before := runtime.NumGoroutine()
+	const n = testenv.TestSocketsPerUser
+	conns := make([]*websocket.Conn, n)
+	for i := range conns {
+		conns[i] = subscribe(t, env, co.MemberToken, "1", eventChanged, nil)
+	}
+	settle(func() bool { return subscribers() == n })
+	time.Sleep(100 * time.Millisecond) // operations' starting goroutines end
+	// The test's own client sockets hold none: it reads them only when asked.
+	if held := runtime.NumGoroutine() - before; held > n {
+		t.Fatalf("%d idle subscribers hold %d goroutines", n, held)
+	}
+
+	_ = conns[0].WriteJSON(wsMessage{ID: "1", Type: "complete"})
+	settle(func() bool { return subscribers() == n-1 })
+	if got := subscribers(); got != n-1 {
+		t.Fatalf("after complete: %d broker subscriptions, want %d", got, n-1)
+	}
+	for _, c := range conns[1:] {
+		_ = c.Close()
+	}
+	settle(func() bool { return subscribers() == 0 })
+	if got := subscribers(); got != 0 {
+		t.Fatalf("after closing: %d broker subscriptions left", got)
 	}
 }

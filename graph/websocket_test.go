@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -209,5 +210,28 @@ func TestConnectionsPerUserAreLimited(t *testing.T) {
 			t.Fatalf("no place after closing a connection: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSilentPeerIsClosed: a client that answers no ping is taken for dead
+// after two ping intervals; one that answers stays.
+func TestSilentPeerIsClosed(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	silent := subscribe(t, env, co.MemberToken, "1", eventChanged, nil)
+	alive := subscribe(t, env, co.MemberToken, "1", eventChanged, nil)
+	// Only a reading client answers pings, so the silent one waits unread.
+	_ = alive.SetReadDeadline(time.Now().Add(3 * testenv.TestPingInterval))
+	var timeout net.Error
+	if _, err := next(t, alive); !errors.As(err, &timeout) || !timeout.Timeout() {
+		t.Fatalf("the answering client: %v, want only its own read deadline", err)
+	}
+	_ = silent.SetReadDeadline(time.Now().Add(time.Second))
+	var err error
+	for err == nil {
+		_, err = next(t, silent)
+	}
+	if errors.As(err, &timeout) && timeout.Timeout() {
+		t.Fatalf("the silent client's socket is still open: %v", err)
 	}
 }

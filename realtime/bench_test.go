@@ -42,7 +42,7 @@ func BenchmarkAcrossReplicas(b *testing.B) {
 	for name, mk := range replicas {
 		b.Run(name, func(b *testing.B) {
 			a, c := mk(b)
-			sub, _ := c.Subscribe(b.Context(), "user:1")
+			sub := subscribe(b, b.Context(), c, "user:1")
 			var lat []time.Duration
 			for b.Loop() { // one notice at a time
 				sent := time.Now()

@@ -13,22 +13,23 @@ type Broker interface {
 	// Publish hands payload to every subscriber of topic. It never waits for
 	// a subscriber: one that has fallen behind is cut off instead.
 	Publish(ctx context.Context, topic string, payload []byte) error
-	// Subscribe delivers topic's messages until ctx ends.
-	Subscribe(ctx context.Context, topic string) (*Subscription, error)
+	// Subscribe hands topic's messages to r until ctx ends.
+	Subscribe(ctx context.Context, topic string, r Receiver) error
+}
+
+// Receiver takes one subscription's messages. An idle subscription holds no
+// goroutine: ten thousand sockets waiting for a notice cost only memory.
+type Receiver struct {
+	// Deliver is called with each message, in publishing order, one call at
+	// a time, on a goroutine that lives while messages wait. A Deliver that
+	// is slower than the publisher lets messages queue up to a bound; past
+	// it the subscription is cut off with ErrSlowConsumer.
+	Deliver func(payload []byte)
+	// Ended, if set, is called once after the last Deliver: why is nil when
+	// ctx ended, ErrSlowConsumer or ErrMissedNotices otherwise.
+	Ended func(why error)
 }
 
 // ErrSlowConsumer ends a subscription whose reader fell too far behind. Its
 // client should reconnect and catch up from stored state (notifications).
 var ErrSlowConsumer = errors.New("realtime: subscriber fell behind and was cut off")
-
-// Subscription is one subscriber's stream.
-type Subscription struct {
-	// Messages delivers payloads in publishing order; it is closed when the
-	// subscription ends.
-	Messages <-chan []byte
-	sub      *subscriber
-}
-
-// Err says why Messages was closed: nil when the context ended,
-// ErrSlowConsumer when the reader fell behind.
-func (s *Subscription) Err() error { return s.sub.err }

@@ -17,15 +17,15 @@ func conformance(t *testing.T, newBroker func(t *testing.T) realtime.Broker) {
 	t.Run("delivers in order to every subscriber of the topic, and only to them", func(t *testing.T) {
 		b := newBroker(t)
 		ctx := t.Context()
-		a1, _ := b.Subscribe(ctx, "user:1")
-		a2, _ := b.Subscribe(ctx, "user:1")
-		other, _ := b.Subscribe(ctx, "user:2")
+		a1 := subscribe(t, ctx, b, "user:1")
+		a2 := subscribe(t, ctx, b, "user:1")
+		other := subscribe(t, ctx, b, "user:2")
 		for i := range 3 {
 			if err := b.Publish(ctx, "user:1", []byte(fmt.Sprint(i))); err != nil {
 				t.Fatal(err)
 			}
 		}
-		for _, s := range []*realtime.Subscription{a1, a2} {
+		for _, s := range []*inbox{a1, a2} {
 			for i := range 3 {
 				if got := receive(t, s); got != fmt.Sprint(i) {
 					t.Fatalf("message %d: %q", i, got)
@@ -41,7 +41,7 @@ func conformance(t *testing.T, newBroker func(t *testing.T) realtime.Broker) {
 	t.Run("a subscription ends with its context", func(t *testing.T) {
 		b := newBroker(t)
 		ctx, cancel := context.WithCancel(t.Context())
-		s, _ := b.Subscribe(ctx, "user:1")
+		s := subscribe(t, ctx, b, "user:1")
 		cancel()
 		waitClosed(t, s)
 		if s.Err() != nil {
@@ -51,8 +51,8 @@ func conformance(t *testing.T, newBroker func(t *testing.T) realtime.Broker) {
 	t.Run("a reader that falls behind is cut off; the publisher never waits", func(t *testing.T) {
 		b := newBroker(t)
 		ctx := t.Context()
-		slow, _ := b.Subscribe(ctx, "user:1")
-		fast, _ := b.Subscribe(ctx, "user:1")
+		slow := subscribe(t, ctx, b, "user:1")
+		fast := subscribe(t, ctx, b, "user:1")
 		var read atomic.Int64
 		go func() { // the fast reader keeps up
 			for range fast.Messages {
@@ -89,7 +89,29 @@ func conformance(t *testing.T, newBroker func(t *testing.T) realtime.Broker) {
 	})
 }
 
-func receive(t *testing.T, s *realtime.Subscription) string {
+// inbox receives a subscription's messages on an unbuffered channel, so a
+// test that stops reading holds up delivery the way a stuck client would.
+type inbox struct {
+	Messages chan []byte
+	err      error // set before Messages is closed
+}
+
+func subscribe(t testing.TB, ctx context.Context, b realtime.Broker, topic string) *inbox {
+	t.Helper()
+	in := &inbox{Messages: make(chan []byte)}
+	err := b.Subscribe(ctx, topic, realtime.Receiver{
+		Deliver: func(p []byte) { in.Messages <- p },
+		Ended:   func(why error) { in.err = why; close(in.Messages) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func (in *inbox) Err() error { return in.err }
+
+func receive(t *testing.T, s *inbox) string {
 	t.Helper()
 	select {
 	case m, ok := <-s.Messages:
@@ -103,7 +125,7 @@ func receive(t *testing.T, s *realtime.Subscription) string {
 	return ""
 }
 
-func waitClosed(t *testing.T, s *realtime.Subscription) {
+func waitClosed(t *testing.T, s *inbox) {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {
@@ -127,9 +149,7 @@ func TestMemoryLeaksNothing(t *testing.T) {
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(t.Context())
 	for i := range 1024 {
-		if _, err := b.Subscribe(ctx, fmt.Sprintf("user:%d", i%16)); err != nil {
-			t.Fatal(err)
-		}
+		subscribe(t, ctx, b, fmt.Sprintf("user:%d", i%16))
 	}
 	if during := runtime.NumGoroutine(); during > before+5 {
 		t.Fatalf("1,024 subscriptions hold %d goroutines", during-before)

@@ -18,19 +18,13 @@ type Memory struct {
 	cutOff atomic.Int64
 }
 
-type subscriber struct {
-	ch   chan []byte
-	err  error // written before ch is closed
-	stop func() bool
-}
-
 // NewMemory returns an empty in-process broker.
 func NewMemory() *Memory { return &Memory{topics: map[string]map[*subscriber]struct{}{}} }
 
 // Subscribe implements Broker. The subscription ends when ctx does, with no
 // goroutine waiting for it meanwhile.
-func (m *Memory) Subscribe(ctx context.Context, topic string) (*Subscription, error) {
-	s := &subscriber{ch: make(chan []byte, bufferSize)}
+func (m *Memory) Subscribe(ctx context.Context, topic string, r Receiver) error {
+	s := &subscriber{r: r}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.topics[topic] == nil {
@@ -39,18 +33,16 @@ func (m *Memory) Subscribe(ctx context.Context, topic string) (*Subscription, er
 	m.topics[topic][s] = struct{}{}
 	// Registered under the lock: remove, which reads stop, waits for it.
 	s.stop = context.AfterFunc(ctx, func() { m.remove(topic, s, nil) })
-	return &Subscription{Messages: s.ch, sub: s}, nil
+	return nil
 }
 
-// Publish implements Broker. Sends happen under the read lock and closes
-// under the write lock, so no message is sent on a closed channel.
+// Publish implements Broker. It only queues: each subscriber's messages are
+// delivered on a goroutine of its own.
 func (m *Memory) Publish(_ context.Context, topic string, payload []byte) error {
 	var behind []*subscriber
 	m.mu.RLock()
 	for s := range m.topics[topic] {
-		select {
-		case s.ch <- payload:
-		default:
+		if !s.queue(payload) {
 			behind = append(behind, s)
 		}
 	}
@@ -104,9 +96,75 @@ func (m *Memory) endAll(why error) {
 	}
 }
 
-// end closes the subscriber's stream; the caller holds the write lock.
+// subscriber is one subscription's mailbox: messages wait in pending while
+// a goroutine, started only when there is something to deliver, hands them
+// to the receiver.
+type subscriber struct {
+	r    Receiver
+	stop func() bool
+
+	mu      sync.Mutex
+	pending [][]byte
+	running bool  // a goroutine is delivering
+	ended   bool  // no more messages; Ended is due
+	why     error // what Ended is told
+}
+
+// queue adds a message, reporting false when the mailbox is full.
+func (s *subscriber) queue(payload []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return true
+	}
+	if len(s.pending) >= bufferSize {
+		return false
+	}
+	s.pending = append(s.pending, payload)
+	s.wake()
+	return true
+}
+
+// end drops what waits and has the receiver told why.
 func (s *subscriber) end(why error) {
-	s.err = why
-	close(s.ch)
 	s.stop() // no-op when its context already ended
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	s.ended, s.why, s.pending = true, why, nil
+	s.wake()
+}
+
+// wake starts the delivering goroutine unless it runs; s.mu is held.
+func (s *subscriber) wake() {
+	if !s.running {
+		s.running = true
+		go s.deliver()
+	}
+}
+
+func (s *subscriber) deliver() {
+	for {
+		s.mu.Lock()
+		if s.ended {
+			// running stays true, so no goroutine starts after this one.
+			s.mu.Unlock()
+			if s.r.Ended != nil {
+				s.r.Ended(s.why)
+			}
+			return
+		}
+		if len(s.pending) == 0 {
+			s.running = false
+			s.pending = nil // an idle subscriber keeps no buffer
+			s.mu.Unlock()
+			return
+		}
+		payload := s.pending[0]
+		s.pending = s.pending[1:]
+		s.mu.Unlock()
+		s.r.Deliver(payload)
+	}
 }

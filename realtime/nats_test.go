@@ -36,8 +36,8 @@ func TestNATSReplicasHearEachOther(t *testing.T) {
 	prefix := testPrefix()
 	a, b := newNATS(t, prefix), newNATS(t, prefix)
 	other := newNATS(t, testPrefix()) // another deployment on the same server
-	onB, _ := b.Subscribe(t.Context(), "user:7")
-	onOther, _ := other.Subscribe(t.Context(), "user:7")
+	onB := subscribe(t, t.Context(), b, "user:7")
+	onOther := subscribe(t, t.Context(), other, "user:7")
 	if err := a.Publish(t.Context(), "user:7", []byte(`{"eventId":1}`)); err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestPostgresReplicasHearEachOther(t *testing.T) {
 		return p
 	}
 	a, b := replica(), replica()
-	onB, _ := b.Subscribe(t.Context(), "user:7")
+	onB := subscribe(t, t.Context(), b, "user:7")
 	if err := a.Publish(t.Context(), "user:7", []byte(`{"eventId":1}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestListenerReconnectEndsSubscriptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, _ := p.Subscribe(t.Context(), "user:1")
+	sub := subscribe(t, t.Context(), p, "user:1")
 	var schema string
 	_ = d.SQL.QueryRow("SELECT current_schema()").Scan(&schema)
 	res, err := d.SQL.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`, `LISTEN "convene_`+schema+`"`)
@@ -67,7 +67,7 @@ func TestListenerReconnectEndsSubscriptions(t *testing.T) {
 	if !errors.Is(sub.Err(), realtime.ErrMissedNotices) {
 		t.Fatalf("subscription ended with %v", sub.Err())
 	}
-	again, _ := p.Subscribe(t.Context(), "user:1")
+	again := subscribe(t, t.Context(), p, "user:1")
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		_ = p.Publish(context.Background(), "user:1", []byte(`"back"`))

@@ -87,7 +87,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter, newBr
 	a, err := app.New(app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
-		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, MaxUserSockets: TestSocketsPerUser,
+		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -247,3 +247,7 @@ func As(u *ent.User) context.Context {
 
 // TestSocketsPerUser is the WebSocket limit per user in test servers.
 const TestSocketsPerUser = 4
+
+// TestPingInterval is how often test servers ping their sockets: a test
+// client that neither reads nor writes for two of them is closed.
+const TestPingInterval = 2 * time.Second

@@ -39,6 +39,9 @@ type Options struct {
 	// WebSocketInitTimeout is how long a socket may wait to send
 	// connection_init; 0 means 10 seconds.
 	WebSocketInitTimeout time.Duration
+	// WebSocketPingInterval is how often sockets are pinged; one silent for
+	// two intervals is closed. 0 means 25 seconds.
+	WebSocketPingInterval time.Duration
 	// MaxUserSockets is how many WebSockets one user or token may keep open;
 	// 0 means 20 (a few devices, each with a few tabs).
 	MaxUserSockets int
@@ -82,7 +85,7 @@ const (
 	wsInitTimeout    = 10 * time.Second // default of Options.WebSocketInitTimeout
 	wsMaxOps         = 64               // operations on one WebSocket: every subscription a client has
 	wsMaxUserSockets = 20               // default of Options.MaxUserSockets
-	wsPingInterval   = 25 * time.Second
+	wsPingInterval   = 25 * time.Second // default of Options.WebSocketPingInterval
 )
 
 // New builds the App.
@@ -131,7 +134,8 @@ func New(o Options) (*App, error) {
 		InitTimeout:      cmp.Or(o.WebSocketInitTimeout, wsInitTimeout),
 		MaxSocketOps:     wsMaxOps,
 		MaxUserSockets:   cmp.Or(o.MaxUserSockets, wsMaxUserSockets),
-		PingInterval:     wsPingInterval,
+		MaxMessageBytes:  o.MaxBodyBytes,
+		PingInterval:     cmp.Or(o.WebSocketPingInterval, wsPingInterval),
 		CountError:       func(code string) { a.Metrics.graphqlErrors.WithLabelValues(code).Inc() },
 		SocketOpened:     a.Metrics.sockets.Inc,
 		SocketClosed:     a.Metrics.sockets.Dec,
