@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/internal/testenv"
 )
 
@@ -23,7 +24,7 @@ func browser(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
-		testenv.RequireOrSkip(t, "chromium is not installed (apt-get install chromium)")
+		testdb.RequireOrSkip(t, "chromium is not installed (apt-get install chromium)")
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/internal/testenv"
 )
 
@@ -16,14 +17,14 @@ import (
 func nodeClients(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
-		testenv.RequireOrSkip(t, "node is not installed")
+		testdb.RequireOrSkip(t, "node is not installed")
 	}
 	dir, _ := filepath.Abs("js")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "graphql-ws")); err != nil {
 		install := exec.Command("npm", "ci", "--no-audit", "--no-fund")
 		install.Dir = dir
 		if out, err := install.CombinedOutput(); err != nil {
-			testenv.RequireOrSkip(t, "npm ci in e2e/js: %v\n%s", err, out)
+			testdb.RequireOrSkip(t, "npm ci in e2e/js: %v\n%s", err, out)
 		}
 	}
 	return dir

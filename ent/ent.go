@@ -20,6 +20,7 @@ import (
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/contact"
 	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/delivery"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
@@ -99,6 +100,7 @@ func checkColumn(t, c string) error {
 			conference.Table:         conference.ValidColumn,
 			contact.Table:            contact.ValidColumn,
 			credential.Table:         credential.ValidColumn,
+			delivery.Table:           delivery.ValidColumn,
 			event.Table:              event.ValidColumn,
 			externallink.Table:       externallink.ValidColumn,
 			job.Table:                job.ValidColumn,

@@ -30,6 +30,8 @@ type Tx struct {
 	Contact *ContactClient
 	// Credential is the client for interacting with the Credential builders.
 	Credential *CredentialClient
+	// Delivery is the client for interacting with the Delivery builders.
+	Delivery *DeliveryClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
 	// ExternalLink is the client for interacting with the ExternalLink builders.
@@ -191,6 +193,7 @@ func (tx *Tx) init() {
 	tx.Conference = NewConferenceClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Credential = NewCredentialClient(tx.config)
+	tx.Delivery = NewDeliveryClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.ExternalLink = NewExternalLinkClient(tx.config)
 	tx.Job = NewJobClient(tx.config)

@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/contact"
 	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/delivery"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/job"
@@ -69,6 +70,8 @@ func (c *Client) countVisible(ctx context.Context, table string, ids []int) (int
 		return c.Contact.Query().Where(contact.IDIn(ids...)).Count(ctx)
 	case credential.Table:
 		return c.Credential.Query().Where(credential.IDIn(ids...)).Count(ctx)
+	case delivery.Table:
+		return c.Delivery.Query().Where(delivery.IDIn(ids...)).Count(ctx)
 	case event.Table:
 		return c.Event.Query().Where(event.IDIn(ids...)).Count(ctx)
 	case externallink.Table:

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/internal/testenv"
 )
 
@@ -29,7 +30,7 @@ func benchLatency(b *testing.B, env *testenv.Env, token, query string) {
 }
 
 func BenchmarkMe(b *testing.B) {
-	for _, d := range testenv.Dialects {
+	for _, d := range testdb.Dialects {
 		b.Run(d, func(b *testing.B) {
 			env := testenv.New(b, d)
 			co := env.NewCompany(b, "Acme")
@@ -41,7 +42,7 @@ func BenchmarkMe(b *testing.B) {
 // BenchmarkEventPage50 reads a page of 50 events, each with its organizer,
 // room and three attendees.
 func BenchmarkEventPage50(b *testing.B) {
-	for _, d := range testenv.Dialects {
+	for _, d := range testdb.Dialects {
 		b.Run(d, func(b *testing.B) {
 			env := testenv.New(b, d)
 			co := env.NewCompany(b, "Acme")

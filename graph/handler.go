@@ -48,12 +48,21 @@ type HandlerOptions struct {
 // clients send few distinct documents, so hits are the rule.
 const queryCacheSize = 1000
 
+// Handler is the GraphQL endpoint.
+type Handler struct {
+	http.Handler
+	sockets *socket.Transport
+}
+
+// CloseSockets closes every WebSocket, for a server that shuts down.
+func (h *Handler) CloseSockets() { h.sockets.Close() }
+
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) over
 // HTTP, and WebSocket with both graphql-transport-ws and the legacy graphql-ws.
-func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler {
+func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) *Handler {
 	srv := handler.New(schema)
 	sockets := &connLimit{max: o.MaxUserSockets, open: map[string]int{}}
-	srv.AddTransport(socket.New(socket.Options{
+	ws := socket.New(socket.Options{
 		CheckOrigin:  o.CheckOrigin,
 		Init:         websocketInit(o.Authenticate, sockets),
 		InitTimeout:  o.InitTimeout,
@@ -62,7 +71,8 @@ func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler 
 		ReadLimit:    o.MaxMessageBytes,
 		Opened:       o.SocketOpened,
 		Closed:       o.SocketClosed,
-	}))
+	})
+	srv.AddTransport(ws)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -79,13 +89,13 @@ func NewHandler(schema graphql.ExecutableSchema, o HandlerOptions) http.Handler 
 	srv.AroundOperations(requireSignIn(present))
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(recoverPanic(o.Log))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return &Handler{sockets: ws, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if token, ok := bearer(r.Header.Get("Authorization")); ok {
 			ctx = authenticate(ctx, token, o.Authenticate)
 		}
 		srv.ServeHTTP(w, r.WithContext(ctx))
-	})
+	})}
 }
 
 func bearer(header string) (string, bool) {

@@ -12,6 +12,7 @@ import (
 	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/graph/generated"
+	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 )
@@ -27,6 +28,7 @@ type Resolver struct {
 	Planner     *scheduling.Planner
 	Broker      realtime.Broker
 	Discussion  *discussion.Discussion
+	Jobs        *jobs.Queue
 	shared      *sharedLoads
 }
 

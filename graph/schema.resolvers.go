@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/credentials"
@@ -18,10 +19,12 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/graph/generated"
 	"github.com/convene/convene/graph/model"
+	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
@@ -162,6 +165,15 @@ func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []int)
 	return upd.SetReadAt(time.Now()).Save(ctx)
 }
 
+// RetryJob is the resolver for the retryJob field.
+func (r *mutationResolver) RetryJob(ctx context.Context, id int) (*ent.Job, error) {
+	j, err := jobs.Retry(ctx, r.Client, id)
+	if err == nil {
+		r.Jobs.Wake()
+	}
+	return j, err
+}
+
 // CreateChannel is the resolver for the createChannel field.
 func (r *mutationResolver) CreateChannel(ctx context.Context, input discussion.NewChannel) (*ent.Channel, error) {
 	return r.Discussion.CreateChannel(ctx, input)
@@ -225,6 +237,16 @@ func (r *queryResolver) SuggestMeetingTimes(ctx context.Context, input schedulin
 // UnreadNotifications is the resolver for the unreadNotifications field.
 func (r *queryResolver) UnreadNotifications(ctx context.Context) (int, error) {
 	return r.Client.Notification.Query().Where(notification.ReadAtIsNil()).Count(ctx) // privacy: my own only
+}
+
+// Jobs is the resolver for the jobs field.
+func (r *queryResolver) Jobs(ctx context.Context, state *job.State, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.JobConnection, error) {
+	q := r.Client.Job.Query()
+	if state != nil {
+		q = q.Where(job.StateEQ(*state))
+	}
+	newestFirst := &ent.JobOrder{Direction: entgql.OrderDirectionDesc, Field: ent.DefaultJobOrder.Field}
+	return q.Paginate(ctx, after, pageSize(first, last), before, last, ent.WithJobOrder(newestFirst))
 }
 
 // EventChanged is the resolver for the eventChanged field.

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/realtime"
 )
@@ -124,7 +125,7 @@ func TestNoticesCrossReplicas(t *testing.T) {
 	for name, newBroker := range map[string]testenv.BrokerFactory{
 		"postgres": nil,
 		"nats": func(ctx context.Context, _ *db.DB, log *slog.Logger) (realtime.Broker, error) {
-			return realtime.NewNATS(ctx, testenv.NATSURL(t), prefix, log)
+			return realtime.NewNATS(ctx, testdb.NATSURL(t), prefix, log)
 		},
 	} {
 		t.Run(name, func(t *testing.T) { crossReplicas(t, testenv.NewWithBroker(t, "postgres", newBroker)) })

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/realtime"
 )
 
@@ -17,7 +17,7 @@ import (
 func BenchmarkAcrossReplicas(b *testing.B) {
 	replicas := map[string]func(b *testing.B) (a, c realtime.Broker){
 		"postgres": func(b *testing.B) (realtime.Broker, realtime.Broker) {
-			d := testenv.OpenPostgres(b, nil)
+			d := testdb.OpenPostgres(b, nil)
 			mk := func() realtime.Broker {
 				p, err := realtime.NewPostgres(b.Context(), d.URL, d.SQL, slog.New(slog.DiscardHandler))
 				if err != nil {
@@ -30,7 +30,7 @@ func BenchmarkAcrossReplicas(b *testing.B) {
 		"nats": func(b *testing.B) (realtime.Broker, realtime.Broker) {
 			prefix := testPrefix()
 			mk := func() realtime.Broker {
-				n, err := realtime.NewNATS(b.Context(), testenv.NATSURL(b), prefix, slog.New(slog.DiscardHandler))
+				n, err := realtime.NewNATS(b.Context(), testdb.NATSURL(b), prefix, slog.New(slog.DiscardHandler))
 				if err != nil {
 					b.Fatal(err)
 				}

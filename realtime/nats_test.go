@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/realtime"
 )
 
@@ -15,7 +15,7 @@ import (
 // replicas of one test.
 func newNATS(t *testing.T, prefix string) *realtime.NATS {
 	t.Helper()
-	n, err := realtime.NewNATS(t.Context(), testenv.NATSURL(t), prefix, slog.New(slog.DiscardHandler))
+	n, err := realtime.NewNATS(t.Context(), testdb.NATSURL(t), prefix, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

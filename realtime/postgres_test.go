@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/realtime"
 )
 
 func newPostgres(t *testing.T) *realtime.Postgres {
 	t.Helper()
-	d := testenv.OpenPostgres(t, nil)
+	d := testdb.OpenPostgres(t, nil)
 	p, err := realtime.NewPostgres(t.Context(), d.URL, d.SQL, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func TestPostgresConformance(t *testing.T) {
 }
 
 func TestPostgresReplicasHearEachOther(t *testing.T) {
-	d := testenv.OpenPostgres(t, nil)
+	d := testdb.OpenPostgres(t, nil)
 	replica := func() *realtime.Postgres {
 		p, err := realtime.NewPostgres(t.Context(), d.URL, d.SQL, slog.New(slog.DiscardHandler))
 		if err != nil {
@@ -51,7 +51,7 @@ func TestPostgresReplicasHearEachOther(t *testing.T) {
 // notices sent meanwhile are lost, so subscribers are told to catch up, and
 // new subscriptions work once the listener is back.
 func TestListenerReconnectEndsSubscriptions(t *testing.T) {
-	d := testenv.OpenPostgres(t, nil)
+	d := testdb.OpenPostgres(t, nil)
 	p, err := realtime.NewPostgres(t.Context(), d.URL, d.SQL, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
@@ -100,7 +101,7 @@ func randomEvent(b *testing.B, c *ent.Client, co *ent.Company, big bigCompany, r
 }
 
 func BenchmarkCalendarAtScale(b *testing.B) {
-	for _, d := range testenv.Dialects {
+	for _, d := range testdb.Dialects {
 		b.Run(d, func(b *testing.B) {
 			env := testenv.New(b, d)
 			now := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)

@@ -63,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go database.OptimizeEvery(ctx, time.Hour, log)
 	log.Info("convene is running", "graphiql", cfg.PublicURL+"/", "listen", listener.Addr().String(),
 		"database", database.Dialect, "startup", time.Since(started).Round(time.Millisecond))
+	a.Start(ctx)
+	defer a.Close()
 	return serve(ctx, listener, a.Handler(), log)
 }
 
@@ -139,8 +141,7 @@ Convene demo company is ready.
 }
 
 // serve runs the HTTP server until ctx ends, then drains requests in flight.
-// WebSockets are hijacked and not drained by Shutdown: cancelling the base
-// context ends their operations and closes them.
+// WebSockets are hijacked and not drained by Shutdown: the App closes them.
 func serve(ctx context.Context, l net.Listener, h http.Handler, log *slog.Logger) error {
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()

@@ -58,6 +58,9 @@ const (
 	// SystemProviders tells members which conference providers their company
 	// has connected, without showing them the credentials.
 	SystemProviders SystemPath = "providers"
+	// SystemJobs writes background work beside the change that causes it,
+	// claims it and runs it for the job's company (mail, reminders, sync).
+	SystemJobs SystemPath = "jobs"
 )
 
 type systemKey struct{}

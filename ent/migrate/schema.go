@@ -344,6 +344,30 @@ var (
 			},
 		},
 	}
+	// DeliveriesColumns holds the columns for the "deliveries" table.
+	DeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Unique: true},
+		{Name: "channel", Type: field.TypeEnum, Enums: []string{"EMAIL", "SMS", "IN_APP"}},
+		{Name: "recipient", Type: field.TypeString},
+		{Name: "company_id", Type: field.TypeInt},
+	}
+	// DeliveriesTable holds the schema information for the "deliveries" table.
+	DeliveriesTable = &schema.Table{
+		Name:       "deliveries",
+		Columns:    DeliveriesColumns,
+		PrimaryKey: []*schema.Column{DeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "deliveries_companies_company",
+				Columns:    []*schema.Column{DeliveriesColumns[6]},
+				RefColumns: []*schema.Column{CompaniesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -908,6 +932,7 @@ var (
 		ConferencesTable,
 		ContactsTable,
 		CredentialsTable,
+		DeliveriesTable,
 		EventsTable,
 		ExternalLinksTable,
 		JobsTable,
@@ -964,6 +989,10 @@ func init() {
 	CredentialsTable.ForeignKeys[1].RefTable = UsersTable
 	CredentialsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	DeliveriesTable.ForeignKeys[0].RefTable = CompaniesTable
+	DeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
 	EventsTable.ForeignKeys[0].RefTable = CompaniesTable
 	EventsTable.ForeignKeys[1].RefTable = UsersTable

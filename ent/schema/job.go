@@ -44,5 +44,30 @@ func (Job) Policy() ent.Policy { return authz.AdminOnly() }
 
 // Annotations of the Job.
 func (Job) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput)}
+	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput), entgql.RelayConnection()}
+}
+
+// Delivery records one effect of a job that reached the outside world (a
+// mail, an SMS, a notice) under the job's key, before the job is marked
+// done: a job run again after a crash finds it and sends nothing.
+type Delivery struct{ ent.Schema }
+
+// Mixin of the Delivery.
+func (Delivery) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}, TimeMixin{}} }
+
+// Fields of the Delivery.
+func (Delivery) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("key").Unique().Immutable(),
+		field.Enum("channel").Values("EMAIL", "SMS", "IN_APP").Immutable(),
+		field.String("recipient").Immutable(),
+	}
+}
+
+// Policy of the Delivery.
+func (Delivery) Policy() ent.Policy { return authz.AdminOnly() }
+
+// Annotations of the Delivery.
+func (Delivery) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

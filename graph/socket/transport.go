@@ -39,12 +39,45 @@ type Options struct {
 }
 
 // Transport is a gqlgen transport for WebSocket upgrades.
-type Transport struct{ o Options }
+type Transport struct {
+	o      Options
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	closed bool
+}
 
 var _ graphql.Transport = (*Transport)(nil)
 
 // New returns a transport with options o.
-func New(o Options) *Transport { return &Transport{o: o} }
+func New(o Options) *Transport { return &Transport{o: o, conns: map[*conn]struct{}{}} }
+
+// Close closes every socket with 1001 (going away), for a server that
+// shuts down: clients reconnect to another replica.
+func (t *Transport) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
+	for c := range t.conns {
+		c.closeWith(websocket.CloseGoingAway, "server shutting down")
+	}
+}
+
+// track adds c to the open sockets, reporting false once Close was called.
+func (t *Transport) track(c *conn) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.conns[c] = struct{}{}
+	return true
+}
+
+func (t *Transport) untrack(c *conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.conns, c)
+}
 
 // writeBuffers is shared by every socket between writes: idle subscribers,
 // most of them, hold none.
@@ -79,6 +112,11 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &conn{t: t, ws: ws, exec: exec, rules: newRules(d, t.o.MaxOps),
 		ctx: ctx, cancel: cancel, opCtx: ctx, ops: map[string]*operation{}}
+	if !t.track(c) {
+		cancel()
+		c.closeWith(websocket.CloseGoingAway, "server shutting down")
+		return
+	}
 	t.o.Opened()
 	go c.serve()
 }
@@ -230,6 +268,7 @@ func (c *conn) closeWith(code int, reason string) {
 
 // shutdown ends the socket's operations and gives back what it held.
 func (c *conn) shutdown() {
+	c.t.untrack(c)
 	c.cancel()
 	_ = c.ws.Close()
 	c.initTimer.Stop()

@@ -1,3 +1,5 @@
+// Package testenv runs Convene for tests: a fresh database (see testdb),
+// the real App behind an httptest server, and a GraphQL client.
 package testenv
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/internal/testdb"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/secret"
 	"github.com/convene/convene/server/app"
@@ -33,7 +36,7 @@ type Env struct {
 	App     *app.App
 	Keys    *secret.Keyring
 	Server  *httptest.Server
-	Queries *Counter
+	Queries *testdb.Counter
 	logs    *lockedWriter
 }
 
@@ -50,8 +53,8 @@ func New(t testing.TB, dialect string) *Env {
 // the dialect's default).
 func NewWithBroker(t testing.TB, name string, newBroker BrokerFactory) *Env {
 	t.Helper()
-	counter := &Counter{}
-	d := Open(t, name, counter)
+	counter := &testdb.Counter{}
+	d := testdb.Open(t, name, counter)
 	keys, err := secret.ParseKeyring(secret.NewKey())
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +74,7 @@ func (e *Env) Replica(t testing.TB) *Env {
 	return start(t, e.DB, e.Keys, e.Queries, e.broker)
 }
 
-func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter, newBroker BrokerFactory) *Env {
+func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter, newBroker BrokerFactory) *Env {
 	t.Helper()
 	logs := &lockedWriter{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -92,6 +95,9 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *Counter, newBr
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, stop := context.WithCancel(context.Background())
+	a.Start(ctx)
+	t.Cleanup(func() { stop(); a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs}
@@ -102,7 +108,7 @@ func (e *Env) Logs() string { return e.logs.String() }
 
 // ForEachDB runs f as a subtest on SQLite and on Postgres.
 func ForEachDB(t *testing.T, f func(t *testing.T, env *Env)) {
-	for _, d := range Dialects {
+	for _, d := range testdb.Dialects {
 		t.Run(d, func(t *testing.T) { f(t, New(t, d)) })
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/convene/convene/auth"
@@ -19,6 +20,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/graph"
+	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/secret"
@@ -72,7 +74,27 @@ type App struct {
 	Metrics    *Metrics
 	Broker     realtime.Broker
 	discussion *discussion.Discussion
-	handler    http.Handler
+	// Jobs runs the background work: mail, reminders, provider calls.
+	Jobs    *jobs.Queue
+	query   *graph.Handler
+	handler http.Handler
+	running sync.WaitGroup
+}
+
+// Start runs the background work until ctx ends.
+func (a *App) Start(ctx context.Context) {
+	a.running.Add(1)
+	go func() {
+		defer a.running.Done()
+		a.Jobs.Run(ctx)
+	}()
+}
+
+// Close closes the WebSockets and waits for the background work Start
+// began to stop, which it does once Start's context has ended.
+func (a *App) Close() {
+	a.query.CloseSockets()
+	a.running.Wait()
 }
 
 // GraphQL limits. A page of 50 events with attendees and their users costs
@@ -106,7 +128,7 @@ func New(o Options) (*App, error) {
 		broker = o.Broker
 	}
 	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: broker,
-		discussion: discussion.New(o.DB.Client, broker)}
+		discussion: discussion.New(o.DB.Client, broker), Jobs: jobs.NewQueue(o.DB, jobs.Options{Log: o.Log})}
 	if counts, ok := broker.(subscriberCounts); ok { // all three brokers embed realtime.Memory
 		a.Metrics.watchBroker(counts)
 	}
@@ -120,9 +142,10 @@ func New(o Options) (*App, error) {
 		Planner:     scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange),
 		Broker:      a.Broker,
 		Discussion:  a.discussion,
+		Jobs:        a.Jobs,
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
-	query := graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{
+	a.query = graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{
 		Log:              o.Log,
 		Authenticate:     authSvc.Authenticate,
 		Introspection:    o.Introspection,
@@ -140,7 +163,7 @@ func New(o Options) (*App, error) {
 		SocketOpened:     a.Metrics.sockets.Inc,
 		SocketClosed:     a.Metrics.sockets.Dec,
 	})
-	a.handler = a.routes(origins.cors(query))
+	a.handler = a.routes(origins.cors(a.query))
 	return a, nil
 }
 

@@ -1,7 +1,7 @@
-// Package testenv runs Convene for tests: a fresh database (a SQLite file or
-// a Postgres schema of its own), the real App behind an httptest server, a
-// GraphQL client, and a counter of SQL statements.
-package testenv
+// Package testdb gives tests a fresh, migrated database (a SQLite file or a
+// Postgres schema of its own), a counter of SQL statements, and the NATS
+// server's address. Domain packages use it alone; testenv adds the App.
+package testdb
 
 import (
 	"context"
