@@ -151,6 +151,11 @@ func (r *mutationResolver) RespondToEvent(ctx context.Context, event int, respon
 	return r.Planner.Respond(ctx, event, response, occurrence)
 }
 
+// SendInvitations is the resolver for the sendInvitations field.
+func (r *mutationResolver) SendInvitations(ctx context.Context, event int) (*ent.Event, error) {
+	return r.Planner.SendInvitations(ctx, event)
+}
+
 // HideEventFromMyCalendar is the resolver for the hideEventFromMyCalendar field.
 func (r *mutationResolver) HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error) {
 	return r.Planner.Hide(ctx, event)

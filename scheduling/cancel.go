@@ -10,6 +10,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
 
@@ -51,8 +52,10 @@ func (p *Planner) Cancel(ctx context.Context, eventID int, scope Scope, occurren
 				return err
 			}
 		}
-		out, err = upd.Save(ctx)
-		return err
+		if out, err = upd.Save(ctx); err != nil {
+			return err
+		}
+		return notify.MailAttendees(ctx, tx.Client(), out, nil)
 	})
 	if err != nil {
 		return nil, err

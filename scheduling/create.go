@@ -21,6 +21,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
 
@@ -112,9 +113,11 @@ func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
 			return err
 		}
 		if pl.SendInvitations != nil && *pl.SendInvitations {
-			invited, err = invite(ctx, tx.Client(), created, pl)
+			if invited, err = invite(ctx, tx.Client(), created, pl); err != nil {
+				return err
+			}
 		}
-		return err
+		return notify.MailAttendees(ctx, tx.Client(), created, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -6,9 +6,13 @@ import (
 	"time"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/occurrenceresponse"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
 
@@ -23,7 +27,7 @@ func (p *Planner) Respond(ctx context.Context, eventID int, response attendee.Re
 		return nil, err
 	}
 	if occurrence == nil {
-		return a.Update().SetResponse(response).SetRespondedAt(p.now()).Save(ctx)
+		return p.answer(ctx, a, response)
 	}
 	e, err := a.QueryEvent().Only(ctx)
 	if err != nil {
@@ -43,6 +47,81 @@ func (p *Planner) Respond(ctx context.Context, eventID int, response attendee.Re
 		return nil, err
 	}
 	return a, nil
+}
+
+// AnswerByLink records the answer given through a link of an invitation
+// mail, issued at issued: the attendee named by the link, of the meeting it
+// names, once. A later answer, by link or in the app, makes the link spent.
+func (p *Planner) AnswerByLink(ctx context.Context, attendeeID, eventID int, issued time.Time, response attendee.Response) (*ent.Attendee, error) {
+	ctx = viewer.NewSystemContext(ctx, viewer.SystemAnswerLinks)
+	a, err := p.client.Attendee.Query().Where(attendee.ID(attendeeID), attendee.EventID(eventID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.New(apperr.NotFound, "this invitation is no longer open")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: %w", err)
+	}
+	if a.RespondedAt != nil && !a.RespondedAt.Before(issued.Truncate(time.Second)) {
+		return nil, apperr.New(apperr.Conflict, "this link was used already; answer again in the app")
+	}
+	return p.answer(ctx, a, response)
+}
+
+// answer records an attendee's answer to a whole event and tells its
+// organizer, unless the organizer answered.
+func (p *Planner) answer(ctx context.Context, a *ent.Attendee, response attendee.Response) (*ent.Attendee, error) {
+	if response == attendee.ResponseNEEDS_ACTION {
+		return nil, apperr.Invalid("response", "answer ACCEPTED, DECLINED or TENTATIVE")
+	}
+	var saved *ent.Attendee
+	var notice *ent.Notification
+	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
+		var err error
+		if saved, err = tx.Attendee.UpdateOne(a).SetResponse(response).SetRespondedAt(p.now()).Save(ctx); err != nil {
+			return err
+		}
+		e, err := tx.Event.Query().Where(event.ID(a.EventID)).WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() }).Only(ctx)
+		if err != nil || a.UserID != nil && *a.UserID == e.OrganizerID {
+			return err
+		}
+		notice, err = tx.Notification.Create().SetCompanyID(e.CompanyID).SetUserID(e.OrganizerID).
+			SetKind(notification.KindRESPONSE).SetEventID(e.ID).
+			SetTitle(fmt.Sprintf("%s: %s", answerWords[response], e.Title)).SetBody(whoAnswered(e, a.ID)).Save(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	saved = saved.Unwrap()
+	e, err := p.client.Event.Get(viewer.NewSystemContext(ctx, viewer.SystemAnswerLinks), saved.EventID)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: %w", err)
+	}
+	var notices []*ent.Notification
+	if notice != nil {
+		notices = append(notices, notice.Unwrap())
+	}
+	return saved, p.announce(ctx, Updated, e, nil, notices...)
+}
+
+var answerWords = map[attendee.Response]string{
+	attendee.ResponseACCEPTED:  "Accepted",
+	attendee.ResponseTENTATIVE: "Maybe",
+	attendee.ResponseDECLINED:  "Declined",
+}
+
+// whoAnswered names an attendee of e by name or address.
+func whoAnswered(e *ent.Event, attendeeID int) string {
+	for _, a := range e.Edges.Attendees {
+		if a.ID != attendeeID {
+			continue
+		}
+		if u := a.Edges.User; u != nil {
+			return u.Name
+		}
+		return a.Email
+	}
+	return ""
 }
 
 // Hide removes an event from the viewer's own calendar. The event, its
@@ -91,4 +170,38 @@ func CountResponses(attendees []*ent.Attendee) ResponseCounts {
 		}
 	}
 	return c
+}
+
+// SendInvitations invites an event's attendees now: an in-app notice to
+// each, and the invitation mail. Pressed again, it sends nothing twice.
+func (p *Planner) SendInvitations(ctx context.Context, eventID int) (*ent.Event, error) {
+	var out *ent.Event
+	var invited []*ent.Notification
+	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
+		e, err := tx.Event.Query().Where(event.ID(eventID)).WithAttendees().Modify(db.ForUpdate).Only(ctx)
+		if err != nil {
+			return err
+		}
+		if err := mayChange(ctx, e); err != nil {
+			return err
+		}
+		if !e.SendInvitations {
+			loc, err := loadZone(e.TimeZone)
+			if err != nil {
+				return err
+			}
+			if invited, err = invite(ctx, tx.Client(), e, &plan{NewEvent: current(e), loc: loc}); err != nil {
+				return err
+			}
+		}
+		if out, err = e.Update().SetSendInvitations(true).Save(ctx); err != nil {
+			return err
+		}
+		return notify.MailAttendees(ctx, tx.Client(), out, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out = out.Unwrap()
+	return out, p.announce(ctx, Updated, out, nil, invited...)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/notify"
 )
 
 // EventChanges are the fields to change; nil leaves a field as it is.
@@ -35,7 +36,7 @@ type EventChanges struct {
 func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurrence *time.Time, ch EventChanges) (*ent.Event, error) {
 	var out *ent.Event
 	var before []int // whose calendars showed the event before the change
-	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
+	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) (err error) {
 		client := tx.Client()
 		e, err := client.Event.Query().Where(event.ID(eventID)).
 			WithAttendees().WithConference().Modify(db.ForUpdate).Only(ctx)
@@ -46,6 +47,15 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 		if err := mayChange(ctx, e); err != nil {
 			return err
 		}
+		mailedBefore, err := notify.Recipients(ctx, client, e)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err == nil {
+				err = mailChanged(ctx, client, e, out, mailedBefore)
+			}
+		}()
 		if e.Rrule == "" || scope == ScopeAll || occurrence != nil && occurrence.Equal(e.StartAt) && scope == ScopeThisAndFollowing {
 			out, err = p.updateAll(ctx, client, e, ch)
 			return err
@@ -68,6 +78,31 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 	}
 	out = out.Unwrap()
 	return out, p.announce(ctx, Updated, out, before)
+}
+
+// mailChanged tells attendees of a change by mail, with it in its
+// transaction: the changed event (a whole one, one moved occurrence, or the
+// later part of a split series), and the series it came from when that
+// changed too.
+func mailChanged(ctx context.Context, client *ent.Client, e, changed *ent.Event, before []notify.Person) error {
+	changed, err := client.Event.Get(ctx, changed.ID) // as stored: sequence and all
+	if err != nil {
+		return err
+	}
+	if changed.ID == e.ID {
+		return notify.MailAttendees(ctx, client, changed, before)
+	}
+	if err := notify.MailAttendees(ctx, client, changed, nil); err != nil {
+		return err
+	}
+	if changed.SeriesID != nil { // one moved occurrence: the series itself did not change for anyone
+		return nil
+	}
+	series, err := client.Event.Get(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	return notify.MailAttendees(ctx, client, series, nil)
 }
 
 // updateAll changes an event, or every occurrence of a series, in place.
@@ -161,7 +196,7 @@ func current(e *ent.Event) NewEvent {
 	in := NewEvent{
 		Kind: &e.Kind, Title: e.Title, Description: &e.Description, Start: e.StartAt,
 		DurationMinutes: e.DurationMinutes, AllDay: &e.AllDay, TimeZone: &e.TimeZone,
-		Room: e.RoomID, Channel: e.ChannelID, Reminders: e.Reminders,
+		Room: e.RoomID, Channel: e.ChannelID, Reminders: e.Reminders, SendInvitations: &e.SendInvitations,
 	}
 	if e.Rrule != "" {
 		in.Recurrence = &Recurrence{Rrule: &e.Rrule}

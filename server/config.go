@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/notify"
 )
 
 // Config is everything the server reads at start. Each field comes from a
@@ -30,6 +31,7 @@ type Config struct {
 	Broker         string // memory, postgres or nats
 	MaxUserSockets int
 	NATSURL        string
+	SMTP           notify.SMTPConfig
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -61,6 +63,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.Broker, "broker", env("BROKER", ""),
 		"where notices travel: memory (one process), postgres (replicas on one database) or nats; default postgres with Postgres (CONVENE_BROKER)")
 	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", "nats://127.0.0.1:4222"), "NATS server for the nats broker (CONVENE_NATS_URL)")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", env("SMTP_HOST", ""), "SMTP server for invitation and reminder mail; none: mail jobs wait, failed, for one (CONVENE_SMTP_HOST)")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", 587, "SMTP port")
+	fs.StringVar(&c.SMTP.TLS, "smtp-tls", env("SMTP_TLS", "starttls"), "starttls (required), tls (implicit, port 465) or none (CONVENE_SMTP_TLS)")
+	fs.StringVar(&c.SMTP.Username, "smtp-user", env("SMTP_USER", ""), "SMTP user (CONVENE_SMTP_USER)")
+	c.SMTP.Password = getenv("CONVENE_SMTP_PASSWORD") // environment only: flags show in ps
+	fs.StringVar(&c.SMTP.From, "mail-from", env("MAIL_FROM", "convene@localhost"), "sender address of mail (CONVENE_MAIL_FROM)")
 	fs.IntVar(&c.MaxUserSockets, "max-user-sockets", 20, "WebSockets one user or API token may keep open")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
@@ -114,6 +122,9 @@ func (c Config) IsValid() error {
 	}
 	if c.Broker == "postgres" && !db.IsPostgres(c.DatabaseURL) {
 		return errors.New("config: the postgres broker needs a postgres:// database URL")
+	}
+	if t := c.SMTP.TLS; t != "starttls" && t != "tls" && t != "none" {
+		return fmt.Errorf("config: smtp-tls %q: want starttls, tls or none", t)
 	}
 	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 || c.MaxUserSockets <= 0 {
 		return errors.New("config: request timeout, body limit and sockets per user must be positive")

@@ -61,6 +61,9 @@ const (
 	// SystemJobs writes background work beside the change that causes it,
 	// claims it and runs it for the job's company (mail, reminders, sync).
 	SystemJobs SystemPath = "jobs"
+	// SystemAnswerLinks records an answer given through a signed link in an
+	// invitation mail, by someone who is not signed in.
+	SystemAnswerLinks SystemPath = "answer-links"
 )
 
 type systemKey struct{}

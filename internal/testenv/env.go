@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/internal/testdb"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/secret"
 	"github.com/convene/convene/server/app"
@@ -37,6 +38,7 @@ type Env struct {
 	Keys    *secret.Keyring
 	Server  *httptest.Server
 	Queries *testdb.Counter
+	Mail    *Mailbox // every mail the server sent
 	logs    *lockedWriter
 }
 
@@ -87,8 +89,10 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 			t.Fatal(err)
 		}
 	}
+	mailbox := newMailbox(t)
 	a, err := app.New(app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
+		SMTP:          notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
 	})
@@ -100,7 +104,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	t.Cleanup(func() { stop(); a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs}
+	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox}
 }
 
 // Logs returns everything the server logged so far, at debug level.

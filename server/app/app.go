@@ -21,6 +21,7 @@ import (
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/graph"
 	"github.com/convene/convene/jobs"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/secret"
@@ -30,6 +31,8 @@ import (
 // Options configure an App.
 type Options struct {
 	DB             *db.DB
+	PublicURL      string // links in mail point here
+	SMTP           notify.SMTPConfig
 	Keys           *secret.Keyring
 	Log            *slog.Logger
 	AllowedOrigins []string // browser origins besides the server's own
@@ -77,6 +80,8 @@ type App struct {
 	// Jobs runs the background work: mail, reminders, provider calls.
 	Jobs    *jobs.Queue
 	query   *graph.Handler
+	links   *notify.AnswerLinks
+	answers answerPage
 	handler http.Handler
 	running sync.WaitGroup
 }
@@ -133,13 +138,18 @@ func New(o Options) (*App, error) {
 		a.Metrics.watchBroker(counts)
 	}
 	creds := credentials.New(o.DB.Client, o.Keys)
+	planner := scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange)
+	if err := a.handleJobs(o); err != nil {
+		return nil, err
+	}
+	a.answers = answerPage{client: o.DB.Client, links: a.links, planner: planner, log: o.Log}
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
 		Auth:        authSvc,
 		Directory:   directory.New(o.DB.Client, authSvc),
 		Credentials: creds,
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
-		Planner:     scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange),
+		Planner:     planner,
 		Broker:      a.Broker,
 		Discussion:  a.discussion,
 		Jobs:        a.Jobs,
@@ -167,8 +177,22 @@ func New(o Options) (*App, error) {
 	return a, nil
 }
 
-// publishEventChange tells the calendars that show an event of its change.
+// handleJobs sets what runs each kind of background work.
+func (a *App) handleJobs(o Options) error {
+	key, err := o.Keys.DeriveKey("answer links")
+	if err != nil {
+		return err
+	}
+	a.links = notify.NewAnswerLinks(key, o.PublicURL)
+	invitations := notify.NewInvitations(o.DB.Client, notify.NewMailer(o.SMTP), a.links)
+	a.Jobs.Handle(notify.KindInvitationMail, invitations.Mail)
+	return nil
+}
+
+// publishEventChange tells the calendars that show an event of its change,
+// and wakes the job queue for the mail the change enqueued.
 func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
+	a.Jobs.Wake()
 	a.Metrics.eventChanges.WithLabelValues(string(c.Kind)).Inc()
 	topics := make([]string, 0, len(c.Users)+len(c.Rooms))
 	for _, u := range c.Users {
@@ -220,6 +244,8 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", a.Metrics.handler())
+	mux.HandleFunc("GET /rsvp/{token}", a.answers.show)
+	mux.HandleFunc("POST /rsvp/{token}", a.answers.record)
 	// instrument sits inside limitRequest, so it sees the request the mux
 	// stamps with its route pattern.
 	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(a.opts.Log, mux))
