@@ -29,11 +29,8 @@ const (
 func (p *Planner) Cancel(ctx context.Context, eventID int, scope Scope, occurrence *time.Time) (*ent.Event, error) {
 	var out *ent.Event
 	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
-		e, err := tx.Event.Query().Where(event.ID(eventID)).WithAttendees().Modify(db.ForUpdate).Only(ctx)
+		e, err := lockToChange(ctx, tx.Client(), eventID)
 		if err != nil {
-			return err
-		}
-		if err := mayChange(ctx, e); err != nil {
 			return err
 		}
 		upd := e.Update().AddSequence(1)
@@ -66,6 +63,16 @@ func (p *Planner) Cancel(ctx context.Context, eventID int, scope Scope, occurren
 		kind = Cancelled
 	}
 	return out, p.announce(ctx, kind, out, nil)
+}
+
+// lockToChange loads an event with its attendees, locked for the change the
+// viewer may make to it.
+func lockToChange(ctx context.Context, client *ent.Client, eventID int) (*ent.Event, error) {
+	e, err := client.Event.Query().Where(event.ID(eventID)).WithAttendees().Modify(db.ForUpdate).Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return e, mayChange(ctx, e)
 }
 
 // mayChange allows the organizer, the person responsible and admins.

@@ -178,11 +178,8 @@ func (p *Planner) SendInvitations(ctx context.Context, eventID int) (*ent.Event,
 	var out *ent.Event
 	var invited []*ent.Notification
 	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
-		e, err := tx.Event.Query().Where(event.ID(eventID)).WithAttendees().Modify(db.ForUpdate).Only(ctx)
+		e, err := lockToChange(ctx, tx.Client(), eventID)
 		if err != nil {
-			return err
-		}
-		if err := mayChange(ctx, e); err != nil {
 			return err
 		}
 		if !e.SendInvitations {
