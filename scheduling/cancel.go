@@ -10,7 +10,6 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
-	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
 
@@ -52,7 +51,7 @@ func (p *Planner) Cancel(ctx context.Context, eventID int, scope Scope, occurren
 		if out, err = upd.Save(ctx); err != nil {
 			return err
 		}
-		return notify.MailAttendees(ctx, tx.Client(), out, nil)
+		return p.followUp(ctx, tx.Client(), out, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -21,7 +21,6 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
-	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
 
@@ -117,7 +116,7 @@ func (p *Planner) Create(ctx context.Context, in NewEvent) (*ent.Event, error) {
 				return err
 			}
 		}
-		return notify.MailAttendees(ctx, tx.Client(), created, nil)
+		return p.followUp(ctx, tx.Client(), created, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -12,7 +12,6 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/occurrenceresponse"
-	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
 
@@ -194,7 +193,7 @@ func (p *Planner) SendInvitations(ctx context.Context, eventID int) (*ent.Event,
 		if out, err = e.Update().SetSendInvitations(true).Save(ctx); err != nil {
 			return err
 		}
-		return notify.MailAttendees(ctx, tx.Client(), out, nil)
+		return p.followUp(ctx, tx.Client(), out, nil)
 	})
 	if err != nil {
 		return nil, err

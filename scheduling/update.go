@@ -53,7 +53,7 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 		}
 		defer func() {
 			if err == nil {
-				err = mailChanged(ctx, client, e, out, mailedBefore)
+				err = p.followUpChanged(ctx, client, e, out, mailedBefore)
 			}
 		}()
 		if e.Rrule == "" || scope == ScopeAll || occurrence != nil && occurrence.Equal(e.StartAt) && scope == ScopeThisAndFollowing {
@@ -80,29 +80,29 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 	return out, p.announce(ctx, Updated, out, before)
 }
 
-// mailChanged tells attendees of a change by mail, with it in its
-// transaction: the changed event (a whole one, one moved occurrence, or the
-// later part of a split series), and the series it came from when that
+// followUpChanged follows up a change (see followUp) in its transaction:
+// of the changed event (a whole one, one moved occurrence, or the later
+// part of a split series), and of the series it came from when that
 // changed too.
-func mailChanged(ctx context.Context, client *ent.Client, e, changed *ent.Event, before []notify.Person) error {
+func (p *Planner) followUpChanged(ctx context.Context, client *ent.Client, e, changed *ent.Event, before []notify.Person) error {
 	changed, err := client.Event.Get(ctx, changed.ID) // as stored: sequence and all
 	if err != nil {
 		return err
 	}
 	if changed.ID == e.ID {
-		return notify.MailAttendees(ctx, client, changed, before)
+		return p.followUp(ctx, client, changed, before)
 	}
-	if err := notify.MailAttendees(ctx, client, changed, nil); err != nil {
+	if err := p.followUp(ctx, client, changed, nil); err != nil {
 		return err
-	}
-	if changed.SeriesID != nil { // one moved occurrence: the series itself did not change for anyone
-		return nil
 	}
 	series, err := client.Event.Get(ctx, e.ID)
 	if err != nil {
 		return err
 	}
-	return notify.MailAttendees(ctx, client, series, nil)
+	if changed.SeriesID != nil { // one moved occurrence: the series' mail did not change for anyone
+		return scheduleReminders(ctx, client, series, p.now())
+	}
+	return p.followUp(ctx, client, series, nil)
 }
 
 // updateAll changes an event, or every occurrence of a series, in place.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/notify"
 )
@@ -32,6 +33,7 @@ type Config struct {
 	MaxUserSockets int
 	NATSURL        string
 	SMTP           notify.SMTPConfig
+	SMS            sms.Config
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -69,6 +71,10 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.SMTP.Username, "smtp-user", env("SMTP_USER", ""), "SMTP user (CONVENE_SMTP_USER)")
 	c.SMTP.Password = getenv("CONVENE_SMTP_PASSWORD") // environment only: flags show in ps
 	fs.StringVar(&c.SMTP.From, "mail-from", env("MAIL_FROM", "convene@localhost"), "sender address of mail (CONVENE_MAIL_FROM)")
+	fs.StringVar(&c.SMS.BaseURL, "sms-base-url", env("SMS_BASE_URL", "https://api.twilio.com"), "SMS gateway speaking Twilio's Messages API (CONVENE_SMS_BASE_URL)")
+	fs.StringVar(&c.SMS.AccountSID, "sms-account-sid", env("SMS_ACCOUNT_SID", ""), "SMS gateway account; none: SMS reminders fail, visibly (CONVENE_SMS_ACCOUNT_SID)")
+	c.SMS.AuthToken = getenv("CONVENE_SMS_AUTH_TOKEN") // environment only: flags show in ps
+	fs.StringVar(&c.SMS.From, "sms-from", env("SMS_FROM", ""), "sender number or id of SMS (CONVENE_SMS_FROM)")
 	fs.IntVar(&c.MaxUserSockets, "max-user-sockets", 20, "WebSockets one user or API token may keep open")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")

@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/convene/convene/connectors/sms"
+	"github.com/convene/convene/connectors/sms/smsfake"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/user"
@@ -38,7 +40,8 @@ type Env struct {
 	Keys    *secret.Keyring
 	Server  *httptest.Server
 	Queries *testdb.Counter
-	Mail    *Mailbox // every mail the server sent
+	Mail    *Mailbox         // every mail the server sent
+	SMS     *smsfake.Gateway // every text message it sent
 	logs    *lockedWriter
 }
 
@@ -90,9 +93,13 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 		}
 	}
 	mailbox := newMailbox(t)
+	texts := &smsfake.Gateway{AccountSID: "AC" + strings.Repeat("0f", 16), AuthToken: "secret-token"}
+	gateway := httptest.NewServer(texts)
+	t.Cleanup(gateway.Close)
 	a, err := app.New(app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
 		SMTP:          notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
+		SMS:           sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
 	})
@@ -104,7 +111,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	t.Cleanup(func() { stop(); a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox}
+	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts}
 }
 
 // Logs returns everything the server logged so far, at debug level.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/auth"
+	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
@@ -33,6 +34,7 @@ type Options struct {
 	DB             *db.DB
 	PublicURL      string // links in mail point here
 	SMTP           notify.SMTPConfig
+	SMS            sms.Config
 	Keys           *secret.Keyring
 	Log            *slog.Logger
 	AllowedOrigins []string // browser origins besides the server's own
@@ -184,8 +186,14 @@ func (a *App) handleJobs(o Options) error {
 		return err
 	}
 	a.links = notify.NewAnswerLinks(key, o.PublicURL)
-	invitations := notify.NewInvitations(o.DB.Client, notify.NewMailer(o.SMTP), a.links)
-	a.Jobs.Handle(notify.KindInvitationMail, invitations.Mail)
+	mailer := notify.NewMailer(o.SMTP)
+	var texts *sms.Client
+	if o.SMS.Configured() {
+		texts = sms.New(o.SMS)
+	}
+	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links).Mail)
+	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
+	a.Jobs.Handle(notify.KindReminderSend, notify.NewReminders(o.DB.Client, mailer, texts, a.pushNotice).Send)
 	return nil
 }
 
