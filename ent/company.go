@@ -29,6 +29,10 @@ type Company struct {
 	MeetingTopicTemplate string `json:"meeting_topic_template,omitempty"`
 	// MeetingDescriptionTemplate holds the value of the "meeting_description_template" field.
 	MeetingDescriptionTemplate string `json:"meeting_description_template,omitempty"`
+	// the invitation mail's text for attendees, with shortcodes; empty: the standard text
+	InvitationTemplate string `json:"invitation_template,omitempty"`
+	// a mail to the organizer with each invitation, with shortcodes; empty: none
+	HostTemplate string `json:"host_template,omitempty"`
 	// Zoom: a random 8-digit password per meeting
 	RandomMeetingPassword bool `json:"random_meeting_password,omitempty"`
 	selectValues          sql.SelectValues
@@ -43,7 +47,7 @@ func (*Company) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case company.FieldID:
 			values[i] = new(sql.NullInt64)
-		case company.FieldName, company.FieldTimeZone, company.FieldMeetingTopicTemplate, company.FieldMeetingDescriptionTemplate:
+		case company.FieldName, company.FieldTimeZone, company.FieldMeetingTopicTemplate, company.FieldMeetingDescriptionTemplate, company.FieldInvitationTemplate, company.FieldHostTemplate:
 			values[i] = new(sql.NullString)
 		case company.FieldCreatedAt, company.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -104,6 +108,18 @@ func (_m *Company) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.MeetingDescriptionTemplate = value.String
 			}
+		case company.FieldInvitationTemplate:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field invitation_template", values[i])
+			} else if value.Valid {
+				_m.InvitationTemplate = value.String
+			}
+		case company.FieldHostTemplate:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field host_template", values[i])
+			} else if value.Valid {
+				_m.HostTemplate = value.String
+			}
 		case company.FieldRandomMeetingPassword:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field random_meeting_password", values[i])
@@ -163,6 +179,12 @@ func (_m *Company) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("meeting_description_template=")
 	builder.WriteString(_m.MeetingDescriptionTemplate)
+	builder.WriteString(", ")
+	builder.WriteString("invitation_template=")
+	builder.WriteString(_m.InvitationTemplate)
+	builder.WriteString(", ")
+	builder.WriteString("host_template=")
+	builder.WriteString(_m.HostTemplate)
 	builder.WriteString(", ")
 	builder.WriteString("random_meeting_password=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RandomMeetingPassword))

@@ -98,6 +98,34 @@ func (_c *CompanyCreate) SetNillableMeetingDescriptionTemplate(v *string) *Compa
 	return _c
 }
 
+// SetInvitationTemplate sets the "invitation_template" field.
+func (_c *CompanyCreate) SetInvitationTemplate(v string) *CompanyCreate {
+	_c.mutation.SetInvitationTemplate(v)
+	return _c
+}
+
+// SetNillableInvitationTemplate sets the "invitation_template" field if the given value is not nil.
+func (_c *CompanyCreate) SetNillableInvitationTemplate(v *string) *CompanyCreate {
+	if v != nil {
+		_c.SetInvitationTemplate(*v)
+	}
+	return _c
+}
+
+// SetHostTemplate sets the "host_template" field.
+func (_c *CompanyCreate) SetHostTemplate(v string) *CompanyCreate {
+	_c.mutation.SetHostTemplate(v)
+	return _c
+}
+
+// SetNillableHostTemplate sets the "host_template" field if the given value is not nil.
+func (_c *CompanyCreate) SetNillableHostTemplate(v *string) *CompanyCreate {
+	if v != nil {
+		_c.SetHostTemplate(*v)
+	}
+	return _c
+}
+
 // SetRandomMeetingPassword sets the "random_meeting_password" field.
 func (_c *CompanyCreate) SetRandomMeetingPassword(v bool) *CompanyCreate {
 	_c.mutation.SetRandomMeetingPassword(v)
@@ -175,6 +203,14 @@ func (_c *CompanyCreate) defaults() error {
 		v := company.DefaultMeetingDescriptionTemplate
 		_c.mutation.SetMeetingDescriptionTemplate(v)
 	}
+	if _, ok := _c.mutation.InvitationTemplate(); !ok {
+		v := company.DefaultInvitationTemplate
+		_c.mutation.SetInvitationTemplate(v)
+	}
+	if _, ok := _c.mutation.HostTemplate(); !ok {
+		v := company.DefaultHostTemplate
+		_c.mutation.SetHostTemplate(v)
+	}
 	if _, ok := _c.mutation.RandomMeetingPassword(); !ok {
 		v := company.DefaultRandomMeetingPassword
 		_c.mutation.SetRandomMeetingPassword(v)
@@ -209,8 +245,34 @@ func (_c *CompanyCreate) check() error {
 	if _, ok := _c.mutation.MeetingTopicTemplate(); !ok {
 		return &ValidationError{Name: "meeting_topic_template", err: errors.New(`ent: missing required field "Company.meeting_topic_template"`)}
 	}
+	if v, ok := _c.mutation.MeetingTopicTemplate(); ok {
+		if err := company.MeetingTopicTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "meeting_topic_template", err: fmt.Errorf(`ent: validator failed for field "Company.meeting_topic_template": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.MeetingDescriptionTemplate(); !ok {
 		return &ValidationError{Name: "meeting_description_template", err: errors.New(`ent: missing required field "Company.meeting_description_template"`)}
+	}
+	if v, ok := _c.mutation.MeetingDescriptionTemplate(); ok {
+		if err := company.MeetingDescriptionTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "meeting_description_template", err: fmt.Errorf(`ent: validator failed for field "Company.meeting_description_template": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.InvitationTemplate(); !ok {
+		return &ValidationError{Name: "invitation_template", err: errors.New(`ent: missing required field "Company.invitation_template"`)}
+	}
+	if v, ok := _c.mutation.InvitationTemplate(); ok {
+		if err := company.InvitationTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "invitation_template", err: fmt.Errorf(`ent: validator failed for field "Company.invitation_template": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.HostTemplate(); !ok {
+		return &ValidationError{Name: "host_template", err: errors.New(`ent: missing required field "Company.host_template"`)}
+	}
+	if v, ok := _c.mutation.HostTemplate(); ok {
+		if err := company.HostTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "host_template", err: fmt.Errorf(`ent: validator failed for field "Company.host_template": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.RandomMeetingPassword(); !ok {
 		return &ValidationError{Name: "random_meeting_password", err: errors.New(`ent: missing required field "Company.random_meeting_password"`)}
@@ -265,6 +327,14 @@ func (_c *CompanyCreate) createSpec() (*Company, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.MeetingDescriptionTemplate(); ok {
 		_spec.SetField(company.FieldMeetingDescriptionTemplate, field.TypeString, value)
 		_node.MeetingDescriptionTemplate = value
+	}
+	if value, ok := _c.mutation.InvitationTemplate(); ok {
+		_spec.SetField(company.FieldInvitationTemplate, field.TypeString, value)
+		_node.InvitationTemplate = value
+	}
+	if value, ok := _c.mutation.HostTemplate(); ok {
+		_spec.SetField(company.FieldHostTemplate, field.TypeString, value)
+		_node.HostTemplate = value
 	}
 	if value, ok := _c.mutation.RandomMeetingPassword(); ok {
 		_spec.SetField(company.FieldRandomMeetingPassword, field.TypeBool, value)
@@ -379,6 +449,30 @@ func (u *CompanyUpsert) SetMeetingDescriptionTemplate(v string) *CompanyUpsert {
 // UpdateMeetingDescriptionTemplate sets the "meeting_description_template" field to the value that was provided on create.
 func (u *CompanyUpsert) UpdateMeetingDescriptionTemplate() *CompanyUpsert {
 	u.SetExcluded(company.FieldMeetingDescriptionTemplate)
+	return u
+}
+
+// SetInvitationTemplate sets the "invitation_template" field.
+func (u *CompanyUpsert) SetInvitationTemplate(v string) *CompanyUpsert {
+	u.Set(company.FieldInvitationTemplate, v)
+	return u
+}
+
+// UpdateInvitationTemplate sets the "invitation_template" field to the value that was provided on create.
+func (u *CompanyUpsert) UpdateInvitationTemplate() *CompanyUpsert {
+	u.SetExcluded(company.FieldInvitationTemplate)
+	return u
+}
+
+// SetHostTemplate sets the "host_template" field.
+func (u *CompanyUpsert) SetHostTemplate(v string) *CompanyUpsert {
+	u.Set(company.FieldHostTemplate, v)
+	return u
+}
+
+// UpdateHostTemplate sets the "host_template" field to the value that was provided on create.
+func (u *CompanyUpsert) UpdateHostTemplate() *CompanyUpsert {
+	u.SetExcluded(company.FieldHostTemplate)
 	return u
 }
 
@@ -506,6 +600,34 @@ func (u *CompanyUpsertOne) SetMeetingDescriptionTemplate(v string) *CompanyUpser
 func (u *CompanyUpsertOne) UpdateMeetingDescriptionTemplate() *CompanyUpsertOne {
 	return u.Update(func(s *CompanyUpsert) {
 		s.UpdateMeetingDescriptionTemplate()
+	})
+}
+
+// SetInvitationTemplate sets the "invitation_template" field.
+func (u *CompanyUpsertOne) SetInvitationTemplate(v string) *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetInvitationTemplate(v)
+	})
+}
+
+// UpdateInvitationTemplate sets the "invitation_template" field to the value that was provided on create.
+func (u *CompanyUpsertOne) UpdateInvitationTemplate() *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdateInvitationTemplate()
+	})
+}
+
+// SetHostTemplate sets the "host_template" field.
+func (u *CompanyUpsertOne) SetHostTemplate(v string) *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetHostTemplate(v)
+	})
+}
+
+// UpdateHostTemplate sets the "host_template" field to the value that was provided on create.
+func (u *CompanyUpsertOne) UpdateHostTemplate() *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdateHostTemplate()
 	})
 }
 
@@ -801,6 +923,34 @@ func (u *CompanyUpsertBulk) SetMeetingDescriptionTemplate(v string) *CompanyUpse
 func (u *CompanyUpsertBulk) UpdateMeetingDescriptionTemplate() *CompanyUpsertBulk {
 	return u.Update(func(s *CompanyUpsert) {
 		s.UpdateMeetingDescriptionTemplate()
+	})
+}
+
+// SetInvitationTemplate sets the "invitation_template" field.
+func (u *CompanyUpsertBulk) SetInvitationTemplate(v string) *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetInvitationTemplate(v)
+	})
+}
+
+// UpdateInvitationTemplate sets the "invitation_template" field to the value that was provided on create.
+func (u *CompanyUpsertBulk) UpdateInvitationTemplate() *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdateInvitationTemplate()
+	})
+}
+
+// SetHostTemplate sets the "host_template" field.
+func (u *CompanyUpsertBulk) SetHostTemplate(v string) *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetHostTemplate(v)
+	})
+}
+
+// UpdateHostTemplate sets the "host_template" field to the value that was provided on create.
+func (u *CompanyUpsertBulk) UpdateHostTemplate() *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdateHostTemplate()
 	})
 }
 

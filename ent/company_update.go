@@ -91,6 +91,34 @@ func (_u *CompanyUpdate) SetNillableMeetingDescriptionTemplate(v *string) *Compa
 	return _u
 }
 
+// SetInvitationTemplate sets the "invitation_template" field.
+func (_u *CompanyUpdate) SetInvitationTemplate(v string) *CompanyUpdate {
+	_u.mutation.SetInvitationTemplate(v)
+	return _u
+}
+
+// SetNillableInvitationTemplate sets the "invitation_template" field if the given value is not nil.
+func (_u *CompanyUpdate) SetNillableInvitationTemplate(v *string) *CompanyUpdate {
+	if v != nil {
+		_u.SetInvitationTemplate(*v)
+	}
+	return _u
+}
+
+// SetHostTemplate sets the "host_template" field.
+func (_u *CompanyUpdate) SetHostTemplate(v string) *CompanyUpdate {
+	_u.mutation.SetHostTemplate(v)
+	return _u
+}
+
+// SetNillableHostTemplate sets the "host_template" field if the given value is not nil.
+func (_u *CompanyUpdate) SetNillableHostTemplate(v *string) *CompanyUpdate {
+	if v != nil {
+		_u.SetHostTemplate(*v)
+	}
+	return _u
+}
+
 // SetRandomMeetingPassword sets the "random_meeting_password" field.
 func (_u *CompanyUpdate) SetRandomMeetingPassword(v bool) *CompanyUpdate {
 	_u.mutation.SetRandomMeetingPassword(v)
@@ -164,6 +192,26 @@ func (_u *CompanyUpdate) check() error {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Company.time_zone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MeetingTopicTemplate(); ok {
+		if err := company.MeetingTopicTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "meeting_topic_template", err: fmt.Errorf(`ent: validator failed for field "Company.meeting_topic_template": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MeetingDescriptionTemplate(); ok {
+		if err := company.MeetingDescriptionTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "meeting_description_template", err: fmt.Errorf(`ent: validator failed for field "Company.meeting_description_template": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InvitationTemplate(); ok {
+		if err := company.InvitationTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "invitation_template", err: fmt.Errorf(`ent: validator failed for field "Company.invitation_template": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HostTemplate(); ok {
+		if err := company.HostTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "host_template", err: fmt.Errorf(`ent: validator failed for field "Company.host_template": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -199,6 +247,12 @@ func (_u *CompanyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.MeetingDescriptionTemplate(); ok {
 		_spec.SetField(company.FieldMeetingDescriptionTemplate, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.InvitationTemplate(); ok {
+		_spec.SetField(company.FieldInvitationTemplate, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.HostTemplate(); ok {
+		_spec.SetField(company.FieldHostTemplate, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.RandomMeetingPassword(); ok {
 		_spec.SetField(company.FieldRandomMeetingPassword, field.TypeBool, value)
@@ -283,6 +337,34 @@ func (_u *CompanyUpdateOne) SetMeetingDescriptionTemplate(v string) *CompanyUpda
 func (_u *CompanyUpdateOne) SetNillableMeetingDescriptionTemplate(v *string) *CompanyUpdateOne {
 	if v != nil {
 		_u.SetMeetingDescriptionTemplate(*v)
+	}
+	return _u
+}
+
+// SetInvitationTemplate sets the "invitation_template" field.
+func (_u *CompanyUpdateOne) SetInvitationTemplate(v string) *CompanyUpdateOne {
+	_u.mutation.SetInvitationTemplate(v)
+	return _u
+}
+
+// SetNillableInvitationTemplate sets the "invitation_template" field if the given value is not nil.
+func (_u *CompanyUpdateOne) SetNillableInvitationTemplate(v *string) *CompanyUpdateOne {
+	if v != nil {
+		_u.SetInvitationTemplate(*v)
+	}
+	return _u
+}
+
+// SetHostTemplate sets the "host_template" field.
+func (_u *CompanyUpdateOne) SetHostTemplate(v string) *CompanyUpdateOne {
+	_u.mutation.SetHostTemplate(v)
+	return _u
+}
+
+// SetNillableHostTemplate sets the "host_template" field if the given value is not nil.
+func (_u *CompanyUpdateOne) SetNillableHostTemplate(v *string) *CompanyUpdateOne {
+	if v != nil {
+		_u.SetHostTemplate(*v)
 	}
 	return _u
 }
@@ -373,6 +455,26 @@ func (_u *CompanyUpdateOne) check() error {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Company.time_zone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MeetingTopicTemplate(); ok {
+		if err := company.MeetingTopicTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "meeting_topic_template", err: fmt.Errorf(`ent: validator failed for field "Company.meeting_topic_template": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MeetingDescriptionTemplate(); ok {
+		if err := company.MeetingDescriptionTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "meeting_description_template", err: fmt.Errorf(`ent: validator failed for field "Company.meeting_description_template": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InvitationTemplate(); ok {
+		if err := company.InvitationTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "invitation_template", err: fmt.Errorf(`ent: validator failed for field "Company.invitation_template": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.HostTemplate(); ok {
+		if err := company.HostTemplateValidator(v); err != nil {
+			return &ValidationError{Name: "host_template", err: fmt.Errorf(`ent: validator failed for field "Company.host_template": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -425,6 +527,12 @@ func (_u *CompanyUpdateOne) sqlSave(ctx context.Context) (_node *Company, err er
 	}
 	if value, ok := _u.mutation.MeetingDescriptionTemplate(); ok {
 		_spec.SetField(company.FieldMeetingDescriptionTemplate, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.InvitationTemplate(); ok {
+		_spec.SetField(company.FieldInvitationTemplate, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.HostTemplate(); ok {
+		_spec.SetField(company.FieldHostTemplate, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.RandomMeetingPassword(); ok {
 		_spec.SetField(company.FieldRandomMeetingPassword, field.TypeBool, value)

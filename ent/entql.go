@@ -146,6 +146,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			company.FieldTimeZone:                   {Type: field.TypeString, Column: company.FieldTimeZone},
 			company.FieldMeetingTopicTemplate:       {Type: field.TypeString, Column: company.FieldMeetingTopicTemplate},
 			company.FieldMeetingDescriptionTemplate: {Type: field.TypeString, Column: company.FieldMeetingDescriptionTemplate},
+			company.FieldInvitationTemplate:         {Type: field.TypeString, Column: company.FieldInvitationTemplate},
+			company.FieldHostTemplate:               {Type: field.TypeString, Column: company.FieldHostTemplate},
 			company.FieldRandomMeetingPassword:      {Type: field.TypeBool, Column: company.FieldRandomMeetingPassword},
 		},
 	}
@@ -486,20 +488,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "User",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			user.FieldCompanyID:        {Type: field.TypeInt, Column: user.FieldCompanyID},
-			user.FieldCreatedAt:        {Type: field.TypeTime, Column: user.FieldCreatedAt},
-			user.FieldUpdatedAt:        {Type: field.TypeTime, Column: user.FieldUpdatedAt},
-			user.FieldName:             {Type: field.TypeString, Column: user.FieldName},
-			user.FieldEmail:            {Type: field.TypeString, Column: user.FieldEmail},
-			user.FieldPhone:            {Type: field.TypeString, Column: user.FieldPhone},
-			user.FieldRole:             {Type: field.TypeEnum, Column: user.FieldRole},
-			user.FieldPasswordHash:     {Type: field.TypeBytes, Column: user.FieldPasswordHash},
-			user.FieldTimeZone:         {Type: field.TypeString, Column: user.FieldTimeZone},
-			user.FieldActive:           {Type: field.TypeBool, Column: user.FieldActive},
-			user.FieldExtension:        {Type: field.TypeString, Column: user.FieldExtension},
-			user.FieldCallAvailability: {Type: field.TypeEnum, Column: user.FieldCallAvailability},
-			user.FieldCallDevice:       {Type: field.TypeEnum, Column: user.FieldCallDevice},
-			user.FieldCallDeviceNumber: {Type: field.TypeString, Column: user.FieldCallDeviceNumber},
+			user.FieldCompanyID:             {Type: field.TypeInt, Column: user.FieldCompanyID},
+			user.FieldCreatedAt:             {Type: field.TypeTime, Column: user.FieldCreatedAt},
+			user.FieldUpdatedAt:             {Type: field.TypeTime, Column: user.FieldUpdatedAt},
+			user.FieldName:                  {Type: field.TypeString, Column: user.FieldName},
+			user.FieldEmail:                 {Type: field.TypeString, Column: user.FieldEmail},
+			user.FieldPhone:                 {Type: field.TypeString, Column: user.FieldPhone},
+			user.FieldRole:                  {Type: field.TypeEnum, Column: user.FieldRole},
+			user.FieldPasswordHash:          {Type: field.TypeBytes, Column: user.FieldPasswordHash},
+			user.FieldTimeZone:              {Type: field.TypeString, Column: user.FieldTimeZone},
+			user.FieldActive:                {Type: field.TypeBool, Column: user.FieldActive},
+			user.FieldExtension:             {Type: field.TypeString, Column: user.FieldExtension},
+			user.FieldCallAvailability:      {Type: field.TypeEnum, Column: user.FieldCallAvailability},
+			user.FieldCallDevice:            {Type: field.TypeEnum, Column: user.FieldCallDevice},
+			user.FieldCallDeviceNumber:      {Type: field.TypeString, Column: user.FieldCallDeviceNumber},
+			user.FieldCalendarFeedTokenHash: {Type: field.TypeBytes, Column: user.FieldCalendarFeedTokenHash},
 		},
 	}
 	graph.MustAddE(
@@ -1800,6 +1803,16 @@ func (f *CompanyFilter) WhereMeetingTopicTemplate(p entql.StringP) {
 // WhereMeetingDescriptionTemplate applies the entql string predicate on the meeting_description_template field.
 func (f *CompanyFilter) WhereMeetingDescriptionTemplate(p entql.StringP) {
 	f.Where(p.Field(company.FieldMeetingDescriptionTemplate))
+}
+
+// WhereInvitationTemplate applies the entql string predicate on the invitation_template field.
+func (f *CompanyFilter) WhereInvitationTemplate(p entql.StringP) {
+	f.Where(p.Field(company.FieldInvitationTemplate))
+}
+
+// WhereHostTemplate applies the entql string predicate on the host_template field.
+func (f *CompanyFilter) WhereHostTemplate(p entql.StringP) {
+	f.Where(p.Field(company.FieldHostTemplate))
 }
 
 // WhereRandomMeetingPassword applies the entql bool predicate on the random_meeting_password field.
@@ -3685,6 +3698,11 @@ func (f *UserFilter) WhereCallDevice(p entql.StringP) {
 // WhereCallDeviceNumber applies the entql string predicate on the call_device_number field.
 func (f *UserFilter) WhereCallDeviceNumber(p entql.StringP) {
 	f.Where(p.Field(user.FieldCallDeviceNumber))
+}
+
+// WhereCalendarFeedTokenHash applies the entql []byte predicate on the calendar_feed_token_hash field.
+func (f *UserFilter) WhereCalendarFeedTokenHash(p entql.BytesP) {
+	f.Where(p.Field(user.FieldCalendarFeedTokenHash))
 }
 
 // WhereHasCompany applies a predicate to check if query has an edge company.

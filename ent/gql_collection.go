@@ -852,6 +852,16 @@ func (_q *CompanyQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, company.FieldMeetingDescriptionTemplate)
 				fieldSeen[company.FieldMeetingDescriptionTemplate] = struct{}{}
 			}
+		case "invitationTemplate":
+			if _, ok := fieldSeen[company.FieldInvitationTemplate]; !ok {
+				selectedFields = append(selectedFields, company.FieldInvitationTemplate)
+				fieldSeen[company.FieldInvitationTemplate] = struct{}{}
+			}
+		case "hostTemplate":
+			if _, ok := fieldSeen[company.FieldHostTemplate]; !ok {
+				selectedFields = append(selectedFields, company.FieldHostTemplate)
+				fieldSeen[company.FieldHostTemplate] = struct{}{}
+			}
 		case "randomMeetingPassword":
 			if _, ok := fieldSeen[company.FieldRandomMeetingPassword]; !ok {
 				selectedFields = append(selectedFields, company.FieldRandomMeetingPassword)

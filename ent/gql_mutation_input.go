@@ -8,6 +8,8 @@ type UpdateCompanyInput struct {
 	TimeZone                   *string
 	MeetingTopicTemplate       *string
 	MeetingDescriptionTemplate *string
+	InvitationTemplate         *string
+	HostTemplate               *string
 	RandomMeetingPassword      *bool
 }
 
@@ -24,6 +26,12 @@ func (i *UpdateCompanyInput) Mutate(m *CompanyMutation) {
 	}
 	if v := i.MeetingDescriptionTemplate; v != nil {
 		m.SetMeetingDescriptionTemplate(*v)
+	}
+	if v := i.InvitationTemplate; v != nil {
+		m.SetInvitationTemplate(*v)
+	}
+	if v := i.HostTemplate; v != nil {
+		m.SetHostTemplate(*v)
 	}
 	if v := i.RandomMeetingPassword; v != nil {
 		m.SetRandomMeetingPassword(*v)

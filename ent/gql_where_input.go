@@ -1449,6 +1449,36 @@ type CompanyWhereInput struct {
 	MeetingDescriptionTemplateEqualFold    *string  `json:"meetingDescriptionTemplateEqualFold,omitempty"`
 	MeetingDescriptionTemplateContainsFold *string  `json:"meetingDescriptionTemplateContainsFold,omitempty"`
 
+	// "invitation_template" field predicates.
+	InvitationTemplate             *string  `json:"invitationTemplate,omitempty"`
+	InvitationTemplateNEQ          *string  `json:"invitationTemplateNEQ,omitempty"`
+	InvitationTemplateIn           []string `json:"invitationTemplateIn,omitempty"`
+	InvitationTemplateNotIn        []string `json:"invitationTemplateNotIn,omitempty"`
+	InvitationTemplateGT           *string  `json:"invitationTemplateGT,omitempty"`
+	InvitationTemplateGTE          *string  `json:"invitationTemplateGTE,omitempty"`
+	InvitationTemplateLT           *string  `json:"invitationTemplateLT,omitempty"`
+	InvitationTemplateLTE          *string  `json:"invitationTemplateLTE,omitempty"`
+	InvitationTemplateContains     *string  `json:"invitationTemplateContains,omitempty"`
+	InvitationTemplateHasPrefix    *string  `json:"invitationTemplateHasPrefix,omitempty"`
+	InvitationTemplateHasSuffix    *string  `json:"invitationTemplateHasSuffix,omitempty"`
+	InvitationTemplateEqualFold    *string  `json:"invitationTemplateEqualFold,omitempty"`
+	InvitationTemplateContainsFold *string  `json:"invitationTemplateContainsFold,omitempty"`
+
+	// "host_template" field predicates.
+	HostTemplate             *string  `json:"hostTemplate,omitempty"`
+	HostTemplateNEQ          *string  `json:"hostTemplateNEQ,omitempty"`
+	HostTemplateIn           []string `json:"hostTemplateIn,omitempty"`
+	HostTemplateNotIn        []string `json:"hostTemplateNotIn,omitempty"`
+	HostTemplateGT           *string  `json:"hostTemplateGT,omitempty"`
+	HostTemplateGTE          *string  `json:"hostTemplateGTE,omitempty"`
+	HostTemplateLT           *string  `json:"hostTemplateLT,omitempty"`
+	HostTemplateLTE          *string  `json:"hostTemplateLTE,omitempty"`
+	HostTemplateContains     *string  `json:"hostTemplateContains,omitempty"`
+	HostTemplateHasPrefix    *string  `json:"hostTemplateHasPrefix,omitempty"`
+	HostTemplateHasSuffix    *string  `json:"hostTemplateHasSuffix,omitempty"`
+	HostTemplateEqualFold    *string  `json:"hostTemplateEqualFold,omitempty"`
+	HostTemplateContainsFold *string  `json:"hostTemplateContainsFold,omitempty"`
+
 	// "random_meeting_password" field predicates.
 	RandomMeetingPassword    *bool `json:"randomMeetingPassword,omitempty"`
 	RandomMeetingPasswordNEQ *bool `json:"randomMeetingPasswordNEQ,omitempty"`
@@ -1728,6 +1758,84 @@ func (i *CompanyWhereInput) P() (predicate.Company, error) {
 	}
 	if i.MeetingDescriptionTemplateContainsFold != nil {
 		predicates = append(predicates, company.MeetingDescriptionTemplateContainsFold(*i.MeetingDescriptionTemplateContainsFold))
+	}
+	if i.InvitationTemplate != nil {
+		predicates = append(predicates, company.InvitationTemplateEQ(*i.InvitationTemplate))
+	}
+	if i.InvitationTemplateNEQ != nil {
+		predicates = append(predicates, company.InvitationTemplateNEQ(*i.InvitationTemplateNEQ))
+	}
+	if len(i.InvitationTemplateIn) > 0 {
+		predicates = append(predicates, company.InvitationTemplateIn(i.InvitationTemplateIn...))
+	}
+	if len(i.InvitationTemplateNotIn) > 0 {
+		predicates = append(predicates, company.InvitationTemplateNotIn(i.InvitationTemplateNotIn...))
+	}
+	if i.InvitationTemplateGT != nil {
+		predicates = append(predicates, company.InvitationTemplateGT(*i.InvitationTemplateGT))
+	}
+	if i.InvitationTemplateGTE != nil {
+		predicates = append(predicates, company.InvitationTemplateGTE(*i.InvitationTemplateGTE))
+	}
+	if i.InvitationTemplateLT != nil {
+		predicates = append(predicates, company.InvitationTemplateLT(*i.InvitationTemplateLT))
+	}
+	if i.InvitationTemplateLTE != nil {
+		predicates = append(predicates, company.InvitationTemplateLTE(*i.InvitationTemplateLTE))
+	}
+	if i.InvitationTemplateContains != nil {
+		predicates = append(predicates, company.InvitationTemplateContains(*i.InvitationTemplateContains))
+	}
+	if i.InvitationTemplateHasPrefix != nil {
+		predicates = append(predicates, company.InvitationTemplateHasPrefix(*i.InvitationTemplateHasPrefix))
+	}
+	if i.InvitationTemplateHasSuffix != nil {
+		predicates = append(predicates, company.InvitationTemplateHasSuffix(*i.InvitationTemplateHasSuffix))
+	}
+	if i.InvitationTemplateEqualFold != nil {
+		predicates = append(predicates, company.InvitationTemplateEqualFold(*i.InvitationTemplateEqualFold))
+	}
+	if i.InvitationTemplateContainsFold != nil {
+		predicates = append(predicates, company.InvitationTemplateContainsFold(*i.InvitationTemplateContainsFold))
+	}
+	if i.HostTemplate != nil {
+		predicates = append(predicates, company.HostTemplateEQ(*i.HostTemplate))
+	}
+	if i.HostTemplateNEQ != nil {
+		predicates = append(predicates, company.HostTemplateNEQ(*i.HostTemplateNEQ))
+	}
+	if len(i.HostTemplateIn) > 0 {
+		predicates = append(predicates, company.HostTemplateIn(i.HostTemplateIn...))
+	}
+	if len(i.HostTemplateNotIn) > 0 {
+		predicates = append(predicates, company.HostTemplateNotIn(i.HostTemplateNotIn...))
+	}
+	if i.HostTemplateGT != nil {
+		predicates = append(predicates, company.HostTemplateGT(*i.HostTemplateGT))
+	}
+	if i.HostTemplateGTE != nil {
+		predicates = append(predicates, company.HostTemplateGTE(*i.HostTemplateGTE))
+	}
+	if i.HostTemplateLT != nil {
+		predicates = append(predicates, company.HostTemplateLT(*i.HostTemplateLT))
+	}
+	if i.HostTemplateLTE != nil {
+		predicates = append(predicates, company.HostTemplateLTE(*i.HostTemplateLTE))
+	}
+	if i.HostTemplateContains != nil {
+		predicates = append(predicates, company.HostTemplateContains(*i.HostTemplateContains))
+	}
+	if i.HostTemplateHasPrefix != nil {
+		predicates = append(predicates, company.HostTemplateHasPrefix(*i.HostTemplateHasPrefix))
+	}
+	if i.HostTemplateHasSuffix != nil {
+		predicates = append(predicates, company.HostTemplateHasSuffix(*i.HostTemplateHasSuffix))
+	}
+	if i.HostTemplateEqualFold != nil {
+		predicates = append(predicates, company.HostTemplateEqualFold(*i.HostTemplateEqualFold))
+	}
+	if i.HostTemplateContainsFold != nil {
+		predicates = append(predicates, company.HostTemplateContainsFold(*i.HostTemplateContainsFold))
 	}
 	if i.RandomMeetingPassword != nil {
 		predicates = append(predicates, company.RandomMeetingPasswordEQ(*i.RandomMeetingPassword))

@@ -4706,6 +4706,8 @@ type CompanyMutation struct {
 	time_zone                    *string
 	meeting_topic_template       *string
 	meeting_description_template *string
+	invitation_template          *string
+	host_template                *string
 	random_meeting_password      *bool
 	clearedFields                map[string]struct{}
 	done                         bool
@@ -5027,6 +5029,78 @@ func (m *CompanyMutation) ResetMeetingDescriptionTemplate() {
 	m.meeting_description_template = nil
 }
 
+// SetInvitationTemplate sets the "invitation_template" field.
+func (m *CompanyMutation) SetInvitationTemplate(s string) {
+	m.invitation_template = &s
+}
+
+// InvitationTemplate returns the value of the "invitation_template" field in the mutation.
+func (m *CompanyMutation) InvitationTemplate() (r string, exists bool) {
+	v := m.invitation_template
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvitationTemplate returns the old "invitation_template" field's value of the Company entity.
+// If the Company object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompanyMutation) OldInvitationTemplate(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvitationTemplate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvitationTemplate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvitationTemplate: %w", err)
+	}
+	return oldValue.InvitationTemplate, nil
+}
+
+// ResetInvitationTemplate resets all changes to the "invitation_template" field.
+func (m *CompanyMutation) ResetInvitationTemplate() {
+	m.invitation_template = nil
+}
+
+// SetHostTemplate sets the "host_template" field.
+func (m *CompanyMutation) SetHostTemplate(s string) {
+	m.host_template = &s
+}
+
+// HostTemplate returns the value of the "host_template" field in the mutation.
+func (m *CompanyMutation) HostTemplate() (r string, exists bool) {
+	v := m.host_template
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHostTemplate returns the old "host_template" field's value of the Company entity.
+// If the Company object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompanyMutation) OldHostTemplate(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHostTemplate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHostTemplate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHostTemplate: %w", err)
+	}
+	return oldValue.HostTemplate, nil
+}
+
+// ResetHostTemplate resets all changes to the "host_template" field.
+func (m *CompanyMutation) ResetHostTemplate() {
+	m.host_template = nil
+}
+
 // SetRandomMeetingPassword sets the "random_meeting_password" field.
 func (m *CompanyMutation) SetRandomMeetingPassword(b bool) {
 	m.random_meeting_password = &b
@@ -5097,7 +5171,7 @@ func (m *CompanyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CompanyMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, company.FieldCreatedAt)
 	}
@@ -5115,6 +5189,12 @@ func (m *CompanyMutation) Fields() []string {
 	}
 	if m.meeting_description_template != nil {
 		fields = append(fields, company.FieldMeetingDescriptionTemplate)
+	}
+	if m.invitation_template != nil {
+		fields = append(fields, company.FieldInvitationTemplate)
+	}
+	if m.host_template != nil {
+		fields = append(fields, company.FieldHostTemplate)
 	}
 	if m.random_meeting_password != nil {
 		fields = append(fields, company.FieldRandomMeetingPassword)
@@ -5139,6 +5219,10 @@ func (m *CompanyMutation) Field(name string) (ent.Value, bool) {
 		return m.MeetingTopicTemplate()
 	case company.FieldMeetingDescriptionTemplate:
 		return m.MeetingDescriptionTemplate()
+	case company.FieldInvitationTemplate:
+		return m.InvitationTemplate()
+	case company.FieldHostTemplate:
+		return m.HostTemplate()
 	case company.FieldRandomMeetingPassword:
 		return m.RandomMeetingPassword()
 	}
@@ -5162,6 +5246,10 @@ func (m *CompanyMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldMeetingTopicTemplate(ctx)
 	case company.FieldMeetingDescriptionTemplate:
 		return m.OldMeetingDescriptionTemplate(ctx)
+	case company.FieldInvitationTemplate:
+		return m.OldInvitationTemplate(ctx)
+	case company.FieldHostTemplate:
+		return m.OldHostTemplate(ctx)
 	case company.FieldRandomMeetingPassword:
 		return m.OldRandomMeetingPassword(ctx)
 	}
@@ -5214,6 +5302,20 @@ func (m *CompanyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetMeetingDescriptionTemplate(v)
+		return nil
+	case company.FieldInvitationTemplate:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvitationTemplate(v)
+		return nil
+	case company.FieldHostTemplate:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHostTemplate(v)
 		return nil
 	case company.FieldRandomMeetingPassword:
 		v, ok := value.(bool)
@@ -5288,6 +5390,12 @@ func (m *CompanyMutation) ResetField(name string) error {
 		return nil
 	case company.FieldMeetingDescriptionTemplate:
 		m.ResetMeetingDescriptionTemplate()
+		return nil
+	case company.FieldInvitationTemplate:
+		m.ResetInvitationTemplate()
+		return nil
+	case company.FieldHostTemplate:
+		m.ResetHostTemplate()
 		return nil
 	case company.FieldRandomMeetingPassword:
 		m.ResetRandomMeetingPassword()
@@ -19954,34 +20062,35 @@ func (m *SyncStateMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *int
-	created_at         *time.Time
-	updated_at         *time.Time
-	name               *string
-	email              *string
-	phone              *string
-	role               *user.Role
-	password_hash      *[]byte
-	time_zone          *string
-	active             *bool
-	extension          *string
-	call_availability  *user.CallAvailability
-	call_device        *user.CallDevice
-	call_device_number *string
-	clearedFields      map[string]struct{}
-	company            *int
-	clearedcompany     bool
-	channels           map[int]struct{}
-	removedchannels    map[int]struct{}
-	clearedchannels    bool
-	attendances        map[int]struct{}
-	removedattendances map[int]struct{}
-	clearedattendances bool
-	done               bool
-	oldValue           func(context.Context) (*User, error)
-	predicates         []predicate.User
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	name                     *string
+	email                    *string
+	phone                    *string
+	role                     *user.Role
+	password_hash            *[]byte
+	time_zone                *string
+	active                   *bool
+	extension                *string
+	call_availability        *user.CallAvailability
+	call_device              *user.CallDevice
+	call_device_number       *string
+	calendar_feed_token_hash *[]byte
+	clearedFields            map[string]struct{}
+	company                  *int
+	clearedcompany           bool
+	channels                 map[int]struct{}
+	removedchannels          map[int]struct{}
+	clearedchannels          bool
+	attendances              map[int]struct{}
+	removedattendances       map[int]struct{}
+	clearedattendances       bool
+	done                     bool
+	oldValue                 func(context.Context) (*User, error)
+	predicates               []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -20651,6 +20760,55 @@ func (m *UserMutation) ResetCallDeviceNumber() {
 	delete(m.clearedFields, user.FieldCallDeviceNumber)
 }
 
+// SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
+func (m *UserMutation) SetCalendarFeedTokenHash(b []byte) {
+	m.calendar_feed_token_hash = &b
+}
+
+// CalendarFeedTokenHash returns the value of the "calendar_feed_token_hash" field in the mutation.
+func (m *UserMutation) CalendarFeedTokenHash() (r []byte, exists bool) {
+	v := m.calendar_feed_token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCalendarFeedTokenHash returns the old "calendar_feed_token_hash" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldCalendarFeedTokenHash(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCalendarFeedTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCalendarFeedTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCalendarFeedTokenHash: %w", err)
+	}
+	return oldValue.CalendarFeedTokenHash, nil
+}
+
+// ClearCalendarFeedTokenHash clears the value of the "calendar_feed_token_hash" field.
+func (m *UserMutation) ClearCalendarFeedTokenHash() {
+	m.calendar_feed_token_hash = nil
+	m.clearedFields[user.FieldCalendarFeedTokenHash] = struct{}{}
+}
+
+// CalendarFeedTokenHashCleared returns if the "calendar_feed_token_hash" field was cleared in this mutation.
+func (m *UserMutation) CalendarFeedTokenHashCleared() bool {
+	_, ok := m.clearedFields[user.FieldCalendarFeedTokenHash]
+	return ok
+}
+
+// ResetCalendarFeedTokenHash resets all changes to the "calendar_feed_token_hash" field.
+func (m *UserMutation) ResetCalendarFeedTokenHash() {
+	m.calendar_feed_token_hash = nil
+	delete(m.clearedFields, user.FieldCalendarFeedTokenHash)
+}
+
 // ClearCompany clears the "company" edge to the Company entity.
 func (m *UserMutation) ClearCompany() {
 	m.clearedcompany = true
@@ -20820,7 +20978,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.company != nil {
 		fields = append(fields, user.FieldCompanyID)
 	}
@@ -20863,6 +21021,9 @@ func (m *UserMutation) Fields() []string {
 	if m.call_device_number != nil {
 		fields = append(fields, user.FieldCallDeviceNumber)
 	}
+	if m.calendar_feed_token_hash != nil {
+		fields = append(fields, user.FieldCalendarFeedTokenHash)
+	}
 	return fields
 }
 
@@ -20899,6 +21060,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.CallDevice()
 	case user.FieldCallDeviceNumber:
 		return m.CallDeviceNumber()
+	case user.FieldCalendarFeedTokenHash:
+		return m.CalendarFeedTokenHash()
 	}
 	return nil, false
 }
@@ -20936,6 +21099,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCallDevice(ctx)
 	case user.FieldCallDeviceNumber:
 		return m.OldCallDeviceNumber(ctx)
+	case user.FieldCalendarFeedTokenHash:
+		return m.OldCalendarFeedTokenHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -21043,6 +21208,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCallDeviceNumber(v)
 		return nil
+	case user.FieldCalendarFeedTokenHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCalendarFeedTokenHash(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -21091,6 +21263,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldCallDeviceNumber) {
 		fields = append(fields, user.FieldCallDeviceNumber)
 	}
+	if m.FieldCleared(user.FieldCalendarFeedTokenHash) {
+		fields = append(fields, user.FieldCalendarFeedTokenHash)
+	}
 	return fields
 }
 
@@ -21119,6 +21294,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldCallDeviceNumber:
 		m.ClearCallDeviceNumber()
+		return nil
+	case user.FieldCalendarFeedTokenHash:
+		m.ClearCalendarFeedTokenHash()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -21169,6 +21347,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldCallDeviceNumber:
 		m.ResetCallDeviceNumber()
+		return nil
+	case user.FieldCalendarFeedTokenHash:
+		m.ResetCalendarFeedTokenHash()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -46,6 +46,8 @@ type User struct {
 	CallDevice user.CallDevice `json:"call_device,omitempty"`
 	// CallDeviceNumber holds the value of the "call_device_number" field.
 	CallDeviceNumber string `json:"call_device_number,omitempty"`
+	// CalendarFeedTokenHash holds the value of the "calendar_feed_token_hash" field.
+	CalendarFeedTokenHash *[]byte `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -104,7 +106,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldPasswordHash:
+		case user.FieldPasswordHash, user.FieldCalendarFeedTokenHash:
 			values[i] = new([]byte)
 		case user.FieldActive:
 			values[i] = new(sql.NullBool)
@@ -219,6 +221,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CallDeviceNumber = value.String
 			}
+		case user.FieldCalendarFeedTokenHash:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field calendar_feed_token_hash", values[i])
+			} else if value != nil {
+				_m.CalendarFeedTokenHash = value
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -310,6 +318,8 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("call_device_number=")
 	builder.WriteString(_m.CallDeviceNumber)
+	builder.WriteString(", ")
+	builder.WriteString("calendar_feed_token_hash=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -189,6 +189,12 @@ func (_c *UserCreate) SetNillableCallDeviceNumber(v *string) *UserCreate {
 	return _c
 }
 
+// SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
+func (_c *UserCreate) SetCalendarFeedTokenHash(v []byte) *UserCreate {
+	_c.mutation.SetCalendarFeedTokenHash(v)
+	return _c
+}
+
 // SetCompany sets the "company" edge to the Company entity.
 func (_c *UserCreate) SetCompany(v *Company) *UserCreate {
 	return _c.SetCompanyID(v.ID)
@@ -434,6 +440,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CallDeviceNumber(); ok {
 		_spec.SetField(user.FieldCallDeviceNumber, field.TypeString, value)
 		_node.CallDeviceNumber = value
+	}
+	if value, ok := _c.mutation.CalendarFeedTokenHash(); ok {
+		_spec.SetField(user.FieldCalendarFeedTokenHash, field.TypeBytes, value)
+		_node.CalendarFeedTokenHash = &value
 	}
 	if nodes := _c.mutation.CompanyIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -710,6 +720,24 @@ func (u *UserUpsert) ClearCallDeviceNumber() *UserUpsert {
 	return u
 }
 
+// SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
+func (u *UserUpsert) SetCalendarFeedTokenHash(v []byte) *UserUpsert {
+	u.Set(user.FieldCalendarFeedTokenHash, v)
+	return u
+}
+
+// UpdateCalendarFeedTokenHash sets the "calendar_feed_token_hash" field to the value that was provided on create.
+func (u *UserUpsert) UpdateCalendarFeedTokenHash() *UserUpsert {
+	u.SetExcluded(user.FieldCalendarFeedTokenHash)
+	return u
+}
+
+// ClearCalendarFeedTokenHash clears the value of the "calendar_feed_token_hash" field.
+func (u *UserUpsert) ClearCalendarFeedTokenHash() *UserUpsert {
+	u.SetNull(user.FieldCalendarFeedTokenHash)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -958,6 +986,27 @@ func (u *UserUpsertOne) UpdateCallDeviceNumber() *UserUpsertOne {
 func (u *UserUpsertOne) ClearCallDeviceNumber() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearCallDeviceNumber()
+	})
+}
+
+// SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
+func (u *UserUpsertOne) SetCalendarFeedTokenHash(v []byte) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCalendarFeedTokenHash(v)
+	})
+}
+
+// UpdateCalendarFeedTokenHash sets the "calendar_feed_token_hash" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateCalendarFeedTokenHash() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCalendarFeedTokenHash()
+	})
+}
+
+// ClearCalendarFeedTokenHash clears the value of the "calendar_feed_token_hash" field.
+func (u *UserUpsertOne) ClearCalendarFeedTokenHash() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearCalendarFeedTokenHash()
 	})
 }
 
@@ -1375,6 +1424,27 @@ func (u *UserUpsertBulk) UpdateCallDeviceNumber() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearCallDeviceNumber() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearCallDeviceNumber()
+	})
+}
+
+// SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
+func (u *UserUpsertBulk) SetCalendarFeedTokenHash(v []byte) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCalendarFeedTokenHash(v)
+	})
+}
+
+// UpdateCalendarFeedTokenHash sets the "calendar_feed_token_hash" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateCalendarFeedTokenHash() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCalendarFeedTokenHash()
+	})
+}
+
+// ClearCalendarFeedTokenHash clears the value of the "calendar_feed_token_hash" field.
+func (u *UserUpsertBulk) ClearCalendarFeedTokenHash() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearCalendarFeedTokenHash()
 	})
 }
 

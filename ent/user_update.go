@@ -213,6 +213,18 @@ func (_u *UserUpdate) ClearCallDeviceNumber() *UserUpdate {
 	return _u
 }
 
+// SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
+func (_u *UserUpdate) SetCalendarFeedTokenHash(v []byte) *UserUpdate {
+	_u.mutation.SetCalendarFeedTokenHash(v)
+	return _u
+}
+
+// ClearCalendarFeedTokenHash clears the value of the "calendar_feed_token_hash" field.
+func (_u *UserUpdate) ClearCalendarFeedTokenHash() *UserUpdate {
+	_u.mutation.ClearCalendarFeedTokenHash()
+	return _u
+}
+
 // AddChannelIDs adds the "channels" edge to the Channel entity by IDs.
 func (_u *UserUpdate) AddChannelIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddChannelIDs(ids...)
@@ -438,6 +450,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.CallDeviceNumberCleared() {
 		_spec.ClearField(user.FieldCallDeviceNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.CalendarFeedTokenHash(); ok {
+		_spec.SetField(user.FieldCalendarFeedTokenHash, field.TypeBytes, value)
+	}
+	if _u.mutation.CalendarFeedTokenHashCleared() {
+		_spec.ClearField(user.FieldCalendarFeedTokenHash, field.TypeBytes)
 	}
 	if _u.mutation.ChannelsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -733,6 +751,18 @@ func (_u *UserUpdateOne) ClearCallDeviceNumber() *UserUpdateOne {
 	return _u
 }
 
+// SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
+func (_u *UserUpdateOne) SetCalendarFeedTokenHash(v []byte) *UserUpdateOne {
+	_u.mutation.SetCalendarFeedTokenHash(v)
+	return _u
+}
+
+// ClearCalendarFeedTokenHash clears the value of the "calendar_feed_token_hash" field.
+func (_u *UserUpdateOne) ClearCalendarFeedTokenHash() *UserUpdateOne {
+	_u.mutation.ClearCalendarFeedTokenHash()
+	return _u
+}
+
 // AddChannelIDs adds the "channels" edge to the Channel entity by IDs.
 func (_u *UserUpdateOne) AddChannelIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddChannelIDs(ids...)
@@ -988,6 +1018,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.CallDeviceNumberCleared() {
 		_spec.ClearField(user.FieldCallDeviceNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.CalendarFeedTokenHash(); ok {
+		_spec.SetField(user.FieldCalendarFeedTokenHash, field.TypeBytes, value)
+	}
+	if _u.mutation.CalendarFeedTokenHashCleared() {
+		_spec.ClearField(user.FieldCalendarFeedTokenHash, field.TypeBytes)
 	}
 	if _u.mutation.ChannelsCleared() {
 		edge := &sqlgraph.EdgeSpec{

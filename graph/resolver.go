@@ -13,6 +13,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/graph/generated"
 	"github.com/convene/convene/jobs"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/scheduling"
 )
@@ -29,6 +30,8 @@ type Resolver struct {
 	Broker      realtime.Broker
 	Discussion  *discussion.Discussion
 	Jobs        *jobs.Queue
+	Feeds       *notify.Feeds
+	PublicURL   string // where links the API hands out point
 	shared      *sharedLoads
 }
 

@@ -170,6 +170,19 @@ func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []int)
 	return upd.SetReadAt(time.Now()).Save(ctx)
 }
 
+// ResetCalendarFeed is the resolver for the resetCalendarFeed field.
+func (r *mutationResolver) ResetCalendarFeed(ctx context.Context) (string, error) {
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == 0 {
+		return "", apperr.New(apperr.Unauthenticated, "a calendar feed belongs to a signed-in employee")
+	}
+	token, err := r.Feeds.Reset(ctx, v.UserID)
+	if err != nil {
+		return "", err
+	}
+	return r.PublicURL + "/calendar/" + token + ".ics", nil
+}
+
 // RetryJob is the resolver for the retryJob field.
 func (r *mutationResolver) RetryJob(ctx context.Context, id int) (*ent.Job, error) {
 	j, err := jobs.Retry(ctx, r.Client, id)

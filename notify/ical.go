@@ -36,6 +36,8 @@ type Meeting struct {
 	Location     string // the room
 	JoinURL      string
 	Password     string
+	HostURL      string // starts the meeting as host: for the organizer only
+	Provider     string // the conference's, e.g. ZOOM
 	Cancelled    bool
 }
 
@@ -112,11 +114,12 @@ func vevent(m Meeting, method string, stamp time.Time) *ical.Event {
 		at.Params.Set("RSVP", "TRUE")
 		p.Add(at)
 	}
-	status := ical.EventConfirmed
-	if method == MethodCancel || m.Cancelled {
-		status = ical.EventCancelled
+	switch {
+	case m.Cancelled:
+		ev.SetStatus(ical.EventCancelled)
+	case method != MethodCancel: // a CANCEL of a meeting that goes on removes attendees only
+		ev.SetStatus(ical.EventConfirmed)
 	}
-	ev.SetStatus(status)
 	return ev
 }
 

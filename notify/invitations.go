@@ -9,6 +9,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/jobs"
 )
 
@@ -32,13 +33,19 @@ func Recipients(ctx context.Context, client *ent.Client, e *ent.Event) ([]Person
 	if err != nil {
 		return nil, fmt.Errorf("notify: attendees: %w", err)
 	}
+	return recipientsIn(e, attendees), nil
+}
+
+// recipientsIn are the people of attendees, loaded with their users, that
+// e's mails go to.
+func recipientsIn(e *ent.Event, attendees []*ent.Attendee) []Person {
 	var out []Person
 	for _, a := range attendees {
 		if p, ok := personOf(a); ok && (a.UserID == nil || *a.UserID != e.OrganizerID) {
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func personOf(a *ent.Attendee) (Person, bool) {
@@ -81,7 +88,30 @@ func MailAttendees(ctx context.Context, client *ent.Client, e *ent.Event, before
 			mails = append(mails, mailJob(e, MethodCancel, p, 0))
 		}
 	}
+	if method == MethodRequest {
+		host, err := hostMail(ctx, client, e)
+		if err != nil {
+			return err
+		}
+		mails = append(mails, host...)
+	}
 	return jobs.Enqueue(ctx, client, mails...)
+}
+
+// methodHost is a plain mail to the organizer from the company's host
+// template, sent with each invitation when the company has one.
+const methodHost = "HOST"
+
+func hostMail(ctx context.Context, client *ent.Client, e *ent.Event) ([]jobs.New, error) {
+	co, err := client.Company.Get(ctx, e.CompanyID)
+	if err != nil || co.HostTemplate == "" {
+		return nil, err
+	}
+	organizer, err := client.User.Get(ctx, e.OrganizerID)
+	if err != nil {
+		return nil, err
+	}
+	return []jobs.New{mailJob(e, methodHost, Person{Name: organizer.Name, Email: organizer.Email}, 0)}, nil
 }
 
 func mailJob(e *ent.Event, method string, to Person, attendeeID int) jobs.New {
@@ -112,8 +142,7 @@ func (s *Invitations) Mail(ctx context.Context, j *jobs.Job) error {
 	if err := j.Decode(&p); err != nil {
 		return err
 	}
-	e, err := s.client.Event.Query().Where(event.ID(p.EventID)).
-		WithOrganizer().WithRoom().WithConference().WithSeries().Only(ctx)
+	e, err := withMeeting(s.client.Event.Query().Where(event.ID(p.EventID))).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil // deleted: there is nothing left to tell
 	}
@@ -123,11 +152,11 @@ func (s *Invitations) Mail(ctx context.Context, j *jobs.Job) error {
 	if e.Sequence > p.Sequence && p.Method == MethodRequest {
 		return nil // a later change has its own mail on the way
 	}
-	m, err := s.meeting(ctx, e)
+	co, err := s.client.Company.Get(ctx, e.CompanyID)
 	if err != nil {
 		return err
 	}
-	mail, err := s.compose(m, p)
+	mail, err := s.compose(meetingOf(e), p, co)
 	if err != nil {
 		return jobs.Permanent(err)
 	}
@@ -136,16 +165,19 @@ func (s *Invitations) Mail(ctx context.Context, j *jobs.Job) error {
 	})
 }
 
-// meeting loads what a mail about e shows.
-func (s *Invitations) meeting(ctx context.Context, e *ent.Event) (Meeting, error) {
+// withMeeting loads with events what meetingOf reads of them.
+func withMeeting(q *ent.EventQuery) *ent.EventQuery {
+	return q.WithOrganizer().WithRoom().WithConference().WithSeries().
+		WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() })
+}
+
+// meetingOf is what a mail or a feed shows of e, loaded withMeeting.
+func meetingOf(e *ent.Event) Meeting {
 	loc, err := time.LoadLocation(e.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
-	people, err := Recipients(ctx, s.client, e)
-	if err != nil {
-		return Meeting{}, err
-	}
+	people := recipientsIn(e, e.Edges.Attendees)
 	m := Meeting{
 		UID: e.IcalUID, Sequence: e.Sequence, Title: e.Title, Description: e.Description,
 		Start: e.StartAt.In(loc), Duration: time.Duration(e.DurationMinutes) * time.Minute, AllDay: e.AllDay,
@@ -162,15 +194,25 @@ func (s *Invitations) meeting(ctx context.Context, e *ent.Event) (Meeting, error
 		m.Location = strings.TrimSpace(r.Name + " " + r.Location)
 	}
 	if c := e.Edges.Conference; c != nil {
-		m.JoinURL, m.Password = c.JoinURL, c.Password
+		m.JoinURL, m.Password, m.HostURL, m.Provider = c.JoinURL, c.Password, c.HostURL, string(c.Provider)
 	}
-	return m, nil
+	return m
 }
 
 func ptr[T any](v T) *T { return &v }
 
-// compose writes the mail for one recipient.
-func (s *Invitations) compose(m Meeting, p invitationMail) (Mail, error) {
+// compose writes the mail for one recipient. Someone taken off a meeting
+// that goes on gets a CANCEL naming only them (RFC 5546 §3.2.5).
+func (s *Invitations) compose(m Meeting, p invitationMail, co *ent.Company) (Mail, error) {
+	id := fmt.Sprintf("%s.%d.%s@convene", strings.NewReplacer("@", ".", "<", "", ">", "").Replace(m.UID), m.Sequence, strings.ToLower(p.Method))
+	if p.Method == methodHost {
+		text := schematype.FillTemplate(co.HostTemplate, shortcodes(m))
+		return Mail{ID: id, From: Person{Name: "Convene"}, To: p.To, Subject: "Your meeting: " + m.Title + " @ " + when(m),
+			Text: text, HTML: textToHTML(text)}, nil
+	}
+	if p.Method == MethodCancel && !m.Cancelled {
+		m.Attendees = []Person{p.To}
+	}
 	cal, err := Calendar(m, p.Method, s.now())
 	if err != nil {
 		return Mail{}, err
@@ -189,14 +231,23 @@ func (s *Invitations) compose(m Meeting, p invitationMail) (Mail, error) {
 		subject = "Updated invitation: "
 	}
 	subject += m.Title + " @ " + when(m)
-	text, html, err := render(m, p.Method, answers)
+	text, html, err := render(m, p.Method, answers, schematype.FillTemplate(co.InvitationTemplate, shortcodes(m)))
 	if err != nil {
 		return Mail{}, err
 	}
-	return Mail{
-		ID:   fmt.Sprintf("%s.%d.%s@convene", strings.NewReplacer("@", ".", "<", "", ">", "").Replace(m.UID), m.Sequence, strings.ToLower(p.Method)),
-		From: m.Organizer, To: p.To, Subject: subject, Text: text, HTML: html, Calendar: cal, Method: p.Method,
-	}, nil
+	return Mail{ID: id, From: m.Organizer, To: p.To, Subject: subject, Text: text, HTML: html, Calendar: cal, Method: p.Method}, nil
+}
+
+// shortcodes are the values of the company templates' shortcodes for m.
+func shortcodes(m Meeting) map[string]string {
+	v := map[string]string{
+		"title": m.Title, "start": when(m), "duration": fmt.Sprintf("%d minutes", int(m.Duration.Minutes())),
+		"organizer": m.Organizer.Name, "meeting_url": m.JoinURL, "meeting_password": m.Password,
+	}
+	if m.Provider == "ZOOM" || m.Provider == "ZOOM_JWT" {
+		v["zoom_meeting_url"], v["zoom_meeting_url_host"], v["zoom_meeting_password"] = m.JoinURL, m.HostURL, m.Password
+	}
+	return v
 }
 
 // ends is when answering stops making sense: the meeting's (or its

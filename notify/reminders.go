@@ -73,7 +73,7 @@ func (r *Reminders) Send(ctx context.Context, j *jobs.Job) error {
 	case schematype.ReminderEmail:
 		mail := Mail{ID: strings.ReplaceAll(j.Key, ":", ".") + "@convene", From: Person{Name: "Convene"},
 			To: Person{Name: u.Name, Email: u.Email}, Subject: "Reminder: " + e.Title, Text: text,
-			HTML: "<p>" + strings.ReplaceAll(htmlEscape(text), "\n", "<br>") + "</p>"}
+			HTML: textToHTML(text)}
 		return jobs.Once(ctx, r.client, j.Key, delivery.ChannelEMAIL, u.Email, func(ctx context.Context) error {
 			return r.mailer.Send(ctx, mail)
 		})
@@ -143,5 +143,3 @@ func reminderText(e *ent.Event, p ReminderSend, u *ent.User) string {
 	}
 	return text
 }
-
-var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace

@@ -12,9 +12,12 @@ type mailView struct {
 	When      string
 	Cancelled bool
 	Answers   []Answer
+	Company   string // the company's own text, from its template
 }
 
 var textMail = texttemplate.Must(texttemplate.New("text").Parse(`{{if .Cancelled}}This meeting was cancelled.
+
+{{end}}{{if .Company}}{{.Company}}
 
 {{end}}{{.Title}}
 When: {{.When}}
@@ -36,6 +39,7 @@ Will you come?{{range .Answers}}
 var htmlMail = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 <html><body style="font-family:sans-serif">
 {{if .Cancelled}}<p><strong>This meeting was cancelled.</strong></p>{{end}}
+{{if .Company}}<p style="white-space:pre-line">{{.Company}}</p>{{end}}
 <h2>{{.Title}}</h2>
 <p>When: {{.When}}<br>Organizer: {{.Organizer.Name}} &lt;{{.Organizer.Email}}&gt;
 {{- if .Location}}<br>Where: {{.Location}}{{end}}
@@ -45,9 +49,10 @@ var htmlMail = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 </body></html>
 `))
 
-// render writes a mail's text and HTML parts.
-func render(m Meeting, method string, answers []Answer) (text, html string, err error) {
-	v := mailView{Meeting: m, When: when(m), Cancelled: method == MethodCancel, Answers: answers}
+// render writes a mail's text and HTML parts; company is the company's
+// own text, first in the mail.
+func render(m Meeting, method string, answers []Answer, company string) (text, html string, err error) {
+	v := mailView{Meeting: m, When: when(m), Cancelled: method == MethodCancel, Answers: answers, Company: company}
 	var t, h strings.Builder
 	if err := textMail.Execute(&t, v); err != nil {
 		return "", "", err
@@ -56,4 +61,9 @@ func render(m Meeting, method string, answers []Answer) (text, html string, err 
 		return "", "", err
 	}
 	return t.String(), h.String(), nil
+}
+
+// textToHTML shows plain text as HTML, line breaks kept.
+func textToHTML(text string) string {
+	return `<p style="white-space:pre-line">` + htmltemplate.HTMLEscapeString(text) + "</p>"
 }

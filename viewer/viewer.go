@@ -64,6 +64,9 @@ const (
 	// SystemAnswerLinks records an answer given through a signed link in an
 	// invitation mail, by someone who is not signed in.
 	SystemAnswerLinks SystemPath = "answer-links"
+	// SystemCalendarFeed serves one user's meetings to the calendar app that
+	// holds the feed's secret address, and sets that address for its owner.
+	SystemCalendarFeed SystemPath = "calendar-feed"
 )
 
 type systemKey struct{}

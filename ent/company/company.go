@@ -26,6 +26,10 @@ const (
 	FieldMeetingTopicTemplate = "meeting_topic_template"
 	// FieldMeetingDescriptionTemplate holds the string denoting the meeting_description_template field in the database.
 	FieldMeetingDescriptionTemplate = "meeting_description_template"
+	// FieldInvitationTemplate holds the string denoting the invitation_template field in the database.
+	FieldInvitationTemplate = "invitation_template"
+	// FieldHostTemplate holds the string denoting the host_template field in the database.
+	FieldHostTemplate = "host_template"
 	// FieldRandomMeetingPassword holds the string denoting the random_meeting_password field in the database.
 	FieldRandomMeetingPassword = "random_meeting_password"
 	// Table holds the table name of the company in the database.
@@ -41,6 +45,8 @@ var Columns = []string{
 	FieldTimeZone,
 	FieldMeetingTopicTemplate,
 	FieldMeetingDescriptionTemplate,
+	FieldInvitationTemplate,
+	FieldHostTemplate,
 	FieldRandomMeetingPassword,
 }
 
@@ -76,8 +82,20 @@ var (
 	TimeZoneValidator func(string) error
 	// DefaultMeetingTopicTemplate holds the default value on creation for the "meeting_topic_template" field.
 	DefaultMeetingTopicTemplate string
+	// MeetingTopicTemplateValidator is a validator for the "meeting_topic_template" field. It is called by the builders before save.
+	MeetingTopicTemplateValidator func(string) error
 	// DefaultMeetingDescriptionTemplate holds the default value on creation for the "meeting_description_template" field.
 	DefaultMeetingDescriptionTemplate string
+	// MeetingDescriptionTemplateValidator is a validator for the "meeting_description_template" field. It is called by the builders before save.
+	MeetingDescriptionTemplateValidator func(string) error
+	// DefaultInvitationTemplate holds the default value on creation for the "invitation_template" field.
+	DefaultInvitationTemplate string
+	// InvitationTemplateValidator is a validator for the "invitation_template" field. It is called by the builders before save.
+	InvitationTemplateValidator func(string) error
+	// DefaultHostTemplate holds the default value on creation for the "host_template" field.
+	DefaultHostTemplate string
+	// HostTemplateValidator is a validator for the "host_template" field. It is called by the builders before save.
+	HostTemplateValidator func(string) error
 	// DefaultRandomMeetingPassword holds the default value on creation for the "random_meeting_password" field.
 	DefaultRandomMeetingPassword bool
 )
@@ -118,6 +136,16 @@ func ByMeetingTopicTemplate(opts ...sql.OrderTermOption) OrderOption {
 // ByMeetingDescriptionTemplate orders the results by the meeting_description_template field.
 func ByMeetingDescriptionTemplate(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMeetingDescriptionTemplate, opts...).ToFunc()
+}
+
+// ByInvitationTemplate orders the results by the invitation_template field.
+func ByInvitationTemplate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInvitationTemplate, opts...).ToFunc()
+}
+
+// ByHostTemplate orders the results by the host_template field.
+func ByHostTemplate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHostTemplate, opts...).ToFunc()
 }
 
 // ByRandomMeetingPassword orders the results by the random_meeting_password field.

@@ -84,6 +84,16 @@ func MeetingDescriptionTemplate(v string) predicate.Company {
 	return predicate.Company(sql.FieldEQ(FieldMeetingDescriptionTemplate, v))
 }
 
+// InvitationTemplate applies equality check predicate on the "invitation_template" field. It's identical to InvitationTemplateEQ.
+func InvitationTemplate(v string) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldInvitationTemplate, v))
+}
+
+// HostTemplate applies equality check predicate on the "host_template" field. It's identical to HostTemplateEQ.
+func HostTemplate(v string) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldHostTemplate, v))
+}
+
 // RandomMeetingPassword applies equality check predicate on the "random_meeting_password" field. It's identical to RandomMeetingPasswordEQ.
 func RandomMeetingPassword(v bool) predicate.Company {
 	return predicate.Company(sql.FieldEQ(FieldRandomMeetingPassword, v))
@@ -427,6 +437,136 @@ func MeetingDescriptionTemplateEqualFold(v string) predicate.Company {
 // MeetingDescriptionTemplateContainsFold applies the ContainsFold predicate on the "meeting_description_template" field.
 func MeetingDescriptionTemplateContainsFold(v string) predicate.Company {
 	return predicate.Company(sql.FieldContainsFold(FieldMeetingDescriptionTemplate, v))
+}
+
+// InvitationTemplateEQ applies the EQ predicate on the "invitation_template" field.
+func InvitationTemplateEQ(v string) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateNEQ applies the NEQ predicate on the "invitation_template" field.
+func InvitationTemplateNEQ(v string) predicate.Company {
+	return predicate.Company(sql.FieldNEQ(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateIn applies the In predicate on the "invitation_template" field.
+func InvitationTemplateIn(vs ...string) predicate.Company {
+	return predicate.Company(sql.FieldIn(FieldInvitationTemplate, vs...))
+}
+
+// InvitationTemplateNotIn applies the NotIn predicate on the "invitation_template" field.
+func InvitationTemplateNotIn(vs ...string) predicate.Company {
+	return predicate.Company(sql.FieldNotIn(FieldInvitationTemplate, vs...))
+}
+
+// InvitationTemplateGT applies the GT predicate on the "invitation_template" field.
+func InvitationTemplateGT(v string) predicate.Company {
+	return predicate.Company(sql.FieldGT(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateGTE applies the GTE predicate on the "invitation_template" field.
+func InvitationTemplateGTE(v string) predicate.Company {
+	return predicate.Company(sql.FieldGTE(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateLT applies the LT predicate on the "invitation_template" field.
+func InvitationTemplateLT(v string) predicate.Company {
+	return predicate.Company(sql.FieldLT(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateLTE applies the LTE predicate on the "invitation_template" field.
+func InvitationTemplateLTE(v string) predicate.Company {
+	return predicate.Company(sql.FieldLTE(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateContains applies the Contains predicate on the "invitation_template" field.
+func InvitationTemplateContains(v string) predicate.Company {
+	return predicate.Company(sql.FieldContains(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateHasPrefix applies the HasPrefix predicate on the "invitation_template" field.
+func InvitationTemplateHasPrefix(v string) predicate.Company {
+	return predicate.Company(sql.FieldHasPrefix(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateHasSuffix applies the HasSuffix predicate on the "invitation_template" field.
+func InvitationTemplateHasSuffix(v string) predicate.Company {
+	return predicate.Company(sql.FieldHasSuffix(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateEqualFold applies the EqualFold predicate on the "invitation_template" field.
+func InvitationTemplateEqualFold(v string) predicate.Company {
+	return predicate.Company(sql.FieldEqualFold(FieldInvitationTemplate, v))
+}
+
+// InvitationTemplateContainsFold applies the ContainsFold predicate on the "invitation_template" field.
+func InvitationTemplateContainsFold(v string) predicate.Company {
+	return predicate.Company(sql.FieldContainsFold(FieldInvitationTemplate, v))
+}
+
+// HostTemplateEQ applies the EQ predicate on the "host_template" field.
+func HostTemplateEQ(v string) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldHostTemplate, v))
+}
+
+// HostTemplateNEQ applies the NEQ predicate on the "host_template" field.
+func HostTemplateNEQ(v string) predicate.Company {
+	return predicate.Company(sql.FieldNEQ(FieldHostTemplate, v))
+}
+
+// HostTemplateIn applies the In predicate on the "host_template" field.
+func HostTemplateIn(vs ...string) predicate.Company {
+	return predicate.Company(sql.FieldIn(FieldHostTemplate, vs...))
+}
+
+// HostTemplateNotIn applies the NotIn predicate on the "host_template" field.
+func HostTemplateNotIn(vs ...string) predicate.Company {
+	return predicate.Company(sql.FieldNotIn(FieldHostTemplate, vs...))
+}
+
+// HostTemplateGT applies the GT predicate on the "host_template" field.
+func HostTemplateGT(v string) predicate.Company {
+	return predicate.Company(sql.FieldGT(FieldHostTemplate, v))
+}
+
+// HostTemplateGTE applies the GTE predicate on the "host_template" field.
+func HostTemplateGTE(v string) predicate.Company {
+	return predicate.Company(sql.FieldGTE(FieldHostTemplate, v))
+}
+
+// HostTemplateLT applies the LT predicate on the "host_template" field.
+func HostTemplateLT(v string) predicate.Company {
+	return predicate.Company(sql.FieldLT(FieldHostTemplate, v))
+}
+
+// HostTemplateLTE applies the LTE predicate on the "host_template" field.
+func HostTemplateLTE(v string) predicate.Company {
+	return predicate.Company(sql.FieldLTE(FieldHostTemplate, v))
+}
+
+// HostTemplateContains applies the Contains predicate on the "host_template" field.
+func HostTemplateContains(v string) predicate.Company {
+	return predicate.Company(sql.FieldContains(FieldHostTemplate, v))
+}
+
+// HostTemplateHasPrefix applies the HasPrefix predicate on the "host_template" field.
+func HostTemplateHasPrefix(v string) predicate.Company {
+	return predicate.Company(sql.FieldHasPrefix(FieldHostTemplate, v))
+}
+
+// HostTemplateHasSuffix applies the HasSuffix predicate on the "host_template" field.
+func HostTemplateHasSuffix(v string) predicate.Company {
+	return predicate.Company(sql.FieldHasSuffix(FieldHostTemplate, v))
+}
+
+// HostTemplateEqualFold applies the EqualFold predicate on the "host_template" field.
+func HostTemplateEqualFold(v string) predicate.Company {
+	return predicate.Company(sql.FieldEqualFold(FieldHostTemplate, v))
+}
+
+// HostTemplateContainsFold applies the ContainsFold predicate on the "host_template" field.
+func HostTemplateContainsFold(v string) predicate.Company {
+	return predicate.Company(sql.FieldContainsFold(FieldHostTemplate, v))
 }
 
 // RandomMeetingPasswordEQ applies the EQ predicate on the "random_meeting_password" field.

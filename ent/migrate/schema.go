@@ -222,6 +222,8 @@ var (
 		{Name: "time_zone", Type: field.TypeString, Default: "UTC"},
 		{Name: "meeting_topic_template", Type: field.TypeString, Default: "{title}"},
 		{Name: "meeting_description_template", Type: field.TypeString, Default: ""},
+		{Name: "invitation_template", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "host_template", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "random_meeting_password", Type: field.TypeBool, Default: true},
 	}
 	// CompaniesTable holds the schema information for the "companies" table.
@@ -869,6 +871,7 @@ var (
 		{Name: "call_availability", Type: field.TypeEnum, Enums: []string{"ON", "OFF"}, Default: "OFF"},
 		{Name: "call_device", Type: field.TypeEnum, Enums: []string{"BROWSER", "SOFTPHONE", "MOBILE"}, Default: "BROWSER"},
 		{Name: "call_device_number", Type: field.TypeString, Nullable: true},
+		{Name: "calendar_feed_token_hash", Type: field.TypeBytes, Unique: true, Nullable: true},
 		{Name: "company_id", Type: field.TypeInt},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -879,7 +882,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_companies_company",
-				Columns:    []*schema.Column{UsersColumns[14]},
+				Columns:    []*schema.Column{UsersColumns[15]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -888,12 +891,12 @@ var (
 			{
 				Name:    "user_company_id_name",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[14], UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[15], UsersColumns[3]},
 			},
 			{
 				Name:    "user_company_id_extension",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[14], UsersColumns[10]},
+				Columns: []*schema.Column{UsersColumns[15], UsersColumns[10]},
 			},
 		},
 	}

@@ -21,8 +21,12 @@ func (Company) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200),
 		field.String("time_zone").Default("UTC").Validate(schematype.ValidTimeZone).Comment("IANA zone used when a user has none"),
-		field.String("meeting_topic_template").Default("{title}"),
-		field.String("meeting_description_template").Default(""),
+		field.String("meeting_topic_template").Default("{title}").Validate(schematype.ValidAttendeeTemplate),
+		field.String("meeting_description_template").Default("").Validate(schematype.ValidAttendeeTemplate),
+		field.Text("invitation_template").Default("").Validate(schematype.ValidAttendeeTemplate).
+			Comment("the invitation mail's text for attendees, with shortcodes; empty: the standard text"),
+		field.Text("host_template").Default("").Validate(schematype.ValidHostTemplate).
+			Comment("a mail to the organizer with each invitation, with shortcodes; empty: none"),
 		field.Bool("random_meeting_password").Default(true).Comment("Zoom: a random 8-digit password per meeting"),
 	}
 }

@@ -33,6 +33,9 @@ func (User) Fields() []ent.Field {
 		field.Enum("call_availability").Values("ON", "OFF").Default("OFF"),
 		field.Enum("call_device").Values("BROWSER", "SOFTPHONE", "MOBILE").Default("BROWSER"),
 		field.String("call_device_number").Optional(),
+		// The calendar feed's secret token, hashed: the address is shown once.
+		field.Bytes("calendar_feed_token_hash").Optional().Nillable().Sensitive().Unique().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

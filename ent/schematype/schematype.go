@@ -4,6 +4,9 @@ package schematype
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -76,4 +79,43 @@ func ValidTimeZone(name string) error {
 		return fmt.Errorf("%q is not an IANA time zone such as Europe/Helsinki", name)
 	}
 	return nil
+}
+
+// Shortcodes are the placeholders company templates may use; each names
+// the value it stands for.
+var Shortcodes = []string{
+	"title", "start", "duration", "organizer", "meeting_url", "meeting_password",
+	"zoom_meeting_url", "zoom_meeting_url_host", "zoom_meeting_password",
+}
+
+// hostOnly shortcodes would let an attendee act as the meeting's host.
+var hostOnly = map[string]bool{"zoom_meeting_url_host": true}
+
+var shortcode = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// ValidHostTemplate refuses a template with a shortcode that is not one of
+// Shortcodes.
+func ValidHostTemplate(template string) error { return validTemplate(template, false) }
+
+// ValidAttendeeTemplate is ValidHostTemplate for text attendees read: the
+// host's own link is refused too.
+func ValidAttendeeTemplate(template string) error { return validTemplate(template, true) }
+
+func validTemplate(template string, forAttendees bool) error {
+	for _, m := range shortcode.FindAllStringSubmatch(template, -1) {
+		switch name := m[1]; {
+		case !slices.Contains(Shortcodes, name):
+			return fmt.Errorf("unknown shortcode {%s}; known ones are {%s}", name, strings.Join(Shortcodes, "}, {"))
+		case forAttendees && hostOnly[name]:
+			return fmt.Errorf("{%s} would let attendees start the meeting as its host; use it in the host template", name)
+		}
+	}
+	return nil
+}
+
+// FillTemplate replaces each shortcode by its value.
+func FillTemplate(template string, values map[string]string) string {
+	return shortcode.ReplaceAllStringFunc(template, func(code string) string {
+		return values[code[1:len(code)-1]]
+	})
 }

@@ -46,6 +46,8 @@ const (
 	FieldCallDevice = "call_device"
 	// FieldCallDeviceNumber holds the string denoting the call_device_number field in the database.
 	FieldCallDeviceNumber = "call_device_number"
+	// FieldCalendarFeedTokenHash holds the string denoting the calendar_feed_token_hash field in the database.
+	FieldCalendarFeedTokenHash = "calendar_feed_token_hash"
 	// EdgeCompany holds the string denoting the company edge name in mutations.
 	EdgeCompany = "company"
 	// EdgeChannels holds the string denoting the channels edge name in mutations.
@@ -92,6 +94,7 @@ var Columns = []string{
 	FieldCallAvailability,
 	FieldCallDevice,
 	FieldCallDeviceNumber,
+	FieldCalendarFeedTokenHash,
 }
 
 var (

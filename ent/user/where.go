@@ -110,6 +110,11 @@ func CallDeviceNumber(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCallDeviceNumber, v))
 }
 
+// CalendarFeedTokenHash applies equality check predicate on the "calendar_feed_token_hash" field. It's identical to CalendarFeedTokenHashEQ.
+func CalendarFeedTokenHash(v []byte) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCalendarFeedTokenHash, v))
+}
+
 // CompanyIDEQ applies the EQ predicate on the "company_id" field.
 func CompanyIDEQ(v int) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCompanyID, v))
@@ -758,6 +763,56 @@ func CallDeviceNumberEqualFold(v string) predicate.User {
 // CallDeviceNumberContainsFold applies the ContainsFold predicate on the "call_device_number" field.
 func CallDeviceNumberContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldCallDeviceNumber, v))
+}
+
+// CalendarFeedTokenHashEQ applies the EQ predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashEQ(v []byte) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCalendarFeedTokenHash, v))
+}
+
+// CalendarFeedTokenHashNEQ applies the NEQ predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashNEQ(v []byte) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldCalendarFeedTokenHash, v))
+}
+
+// CalendarFeedTokenHashIn applies the In predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashIn(vs ...[]byte) predicate.User {
+	return predicate.User(sql.FieldIn(FieldCalendarFeedTokenHash, vs...))
+}
+
+// CalendarFeedTokenHashNotIn applies the NotIn predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashNotIn(vs ...[]byte) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldCalendarFeedTokenHash, vs...))
+}
+
+// CalendarFeedTokenHashGT applies the GT predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashGT(v []byte) predicate.User {
+	return predicate.User(sql.FieldGT(FieldCalendarFeedTokenHash, v))
+}
+
+// CalendarFeedTokenHashGTE applies the GTE predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashGTE(v []byte) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldCalendarFeedTokenHash, v))
+}
+
+// CalendarFeedTokenHashLT applies the LT predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashLT(v []byte) predicate.User {
+	return predicate.User(sql.FieldLT(FieldCalendarFeedTokenHash, v))
+}
+
+// CalendarFeedTokenHashLTE applies the LTE predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashLTE(v []byte) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldCalendarFeedTokenHash, v))
+}
+
+// CalendarFeedTokenHashIsNil applies the IsNil predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldCalendarFeedTokenHash))
+}
+
+// CalendarFeedTokenHashNotNil applies the NotNil predicate on the "calendar_feed_token_hash" field.
+func CalendarFeedTokenHashNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldCalendarFeedTokenHash))
 }
 
 // HasCompany applies the HasEdge predicate on the "company" edge.

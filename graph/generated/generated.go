@@ -155,7 +155,9 @@ type ComplexityRoot struct {
 	Company struct {
 		CreatedAt                  func(childComplexity int) int
 		Credentials                func(childComplexity int) int
+		HostTemplate               func(childComplexity int) int
 		ID                         func(childComplexity int) int
+		InvitationTemplate         func(childComplexity int) int
 		MeetingDescriptionTemplate func(childComplexity int) int
 		MeetingTopicTemplate       func(childComplexity int) int
 		Name                       func(childComplexity int) int
@@ -326,6 +328,7 @@ type ComplexityRoot struct {
 		PostMessage             func(childComplexity int, channel int, body string) int
 		Refresh                 func(childComplexity int, refreshToken string) int
 		RemoveChannelMembers    func(childComplexity int, channel int, users []int) int
+		ResetCalendarFeed       func(childComplexity int) int
 		RespondToEvent          func(childComplexity int, event int, response attendee.Response, occurrence *time.Time) int
 		RetryJob                func(childComplexity int, id int) int
 		RevokeAPIToken          func(childComplexity int, id int) int
@@ -552,6 +555,7 @@ type MutationResolver interface {
 	SendInvitations(ctx context.Context, event int) (*ent.Event, error)
 	HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error)
 	MarkNotificationsRead(ctx context.Context, ids []int) (int, error)
+	ResetCalendarFeed(ctx context.Context) (string, error)
 	RetryJob(ctx context.Context, id int) (*ent.Job, error)
 	CreateChannel(ctx context.Context, input discussion.NewChannel) (*ent.Channel, error)
 	AddChannelMembers(ctx context.Context, channel int, users []int) (*ent.Channel, error)
@@ -1025,12 +1029,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Credentials(childComplexity), true
+	case "Company.hostTemplate":
+		if e.ComplexityRoot.Company.HostTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.HostTemplate(childComplexity), true
 	case "Company.id":
 		if e.ComplexityRoot.Company.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Company.ID(childComplexity), true
+	case "Company.invitationTemplate":
+		if e.ComplexityRoot.Company.InvitationTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.InvitationTemplate(childComplexity), true
 	case "Company.meetingDescriptionTemplate":
 		if e.ComplexityRoot.Company.MeetingDescriptionTemplate == nil {
 			break
@@ -1857,6 +1873,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveChannelMembers(childComplexity, args["channel"].(int), args["users"].([]int)), true
+	case "Mutation.resetCalendarFeed":
+		if e.ComplexityRoot.Mutation.ResetCalendarFeed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ResetCalendarFeed(childComplexity), true
 	case "Mutation.respondToEvent":
 		if e.ComplexityRoot.Mutation.RespondToEvent == nil {
 			break
@@ -3133,6 +3155,13 @@ type Mutation {
   "Mark my notices read: these, or all when ids is left out. Returns how many changed."
   markNotificationsRead(ids: [ID!]): Int!
 
+  """
+  A new secret address of my calendar as an iCalendar feed, to subscribe to
+  in Google Calendar, Outlook or a phone; the previous one stops working.
+  It is shown only now: keep it like a password.
+  """
+  resetCalendarFeed: String!
+
   "Run a failed job again, with a fresh set of attempts (admins only)."
   retryJob(id: ID!): Job!
 
@@ -3936,6 +3965,14 @@ type Company implements Node {
   meetingTopicTemplate: String!
   meetingDescriptionTemplate: String!
   """
+  the invitation mail's text for attendees, with shortcodes; empty: the standard text
+  """
+  invitationTemplate: String!
+  """
+  a mail to the organizer with each invitation, with shortcodes; empty: none
+  """
+  hostTemplate: String!
+  """
   Zoom: a random 8-digit password per meeting
   """
   randomMeetingPassword: Boolean!
@@ -4053,6 +4090,38 @@ input CompanyWhereInput {
   meetingDescriptionTemplateHasSuffix: String
   meetingDescriptionTemplateEqualFold: String
   meetingDescriptionTemplateContainsFold: String
+  """
+  invitation_template field predicates
+  """
+  invitationTemplate: String
+  invitationTemplateNEQ: String
+  invitationTemplateIn: [String!]
+  invitationTemplateNotIn: [String!]
+  invitationTemplateGT: String
+  invitationTemplateGTE: String
+  invitationTemplateLT: String
+  invitationTemplateLTE: String
+  invitationTemplateContains: String
+  invitationTemplateHasPrefix: String
+  invitationTemplateHasSuffix: String
+  invitationTemplateEqualFold: String
+  invitationTemplateContainsFold: String
+  """
+  host_template field predicates
+  """
+  hostTemplate: String
+  hostTemplateNEQ: String
+  hostTemplateIn: [String!]
+  hostTemplateNotIn: [String!]
+  hostTemplateGT: String
+  hostTemplateGTE: String
+  hostTemplateLT: String
+  hostTemplateLTE: String
+  hostTemplateContains: String
+  hostTemplateHasPrefix: String
+  hostTemplateHasSuffix: String
+  hostTemplateEqualFold: String
+  hostTemplateContainsFold: String
   """
   random_meeting_password field predicates
   """
@@ -5651,6 +5720,14 @@ input UpdateCompanyInput {
   meetingTopicTemplate: String
   meetingDescriptionTemplate: String
   """
+  the invitation mail's text for attendees, with shortcodes; empty: the standard text
+  """
+  invitationTemplate: String
+  """
+  a mail to the organizer with each invitation, with shortcodes; empty: none
+  """
+  hostTemplate: String
+  """
   Zoom: a random 8-digit password per meeting
   """
   randomMeetingPassword: Boolean
@@ -6156,6 +6233,10 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_meetingTopicTemplate(ctx, field)
 	case "meetingDescriptionTemplate":
 		return ec.fieldContext_Company_meetingDescriptionTemplate(ctx, field)
+	case "invitationTemplate":
+		return ec.fieldContext_Company_invitationTemplate(ctx, field)
+	case "hostTemplate":
+		return ec.fieldContext_Company_hostTemplate(ctx, field)
 	case "randomMeetingPassword":
 		return ec.fieldContext_Company_randomMeetingPassword(ctx, field)
 	case "credentials":
@@ -9971,6 +10052,52 @@ func (ec *executionContext) fieldContext_Company_meetingDescriptionTemplate(_ co
 	return graphql.NewScalarFieldContext("Company", field, false, false, "String")
 }
 
+func (ec *executionContext) _Company_invitationTemplate(ctx context.Context, field graphql.CollectedField, obj *ent.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_invitationTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitationTemplate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_invitationTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Company", field, false, false, "String")
+}
+
+func (ec *executionContext) _Company_hostTemplate(ctx context.Context, field graphql.CollectedField, obj *ent.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_hostTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HostTemplate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_hostTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Company", field, false, false, "String")
+}
+
 func (ec *executionContext) _Company_randomMeetingPassword(ctx context.Context, field graphql.CollectedField, obj *ent.Company) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13415,6 +13542,29 @@ func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx cont
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetCalendarFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetCalendarFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ResetCalendarFeed(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetCalendarFeed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "String")
 }
 
 func (ec *executionContext) _Mutation_retryJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -20274,7 +20424,7 @@ func (ec *executionContext) unmarshalInputCompanyWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "meetingTopicTemplate", "meetingTopicTemplateNEQ", "meetingTopicTemplateIn", "meetingTopicTemplateNotIn", "meetingTopicTemplateGT", "meetingTopicTemplateGTE", "meetingTopicTemplateLT", "meetingTopicTemplateLTE", "meetingTopicTemplateContains", "meetingTopicTemplateHasPrefix", "meetingTopicTemplateHasSuffix", "meetingTopicTemplateEqualFold", "meetingTopicTemplateContainsFold", "meetingDescriptionTemplate", "meetingDescriptionTemplateNEQ", "meetingDescriptionTemplateIn", "meetingDescriptionTemplateNotIn", "meetingDescriptionTemplateGT", "meetingDescriptionTemplateGTE", "meetingDescriptionTemplateLT", "meetingDescriptionTemplateLTE", "meetingDescriptionTemplateContains", "meetingDescriptionTemplateHasPrefix", "meetingDescriptionTemplateHasSuffix", "meetingDescriptionTemplateEqualFold", "meetingDescriptionTemplateContainsFold", "randomMeetingPassword", "randomMeetingPasswordNEQ"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "meetingTopicTemplate", "meetingTopicTemplateNEQ", "meetingTopicTemplateIn", "meetingTopicTemplateNotIn", "meetingTopicTemplateGT", "meetingTopicTemplateGTE", "meetingTopicTemplateLT", "meetingTopicTemplateLTE", "meetingTopicTemplateContains", "meetingTopicTemplateHasPrefix", "meetingTopicTemplateHasSuffix", "meetingTopicTemplateEqualFold", "meetingTopicTemplateContainsFold", "meetingDescriptionTemplate", "meetingDescriptionTemplateNEQ", "meetingDescriptionTemplateIn", "meetingDescriptionTemplateNotIn", "meetingDescriptionTemplateGT", "meetingDescriptionTemplateGTE", "meetingDescriptionTemplateLT", "meetingDescriptionTemplateLTE", "meetingDescriptionTemplateContains", "meetingDescriptionTemplateHasPrefix", "meetingDescriptionTemplateHasSuffix", "meetingDescriptionTemplateEqualFold", "meetingDescriptionTemplateContainsFold", "invitationTemplate", "invitationTemplateNEQ", "invitationTemplateIn", "invitationTemplateNotIn", "invitationTemplateGT", "invitationTemplateGTE", "invitationTemplateLT", "invitationTemplateLTE", "invitationTemplateContains", "invitationTemplateHasPrefix", "invitationTemplateHasSuffix", "invitationTemplateEqualFold", "invitationTemplateContainsFold", "hostTemplate", "hostTemplateNEQ", "hostTemplateIn", "hostTemplateNotIn", "hostTemplateGT", "hostTemplateGTE", "hostTemplateLT", "hostTemplateLTE", "hostTemplateContains", "hostTemplateHasPrefix", "hostTemplateHasSuffix", "hostTemplateEqualFold", "hostTemplateContainsFold", "randomMeetingPassword", "randomMeetingPasswordNEQ"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20778,6 +20928,188 @@ func (ec *executionContext) unmarshalInputCompanyWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.MeetingDescriptionTemplateContainsFold = data
+		case "invitationTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplate = data
+		case "invitationTemplateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateNEQ = data
+		case "invitationTemplateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateIn = data
+		case "invitationTemplateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateNotIn = data
+		case "invitationTemplateGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateGT = data
+		case "invitationTemplateGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateGTE = data
+		case "invitationTemplateLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateLT = data
+		case "invitationTemplateLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateLTE = data
+		case "invitationTemplateContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateContains = data
+		case "invitationTemplateHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateHasPrefix = data
+		case "invitationTemplateHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateHasSuffix = data
+		case "invitationTemplateEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateEqualFold = data
+		case "invitationTemplateContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplateContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplateContainsFold = data
+		case "hostTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplate = data
+		case "hostTemplateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateNEQ = data
+		case "hostTemplateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateIn = data
+		case "hostTemplateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateNotIn = data
+		case "hostTemplateGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateGT = data
+		case "hostTemplateGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateGTE = data
+		case "hostTemplateLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateLT = data
+		case "hostTemplateLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateLTE = data
+		case "hostTemplateContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateContains = data
+		case "hostTemplateHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateHasPrefix = data
+		case "hostTemplateHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateHasSuffix = data
+		case "hostTemplateEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateEqualFold = data
+		case "hostTemplateContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplateContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplateContainsFold = data
 		case "randomMeetingPassword":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("randomMeetingPassword"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -25458,7 +25790,7 @@ func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timeZone", "meetingTopicTemplate", "meetingDescriptionTemplate", "randomMeetingPassword"}
+	fieldsInOrder := [...]string{"name", "timeZone", "meetingTopicTemplate", "meetingDescriptionTemplate", "invitationTemplate", "hostTemplate", "randomMeetingPassword"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25493,6 +25825,20 @@ func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context
 				return it, err
 			}
 			it.MeetingDescriptionTemplate = data
+		case "invitationTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationTemplate = data
+		case "hostTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostTemplate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostTemplate = data
 		case "randomMeetingPassword":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("randomMeetingPassword"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -27569,6 +27915,16 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "invitationTemplate":
+			out.Values[i] = ec._Company_invitationTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hostTemplate":
+			out.Values[i] = ec._Company_hostTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "randomMeetingPassword":
 			out.Values[i] = ec._Company_randomMeetingPassword(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -28699,6 +29055,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "markNotificationsRead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markNotificationsRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetCalendarFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetCalendarFeed(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -83,6 +84,7 @@ type App struct {
 	Jobs    *jobs.Queue
 	query   *graph.Handler
 	links   *notify.AnswerLinks
+	feeds   *notify.Feeds
 	answers answerPage
 	handler http.Handler
 	running sync.WaitGroup
@@ -144,6 +146,7 @@ func New(o Options) (*App, error) {
 	if err := a.handleJobs(o); err != nil {
 		return nil, err
 	}
+	a.feeds = notify.NewFeeds(o.DB.Client)
 	a.answers = answerPage{client: o.DB.Client, links: a.links, planner: planner, log: o.Log}
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
@@ -155,6 +158,8 @@ func New(o Options) (*App, error) {
 		Broker:      a.Broker,
 		Discussion:  a.discussion,
 		Jobs:        a.Jobs,
+		Feeds:       a.feeds,
+		PublicURL:   o.PublicURL,
 	}
 	origins := originPolicy{allowed: o.AllowedOrigins}
 	a.query = graph.NewHandler(graph.NewSchema(resolver), graph.HandlerOptions{
@@ -254,9 +259,33 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.Handle("GET /metrics", a.Metrics.handler())
 	mux.HandleFunc("GET /rsvp/{token}", a.answers.show)
 	mux.HandleFunc("POST /rsvp/{token}", a.answers.record)
+	mux.HandleFunc("GET /calendar/{feed}", a.calendarFeed)
 	// instrument sits inside limitRequest, so it sees the request the mux
 	// stamps with its route pattern.
 	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(a.opts.Log, mux))
+}
+
+// calendarFeed serves /calendar/{token}.ics to calendar apps.
+func (a *App) calendarFeed(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutSuffix(r.PathValue("feed"), ".ics")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	cal, err := a.feeds.Calendar(r.Context(), token)
+	if ent.IsNotFound(err) {
+		http.Error(w, "no such calendar feed: it may have been reset", http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		a.opts.Log.ErrorContext(r.Context(), "calendar feed", "err", err)
+		http.Error(w, "the calendar could not be read", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	_, _ = w.Write(cal)
 }
 
 // ready answers 200 while the database answers.
