@@ -75,8 +75,12 @@ func TestInvitationsUpdatesAndCancellationsAreMailedOnce(t *testing.T) {
 		if tz := cal.Timezones(); len(tz) != 1 || !strings.Contains(cal.Serialize(), "TZOFFSETTO:+0300") {
 			t.Errorf("VTIMEZONE: %d\n%s", len(tz), cal.Serialize())
 		}
-		if org := ev.GetProperty(ics.ComponentPropertyOrganizer); org == nil || !strings.EqualFold(org.Value, "mailto:"+co.Admin.Email) {
+		if org := ev.GetProperty(ics.ComponentPropertyOrganizer); org == nil || !strings.EqualFold(org.Value, "mailto:"+testenv.ReplyAddress) ||
+			org.ICalParameters["CN"][0] != co.Admin.Name {
 			t.Errorf("ORGANIZER %+v", org)
+		}
+		if from := invitation.Header(t, "From"); !strings.Contains(from, co.Admin.Name) {
+			t.Errorf("From %q", from)
 		}
 		attendees := ev.Attendees()
 		if len(attendees) != 1 || !strings.EqualFold(attendees[0].Email(), co.Member.Email) ||
@@ -227,4 +231,55 @@ func fetch(t *testing.T, method, target string, form url.Values) (*http.Response
 	var b strings.Builder
 	_, _ = io.Copy(&b, res.Body)
 	return res, b.String()
+}
+
+// TestAnsweringWithTheMailClientsOwnButtons: an iTIP REPLY piped from the
+// reply mailbox counts, unless it is stale, spoofed or unauthorised.
+func TestAnsweringWithTheMailClientsOwnButtons(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	var made struct{ CreateEvent struct{ ID string } }
+	env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": "Design review",
+		"start": time.Now().Add(24 * time.Hour), "durationMinutes": 30, "attendees": []int{co.Member.ID}, "sendInvitations": true}}, &made)
+	_, ev, _ := calendarOf(t, env.Mail.Wait(t, co.Member.Email, 1)[0])
+	if org := ev.GetProperty(ics.ComponentPropertyOrganizer); org == nil || org.Value != "mailto:"+testenv.ReplyAddress || org.ICalParameters["CN"][0] != co.Admin.Name {
+		t.Fatalf("ORGANIZER %+v: replies would not reach Convene", org)
+	}
+	uid := prop(ev, ics.ComponentPropertyUniqueId)
+	reply := func(from, attendee, partstat string, sequence int) string {
+		return "From: " + from + "\r\nTo: " + testenv.ReplyAddress + "\r\nSubject: Accepted: Design review\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: text/calendar; method=REPLY; charset=UTF-8\r\n\r\n" +
+			"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mail client//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:" + uid + "\r\n" +
+			"SEQUENCE:" + strconv.Itoa(sequence) + "\r\nDTSTAMP:20261122T120000Z\r\nORGANIZER:mailto:" + testenv.ReplyAddress + "\r\n" +
+			"ATTENDEE;PARTSTAT=" + partstat + ":mailto:" + attendee + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	}
+	post := func(secret, body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, env.Server.URL+"/inbound/itip", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	response := func() attendee.Response {
+		return env.DB.Client.Attendee.Query().Where(attendee.UserID(co.Member.ID)).OnlyX(testenv.As(co.Member)).Response
+	}
+	if code, _ := post("wrong", reply(co.Member.Email, co.Member.Email, "ACCEPTED", 0)); code != http.StatusUnauthorized {
+		t.Errorf("without the secret: %d", code)
+	}
+	if code, _ := post(testenv.InboundSecret, reply(co.Admin.Email, co.Member.Email, "DECLINED", 0)); code != http.StatusUnprocessableEntity || response() != attendee.ResponseNEEDS_ACTION {
+		t.Errorf("someone answering for another: %d, %s", code, response())
+	}
+	if code, body := post(testenv.InboundSecret, reply(co.Member.Email, co.Member.Email, "ACCEPTED", 0)); code != http.StatusAccepted ||
+		!strings.Contains(body, `"recorded":1`) || response() != attendee.ResponseACCEPTED {
+		t.Fatalf("the member's reply: %d %s, %s", code, body, response())
+	}
+	env.Must(t, co.AdminToken, updateEvent, map[string]any{"id": made.CreateEvent.ID, "s": "ALL", "in": map[string]any{"title": "Design review 2"}}, &struct{}{})
+	if code, body := post(testenv.InboundSecret, reply(co.Member.Email, co.Member.Email, "DECLINED", 0)); code != http.StatusAccepted ||
+		!strings.Contains(body, `"recorded":0`) || response() != attendee.ResponseACCEPTED {
+		t.Errorf("a reply to the older version: %d %s, %s", code, body, response())
+	}
 }

@@ -128,12 +128,16 @@ type Invitations struct {
 	client *ent.Client
 	mailer *Mailer
 	links  *AnswerLinks
-	now    func() time.Time
+	// replyAddress, when set, stands as every meeting's ORGANIZER address,
+	// so the replies of mail clients' own Accept/Decline buttons come to a
+	// mailbox piped into Convene rather than to the organizer.
+	replyAddress string
+	now          func() time.Time
 }
 
 // NewInvitations returns the sender of invitation mails.
-func NewInvitations(client *ent.Client, mailer *Mailer, links *AnswerLinks) *Invitations {
-	return &Invitations{client: client, mailer: mailer, links: links, now: time.Now}
+func NewInvitations(client *ent.Client, mailer *Mailer, links *AnswerLinks, replyAddress string) *Invitations {
+	return &Invitations{client: client, mailer: mailer, links: links, replyAddress: replyAddress, now: time.Now}
 }
 
 // Mail is the KindInvitationMail job's handler.
@@ -213,29 +217,38 @@ func (s *Invitations) compose(m Meeting, p invitationMail, co *ent.Company) (Mai
 	if p.Method == MethodCancel && !m.Cancelled {
 		m.Attendees = []Person{p.To}
 	}
-	cal, err := Calendar(m, p.Method, s.now())
-	if err != nil {
-		return Mail{}, err
-	}
 	var answers []Answer
+	var err error
 	if p.Method == MethodRequest && p.AttendeeID != 0 {
 		if answers, err = s.links.For(p.AttendeeID, p.EventID, m.ends()); err != nil {
 			return Mail{}, err
 		}
 	}
-	subject := "Invitation: "
-	switch {
-	case p.Method == MethodCancel:
-		subject = "Cancelled: "
-	case m.Sequence > 0:
-		subject = "Updated invitation: "
-	}
-	subject += m.Title + " @ " + when(m)
 	text, html, err := render(m, p.Method, answers, schematype.FillTemplate(co.InvitationTemplate, shortcodes(m)))
 	if err != nil {
 		return Mail{}, err
 	}
-	return Mail{ID: id, From: m.Organizer, To: p.To, Subject: subject, Text: text, HTML: html, Calendar: cal, Method: p.Method}, nil
+	invitation := m
+	if s.replyAddress != "" {
+		invitation.Organizer.Email = s.replyAddress
+	}
+	cal, err := Calendar(invitation, p.Method, s.now())
+	if err != nil {
+		return Mail{}, err
+	}
+	return Mail{ID: id, From: m.Organizer, To: p.To, Subject: subject(m, p.Method), Text: text, HTML: html, Calendar: cal, Method: p.Method}, nil
+}
+
+// subject says what a mail about m is.
+func subject(m Meeting, method string) string {
+	what := "Invitation: "
+	switch {
+	case method == MethodCancel:
+		what = "Cancelled: "
+	case m.Sequence > 0:
+		what = "Updated invitation: "
+	}
+	return what + m.Title + " @ " + when(m)
 }
 
 // shortcodes are the values of the company templates' shortcodes for m.

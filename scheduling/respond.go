@@ -12,6 +12,8 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/occurrenceresponse"
+	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
 
@@ -38,14 +40,18 @@ func (p *Planner) Respond(ctx context.Context, eventID int, response attendee.Re
 	if err := isOccurrence(e, *occurrence); err != nil {
 		return nil, err
 	}
-	err = p.client.OccurrenceResponse.Create().SetAttendeeID(a.ID).SetOriginalStart(*occurrence).
-		SetResponse(occurrenceresponse.Response(response)).
-		OnConflictColumns(occurrenceresponse.FieldAttendeeID, occurrenceresponse.FieldOriginalStart).
-		UpdateResponse().Exec(ctx)
-	if err != nil {
+	if err := p.answerOccurrence(ctx, a, *occurrence, response); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// answerOccurrence records an attendee's answer to one occurrence.
+func (p *Planner) answerOccurrence(ctx context.Context, a *ent.Attendee, occurrence time.Time, response attendee.Response) error {
+	return p.client.OccurrenceResponse.Create().SetCompanyID(a.CompanyID).SetAttendeeID(a.ID).SetOriginalStart(occurrence).
+		SetResponse(occurrenceresponse.Response(response)).
+		OnConflictColumns(occurrenceresponse.FieldAttendeeID, occurrenceresponse.FieldOriginalStart).
+		UpdateResponse().Exec(ctx)
 }
 
 // AnswerByLink records the answer given through a link of an invitation
@@ -200,4 +206,46 @@ func (p *Planner) SendInvitations(ctx context.Context, eventID int) (*ent.Event,
 	}
 	out = out.Unwrap()
 	return out, p.announce(ctx, Updated, out, nil, invited...)
+}
+
+// AnswerByReply records an answer a mail client sent with its own
+// Accept/Decline buttons: to the meeting with the reply's UID, by the
+// attendee with the reply's address. A reply to an older version of the
+// meeting than the last one mailed is ignored, as RFC 5546 says; so is one
+// from someone not invited. It reports whether the answer was recorded.
+func (p *Planner) AnswerByReply(ctx context.Context, r notify.Reply) (bool, error) {
+	ctx = viewer.NewSystemContext(ctx, viewer.SystemAnswerLinks)
+	e, err := p.client.Event.Query().Where(event.IcalUID(r.UID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("scheduling: %w", err)
+	}
+	if r.Sequence < e.Sequence || e.Status == event.StatusCANCELLED {
+		return false, nil
+	}
+	if r.RecurrenceID != nil { // one occurrence: moved ones are events of their own
+		moved, err := p.client.Event.Query().Where(event.SeriesID(e.ID), event.OriginalStart(*r.RecurrenceID)).Only(ctx)
+		switch {
+		case err == nil:
+			e = moved
+		case !ent.IsNotFound(err):
+			return false, fmt.Errorf("scheduling: %w", err)
+		}
+	}
+	a, err := p.client.Attendee.Query().Where(attendee.EventID(e.ID), attendee.Or(
+		attendee.EmailEqualFold(r.Attendee), attendee.HasUserWith(user.EmailEqualFold(r.Attendee)))).First(ctx)
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("scheduling: %w", err)
+	}
+	response := attendee.Response(r.PartStat)
+	if r.RecurrenceID != nil && e.Rrule != "" {
+		return true, p.answerOccurrence(ctx, a, *r.RecurrenceID, response)
+	}
+	_, err = p.answer(ctx, a, response)
+	return err == nil, err
 }

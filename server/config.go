@@ -34,6 +34,11 @@ type Config struct {
 	NATSURL        string
 	SMTP           notify.SMTPConfig
 	SMS            sms.Config
+	// ReplyAddress is the mailbox that stands as ORGANIZER in invitations,
+	// so mail clients' Accept/Decline replies reach Convene.
+	ReplyAddress string
+	// InboundSecret guards POST /inbound/itip, where that mailbox is piped.
+	InboundSecret string
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -71,6 +76,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.SMTP.Username, "smtp-user", env("SMTP_USER", ""), "SMTP user (CONVENE_SMTP_USER)")
 	c.SMTP.Password = getenv("CONVENE_SMTP_PASSWORD") // environment only: flags show in ps
 	fs.StringVar(&c.SMTP.From, "mail-from", env("MAIL_FROM", "convene@localhost"), "sender address of mail (CONVENE_MAIL_FROM)")
+	fs.StringVar(&c.ReplyAddress, "reply-address", env("REPLY_ADDRESS", ""),
+		"mailbox named as ORGANIZER in invitations, piped to /inbound/itip, so Accept/Decline in mail clients counts (CONVENE_REPLY_ADDRESS)")
+	c.InboundSecret = getenv("CONVENE_INBOUND_SECRET") // environment only: flags show in ps
 	fs.StringVar(&c.SMS.BaseURL, "sms-base-url", env("SMS_BASE_URL", "https://api.twilio.com"), "SMS gateway speaking Twilio's Messages API (CONVENE_SMS_BASE_URL)")
 	fs.StringVar(&c.SMS.AccountSID, "sms-account-sid", env("SMS_ACCOUNT_SID", ""), "SMS gateway account; none: SMS reminders fail, visibly (CONVENE_SMS_ACCOUNT_SID)")
 	c.SMS.AuthToken = getenv("CONVENE_SMS_AUTH_TOKEN") // environment only: flags show in ps
@@ -128,6 +136,9 @@ func (c Config) IsValid() error {
 	}
 	if c.Broker == "postgres" && !db.IsPostgres(c.DatabaseURL) {
 		return errors.New("config: the postgres broker needs a postgres:// database URL")
+	}
+	if c.ReplyAddress != "" && len(c.InboundSecret) < 16 {
+		return errors.New("config: -reply-address needs CONVENE_INBOUND_SECRET (16 characters or more) to guard /inbound/itip")
 	}
 	if t := c.SMTP.TLS; t != "starttls" && t != "tls" && t != "none" {
 		return fmt.Errorf("config: smtp-tls %q: want starttls, tls or none", t)

@@ -98,8 +98,9 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	t.Cleanup(gateway.Close)
 	a, err := app.New(app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
-		SMTP:          notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
-		SMS:           sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
+		SMTP:         notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
+		SMS:          sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
+		ReplyAddress: ReplyAddress, InboundSecret: InboundSecret,
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
 	})
@@ -261,6 +262,13 @@ func (e *Env) LoginWith(t testing.TB, email, password string) string {
 func As(u *ent.User) context.Context {
 	return viewer.NewContext(context.Background(), viewer.Viewer{UserID: u.ID, CompanyID: u.CompanyID, Role: viewer.Role(u.Role)})
 }
+
+// ReplyAddress stands as ORGANIZER in test servers' invitations, and
+// InboundSecret lets a test post replies to /inbound/itip.
+const (
+	ReplyAddress  = "meetings@convene.test"
+	InboundSecret = "inbound-test-secret"
+)
 
 // TestSocketsPerUser is the WebSocket limit per user in test servers.
 const TestSocketsPerUser = 4

@@ -2,11 +2,8 @@ package testenv
 
 import (
 	"bytes"
-	"encoding/base64"
 	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strings"
@@ -14,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/notify"
 	"github.com/emersion/go-smtp"
 )
 
@@ -124,38 +122,9 @@ func (r Received) Part(t testing.TB, mediaType string) (body, contentType string
 	if err != nil {
 		t.Fatal(err)
 	}
-	return findPart(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, mediaType)
-}
-
-func findPart(t testing.TB, contentType, encoding string, body io.Reader, want string) (string, string) {
-	media, params, err := mime.ParseMediaType(contentType)
+	b, ct, err := notify.FindPart(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, mediaType)
 	if err != nil {
 		return "", ""
 	}
-	if strings.HasPrefix(media, "multipart/") {
-		parts := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := parts.NextRawPart()
-			if err != nil {
-				return "", ""
-			}
-			if b, ct := findPart(t, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, want); ct != "" {
-				return b, ct
-			}
-		}
-	}
-	if media != want {
-		return "", ""
-	}
-	switch strings.ToLower(encoding) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b), contentType
+	return string(b), ct
 }

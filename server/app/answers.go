@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/convene/convene/apperr"
@@ -133,4 +137,42 @@ func (p answerPage) render(w http.ResponseWriter, status int, view answerView) {
 	if err := answerTemplate.Execute(w, view); err != nil {
 		p.log.Error("answer page", "err", err)
 	}
+}
+
+// inboundReply takes a mail piped from the reply mailbox (see
+// Options.ReplyAddress) and records the iTIP answers in it. A mailbox pipe
+// retries what fails, so only a message that can never count is refused
+// for good: it answers 422 then, 202 otherwise.
+func (a *App) inboundReply(w http.ResponseWriter, r *http.Request) {
+	secret := a.opts.InboundSecret
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if secret == "" || !ok || subtle.ConstantTimeCompare([]byte(token), []byte(secret)) != 1 {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "message too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	replies, err := notify.ParseReplies(raw)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+		return
+	}
+	recorded := 0
+	for _, reply := range replies {
+		ok, err := a.planner.AnswerByReply(r.Context(), reply)
+		if err != nil {
+			a.opts.Log.ErrorContext(r.Context(), "recording an iTIP reply", "err", err)
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
+			return
+		}
+		if ok {
+			recorded++
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = fmt.Fprintf(w, `{"replies":%d,"recorded":%d}`+"\n", len(replies), recorded)
 }

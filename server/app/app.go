@@ -36,6 +36,8 @@ type Options struct {
 	PublicURL      string // links in mail point here
 	SMTP           notify.SMTPConfig
 	SMS            sms.Config
+	ReplyAddress   string // stands as ORGANIZER in invitations; see InboundSecret
+	InboundSecret  string // guards POST /inbound/itip; empty turns it off
 	Keys           *secret.Keyring
 	Log            *slog.Logger
 	AllowedOrigins []string // browser origins besides the server's own
@@ -85,6 +87,7 @@ type App struct {
 	query   *graph.Handler
 	links   *notify.AnswerLinks
 	feeds   *notify.Feeds
+	planner *scheduling.Planner
 	answers answerPage
 	handler http.Handler
 	running sync.WaitGroup
@@ -147,6 +150,7 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	a.feeds = notify.NewFeeds(o.DB.Client)
+	a.planner = planner
 	a.answers = answerPage{client: o.DB.Client, links: a.links, planner: planner, log: o.Log}
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
@@ -196,7 +200,7 @@ func (a *App) handleJobs(o Options) error {
 	if o.SMS.Configured() {
 		texts = sms.New(o.SMS)
 	}
-	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links).Mail)
+	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links, o.ReplyAddress).Mail)
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(notify.KindReminderSend, notify.NewReminders(o.DB.Client, mailer, texts, a.pushNotice).Send)
 	return nil
@@ -260,6 +264,7 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.HandleFunc("GET /rsvp/{token}", a.answers.show)
 	mux.HandleFunc("POST /rsvp/{token}", a.answers.record)
 	mux.HandleFunc("GET /calendar/{feed}", a.calendarFeed)
+	mux.HandleFunc("POST /inbound/itip", a.inboundReply)
 	// instrument sits inside limitRequest, so it sees the request the mux
 	// stamps with its route pattern.
 	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(a.opts.Log, mux))
