@@ -28,7 +28,7 @@ func BenchmarkQueueOnPostgres(b *testing.B) {
 				q := NewQueue(d, Options{Workers: 4, Poll: 10 * time.Millisecond})
 				q.Handle("mail", func(ctx context.Context, j *Job) error {
 					defer done.Add(1)
-					return Once(ctx, d.Client, j.Key, delivery.ChannelEMAIL, "ann@acme.example", func(context.Context) error { return nil })
+					return Once(ctx, d.Client, j, delivery.ChannelEMAIL, "ann@acme.example", func(context.Context) error { return nil })
 				})
 				go q.Run(ctx)
 			}

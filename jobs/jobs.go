@@ -65,6 +65,7 @@ type Job struct {
 	Payload     []byte
 	Attempt     int // 1 on the first run
 	MaxAttempts int
+	doneInTx    bool // the handler marked it done with its effect (DoneWith)
 }
 
 // Decode reads the job's payload into v.

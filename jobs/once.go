@@ -4,28 +4,46 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/delivery"
+	"github.com/convene/convene/ent/job"
 )
 
-// Once sends unless a delivery named key was recorded, and records it
-// after sending. The only window for a second send is a crash between the
-// two, which a stable Message-ID or notice key lets the receiver absorb.
-func Once(ctx context.Context, client *ent.Client, key string, channel delivery.Channel, recipient string, send func(context.Context) error) error {
-	done, err := client.Delivery.Query().Where(delivery.Key(key)).Exist(ctx)
+// Once sends unless a delivery under the job's key was recorded, then
+// records it and marks the job done in one transaction. The only window
+// for a second send is a crash between sending and that commit, which a
+// stable Message-ID lets the receiver absorb.
+func Once(ctx context.Context, client *ent.Client, j *Job, channel delivery.Channel, recipient string, send func(context.Context) error) error {
+	sent, err := client.Delivery.Query().Where(delivery.Key(j.Key)).Exist(ctx)
 	if err != nil {
-		return fmt.Errorf("jobs: delivery %s: %w", key, err)
+		return fmt.Errorf("jobs: delivery %s: %w", j.Key, err)
 	}
-	if done {
-		return nil
+	if !sent {
+		if err := send(ctx); err != nil {
+			return err
+		}
 	}
-	if err := send(ctx); err != nil {
-		return err
-	}
-	err = client.Delivery.Create().SetKey(key).SetChannel(channel).SetRecipient(recipient).
-		OnConflictColumns(delivery.FieldKey).DoNothing().Exec(ctx)
+	return db.WithTx(ctx, client, func(tx *ent.Tx) error {
+		if !sent {
+			err := tx.Delivery.Create().SetKey(j.Key).SetChannel(channel).SetRecipient(recipient).
+				OnConflictColumns(delivery.FieldKey).DoNothing().Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("jobs: recording delivery %s: %w", j.Key, err)
+			}
+		}
+		return j.DoneWith(ctx, tx)
+	})
+}
+
+// DoneWith marks the job done in tx, with the effect recorded there: the
+// two commit together. The queue then leaves the job as tx left it.
+func (j *Job) DoneWith(ctx context.Context, tx *ent.Tx) error {
+	err := tx.Job.Update().Where(job.ID(j.ID), job.StateEQ(job.StateRUNNING), job.Attempts(j.Attempt)).
+		SetState(job.StateDONE).SetLastError("").ClearLockedUntil().Exec(ctx)
 	if err != nil {
-		return fmt.Errorf("jobs: recording delivery %s: %w", key, err)
+		return fmt.Errorf("jobs: marking %s done: %w", j.Key, err)
 	}
+	j.doneInTx = true
 	return nil
 }

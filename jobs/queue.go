@@ -92,20 +92,15 @@ func (q *Queue) Run(ctx context.Context) {
 	poll := time.NewTicker(q.o.Poll)
 	defer poll.Stop()
 	for ctx.Err() == nil {
-		claimed, err := q.claim(ctx, q.o.Workers-len(slots))
+		// Claim enough for every free worker and as many again, which wait
+		// here for a worker: a busy queue claims once per batch, not once
+		// per job.
+		claimed, err := q.claim(ctx, 2*q.o.Workers-len(slots))
 		if err != nil && ctx.Err() == nil {
 			q.o.Log.WarnContext(ctx, "jobs: claiming", "err", err)
 		}
-		for _, j := range claimed {
-			slots <- struct{}{}
-			running.Add(1)
-			go func() {
-				defer running.Done()
-				defer func() { <-slots; q.Wake() }()
-				q.run(runCtx, j)
-			}()
-		}
-		if len(claimed) > 0 && len(slots) < q.o.Workers {
+		q.start(ctx, runCtx, claimed, slots, &running)
+		if len(claimed) > 0 {
 			continue // there may be more due
 		}
 		select {
@@ -121,6 +116,27 @@ func (q *Queue) Run(ctx context.Context) {
 	case <-time.After(q.o.Grace):
 		cancelRuns() // handlers see it and their jobs are released
 		<-done
+	}
+}
+
+// start hands claimed jobs to workers as they free up; once ctx ends it
+// releases those still waiting.
+func (q *Queue) start(ctx, runCtx context.Context, claimed []*Job, slots chan struct{}, running *sync.WaitGroup) {
+	for i, j := range claimed {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			for _, waiting := range claimed[i:] {
+				q.release(waiting)
+			}
+			return
+		}
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			defer func() { <-slots; q.Wake() }()
+			q.run(runCtx, j)
+		}()
 	}
 }
 
@@ -168,10 +184,11 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 		cancel()
 	}
 	if err != nil && ctx.Err() != nil { // shutting down: hand it back untouched
-		q.finish(j, `state = 'PENDING', attempts = attempts - 1, locked_until = NULL`)
+		q.release(j)
 		return
 	}
 	switch {
+	case err == nil && j.doneInTx:
 	case err == nil:
 		q.finish(j, `state = 'DONE', last_error = '', locked_until = NULL`)
 	case IsPermanent(err) || j.Attempt >= j.MaxAttempts:
@@ -182,6 +199,11 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 		q.finish(j, `state = 'PENDING', last_error = ?, run_at = ?, locked_until = NULL`,
 			errText(err), q.now().Add(q.o.Backoff(j.Attempt)).UTC())
 	}
+}
+
+// release hands a claimed job back untouched, for another worker.
+func (q *Queue) release(j *Job) {
+	q.finish(j, `state = 'PENDING', attempts = attempts - 1, locked_until = NULL`)
 }
 
 // finish records a job's outcome, unless its lease ran out and another

@@ -164,7 +164,7 @@ func (s *Invitations) Mail(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return jobs.Permanent(err)
 	}
-	return jobs.Once(ctx, s.client, j.Key, "EMAIL", p.To.Email, func(ctx context.Context) error {
+	return jobs.Once(ctx, s.client, j, "EMAIL", p.To.Email, func(ctx context.Context) error {
 		return s.mailer.Send(ctx, mail)
 	})
 }

@@ -69,31 +69,31 @@ func (r *Reminders) Send(ctx context.Context, j *jobs.Job) error {
 	text := reminderText(e, p, u)
 	switch p.Channel {
 	case schematype.ReminderInApp:
-		return r.inApp(ctx, j.Key, e, u, text)
+		return r.inApp(ctx, j, e, u, text)
 	case schematype.ReminderEmail:
 		mail := Mail{ID: strings.ReplaceAll(j.Key, ":", ".") + "@convene", From: Person{Name: "Convene"},
 			To: Person{Name: u.Name, Email: u.Email}, Subject: "Reminder: " + e.Title, Text: text,
 			HTML: textToHTML(text)}
-		return jobs.Once(ctx, r.client, j.Key, delivery.ChannelEMAIL, u.Email, func(ctx context.Context) error {
+		return jobs.Once(ctx, r.client, j, delivery.ChannelEMAIL, u.Email, func(ctx context.Context) error {
 			return r.mailer.Send(ctx, mail)
 		})
 	case schematype.ReminderSMS:
 		if u.Phone == "" {
 			return nil // nowhere to send it
 		}
-		return jobs.Once(ctx, r.client, j.Key, delivery.ChannelSMS, u.Phone, func(ctx context.Context) error {
+		return jobs.Once(ctx, r.client, j, delivery.ChannelSMS, u.Phone, func(ctx context.Context) error {
 			return r.text(ctx, u.Phone, text)
 		})
 	}
 	return jobs.Permanent(fmt.Errorf("notify: unknown reminder channel %q", p.Channel))
 }
 
-// inApp stores the notice and its delivery in one transaction, so it is
-// stored exactly once, then pushes it.
-func (r *Reminders) inApp(ctx context.Context, key string, e *ent.Event, u *ent.User, text string) error {
+// inApp stores the notice, its delivery and the job's end in one
+// transaction, so it is stored exactly once, then pushes it.
+func (r *Reminders) inApp(ctx context.Context, j *jobs.Job, e *ent.Event, u *ent.User, text string) error {
 	var stored *ent.Notification
 	err := db.WithTx(ctx, r.client, func(tx *ent.Tx) error {
-		done, err := tx.Delivery.Query().Where(delivery.Key(key)).Exist(ctx)
+		done, err := tx.Delivery.Query().Where(delivery.Key(j.Key)).Exist(ctx)
 		if err != nil || done {
 			return err
 		}
@@ -102,7 +102,10 @@ func (r *Reminders) inApp(ctx context.Context, key string, e *ent.Event, u *ent.
 		if err != nil {
 			return err
 		}
-		return tx.Delivery.Create().SetKey(key).SetChannel(delivery.ChannelIN_APP).SetRecipient(u.Email).Exec(ctx)
+		if err := tx.Delivery.Create().SetKey(j.Key).SetChannel(delivery.ChannelIN_APP).SetRecipient(u.Email).Exec(ctx); err != nil {
+			return err
+		}
+		return j.DoneWith(ctx, tx)
 	})
 	if err == nil && stored != nil {
 		r.push(ctx, stored.Unwrap())

@@ -39,6 +39,7 @@ type Config struct {
 	ReplyAddress string
 	// InboundSecret guards POST /inbound/itip, where that mailbox is piped.
 	InboundSecret string
+	JobWorkers    int
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -83,6 +84,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.SMS.AccountSID, "sms-account-sid", env("SMS_ACCOUNT_SID", ""), "SMS gateway account; none: SMS reminders fail, visibly (CONVENE_SMS_ACCOUNT_SID)")
 	c.SMS.AuthToken = getenv("CONVENE_SMS_AUTH_TOKEN") // environment only: flags show in ps
 	fs.StringVar(&c.SMS.From, "sms-from", env("SMS_FROM", ""), "sender number or id of SMS (CONVENE_SMS_FROM)")
+	fs.IntVar(&c.JobWorkers, "job-workers", 4, "background jobs (mail, reminders, provider calls) this replica runs at once")
 	fs.IntVar(&c.MaxUserSockets, "max-user-sockets", 20, "WebSockets one user or API token may keep open")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body")
@@ -143,8 +145,8 @@ func (c Config) IsValid() error {
 	if t := c.SMTP.TLS; t != "starttls" && t != "tls" && t != "none" {
 		return fmt.Errorf("config: smtp-tls %q: want starttls, tls or none", t)
 	}
-	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 || c.MaxUserSockets <= 0 {
-		return errors.New("config: request timeout, body limit and sockets per user must be positive")
+	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 || c.MaxUserSockets <= 0 || c.JobWorkers <= 0 {
+		return errors.New("config: request timeout, body limit, sockets per user and job workers must be positive")
 	}
 	return nil
 }

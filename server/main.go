@@ -98,7 +98,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB,
 		DB: database, Keys: keys, Log: log, AllowedOrigins: cfg.AllowedOrigins, Broker: broker,
 		Introspection: cfg.Introspection, Development: cfg.Development,
 		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, MaxUserSockets: cfg.MaxUserSockets,
-		PublicURL: cfg.PublicURL, SMTP: cfg.SMTP, SMS: cfg.SMS, ReplyAddress: cfg.ReplyAddress, InboundSecret: cfg.InboundSecret,
+		PublicURL: cfg.PublicURL, SMTP: cfg.SMTP, SMS: cfg.SMS, ReplyAddress: cfg.ReplyAddress, InboundSecret: cfg.InboundSecret, JobWorkers: cfg.JobWorkers,
 	})
 	if err != nil {
 		database.Close()

@@ -50,13 +50,16 @@ type BrokerFactory func(ctx context.Context, d *db.DB, log *slog.Logger) (realti
 
 // New starts Convene on a fresh database of the given dialect. On Postgres
 // it publishes through the database, as replicas do; on SQLite in memory.
-func New(t testing.TB, dialect string) *Env {
-	return NewWithBroker(t, dialect, nil)
+func New(t testing.TB, dialect string, options ...Option) *Env {
+	return NewWithBroker(t, dialect, nil, options...)
 }
+
+// Option changes a test server's settings.
+type Option func(*app.Options)
 
 // NewWithBroker is New with the replicas' broker made by newBroker (nil for
 // the dialect's default).
-func NewWithBroker(t testing.TB, name string, newBroker BrokerFactory) *Env {
+func NewWithBroker(t testing.TB, name string, newBroker BrokerFactory, options ...Option) *Env {
 	t.Helper()
 	counter := &testdb.Counter{}
 	d := testdb.Open(t, name, counter)
@@ -69,7 +72,7 @@ func NewWithBroker(t testing.TB, name string, newBroker BrokerFactory) *Env {
 			return realtime.NewPostgres(ctx, d.URL, d.SQL, log)
 		}
 	}
-	return start(t, d, keys, counter, newBroker)
+	return start(t, d, keys, counter, newBroker, options...)
 }
 
 // Replica starts a second server on the same database, keys and kind of
@@ -79,7 +82,7 @@ func (e *Env) Replica(t testing.TB) *Env {
 	return start(t, e.DB, e.Keys, e.Queries, e.broker)
 }
 
-func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter, newBroker BrokerFactory) *Env {
+func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter, newBroker BrokerFactory, options ...Option) *Env {
 	t.Helper()
 	logs := &lockedWriter{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -96,14 +99,18 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	texts := &smsfake.Gateway{AccountSID: "AC" + strings.Repeat("0f", 16), AuthToken: "secret-token"}
 	gateway := httptest.NewServer(texts)
 	t.Cleanup(gateway.Close)
-	a, err := app.New(app.Options{
+	opts := app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
 		SMTP:         notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
 		SMS:          sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
 		ReplyAddress: ReplyAddress, InboundSecret: InboundSecret,
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
-	})
+	}
+	for _, o := range options {
+		o(&opts)
+	}
+	a, err := app.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

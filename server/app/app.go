@@ -38,6 +38,7 @@ type Options struct {
 	SMS            sms.Config
 	ReplyAddress   string // stands as ORGANIZER in invitations; see InboundSecret
 	InboundSecret  string // guards POST /inbound/itip; empty turns it off
+	JobWorkers     int    // background jobs run at once; 0 means 4
 	Keys           *secret.Keyring
 	Log            *slog.Logger
 	AllowedOrigins []string // browser origins besides the server's own
@@ -140,7 +141,7 @@ func New(o Options) (*App, error) {
 		broker = o.Broker
 	}
 	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: broker,
-		discussion: discussion.New(o.DB.Client, broker), Jobs: jobs.NewQueue(o.DB, jobs.Options{Log: o.Log})}
+		discussion: discussion.New(o.DB.Client, broker), Jobs: jobs.NewQueue(o.DB, jobs.Options{Log: o.Log, Workers: o.JobWorkers})}
 	if counts, ok := broker.(subscriberCounts); ok { // all three brokers embed realtime.Memory
 		a.Metrics.watchBroker(counts)
 	}
