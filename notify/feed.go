@@ -78,7 +78,9 @@ func (f *Feeds) render(events []*ent.Event) ([]byte, error) {
 	cal.Props.SetText(ical.PropVersion, "2.0")
 	cal.Props.SetText(ical.PropProductID, "-//Convene//Meetings//EN")
 	cal.Props.SetText(ical.PropMethod, "PUBLISH")
-	cal.Props.SetText("X-WR-CALNAME", "Convene")
+	name := ical.NewProp("X-WR-CALNAME") // an extension: no VALUE parameter
+	name.Value = "Convene"
+	cal.Props.Set(name)
 	zones := map[string]bool{}
 	var vevents []*ical.Component
 	for _, e := range events {

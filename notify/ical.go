@@ -110,8 +110,10 @@ func vevent(m Meeting, method string, stamp time.Time) *ical.Event {
 	for _, a := range m.Attendees {
 		at := address(ical.PropAttendee, a)
 		at.Params.Set("ROLE", "REQ-PARTICIPANT")
-		at.Params.Set("PARTSTAT", "NEEDS-ACTION")
-		at.Params.Set("RSVP", "TRUE")
+		if method == MethodRequest || method == MethodCancel { // asks for an answer; a feed only shows
+			at.Params.Set("PARTSTAT", "NEEDS-ACTION")
+			at.Params.Set("RSVP", "TRUE")
+		}
 		p.Add(at)
 	}
 	switch {

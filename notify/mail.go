@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/convene/convene/jobs"
 )
 
 // Mail is one message to one person.
@@ -48,7 +50,7 @@ func (m *Mailer) Sender() string { return m.cfg.From }
 // Send delivers one mail.
 func (m *Mailer) Send(ctx context.Context, msg Mail) error {
 	if m.cfg.Host == "" {
-		return ErrNoSMTP
+		return jobs.Permanent(ErrNoSMTP) // retrying cannot help; an admin retries once there is a server
 	}
 	out, err := m.compose(msg)
 	if err != nil {

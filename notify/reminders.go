@@ -116,7 +116,7 @@ func (r *Reminders) inApp(ctx context.Context, j *jobs.Job, e *ent.Event, u *ent
 // text sends an SMS; a refusal that no retry can mend fails the job at once.
 func (r *Reminders) text(ctx context.Context, to, body string) error {
 	if r.sms == nil {
-		return ErrNoSMS
+		return jobs.Permanent(ErrNoSMS)
 	}
 	_, err := r.sms.Send(ctx, to, body)
 	var refused *sms.Error
