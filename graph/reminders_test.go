@@ -1,13 +1,17 @@
 package graph_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
+	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/jobs"
+	"github.com/convene/convene/notify"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
 )
@@ -92,4 +96,35 @@ func TestRemindersMoveWithTheMeetingAndVanishWhenCancelled(t *testing.T) {
 			t.Fatalf("reminders after cancelling: %v", got)
 		}
 	})
+}
+
+// TestTwoReplicasSendEachOfAThousandRemindersOnce: two servers on one
+// Postgres race over 1,000 reminders due at once; 1,000 notices are stored.
+func TestTwoReplicasSendEachOfAThousandRemindersOnce(t *testing.T) {
+	a := testenv.New(t, "postgres")
+	b := a.Replica(t)
+	co := a.NewCompany(t, "Acme")
+	e := a.DB.Client.Event.Create().SetTitle("All hands").SetStartAt(time.Now().Add(time.Hour)).SetDurationMinutes(30).
+		SetOrganizer(co.Admin).SetIcalUID("all-hands").SaveX(testenv.As(co.Admin))
+	const n = 1000
+	due := make([]jobs.New, n)
+	for i := range due {
+		due[i] = jobs.New{CompanyID: co.Company.ID, Kind: notify.KindReminderSend, Key: fmt.Sprintf("remind:test:%d", i),
+			Payload: notify.ReminderSend{EventID: e.ID, Start: e.StartAt, MinutesBefore: 15, UserID: co.Member.ID, Channel: schematype.ReminderInApp}}
+	}
+	system := viewer.NewSystemContext(t.Context(), viewer.SystemJobs)
+	if err := jobs.Enqueue(system, a.DB.Client, due...); err != nil {
+		t.Fatal(err)
+	}
+	a.App.Jobs.Wake()
+	b.App.Jobs.Wake()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if a.DB.Client.Job.Query().Where(job.StateNEQ(job.StateDONE)).CountX(system) == 0 {
+			break
+		}
+	}
+	stored := a.DB.Client.Notification.Query().Where(notification.UserID(co.Member.ID), notification.KindEQ(notification.KindREMINDER)).CountX(testenv.As(co.Member))
+	if stored != n {
+		t.Fatalf("%d reminders stored for %d due", stored, n)
+	}
 }
