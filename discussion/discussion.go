@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/ent/channel"
 	"github.com/convene/convene/ent/post"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/realtime"
 	"github.com/convene/convene/viewer"
 )
@@ -106,24 +107,47 @@ func (d *Discussion) PostMessage(ctx context.Context, channelID int, body string
 	return p, nil
 }
 
-// MeetingChanged re-renders the posts of a meeting after it changed, and
-// tells their channels: new posts as added, the others as updated.
-func (d *Discussion) MeetingChanged(ctx context.Context, eventID int, created bool) error {
+// KindRefreshMeetingPosts is the job that re-renders a changed meeting's
+// posts; it runs after the change commits, and again after a crash.
+const KindRefreshMeetingPosts = "discussion.refresh_meeting_posts"
+
+// RefreshMeetingPosts is the job that follows a change of meeting e in its
+// transaction, when e was posted in a channel.
+func RefreshMeetingPosts(e *ent.Event) jobs.New {
+	return jobs.New{CompanyID: e.CompanyID, Kind: KindRefreshMeetingPosts,
+		Key: fmt.Sprintf("posts:%d:%d", e.ID, e.Sequence), Payload: e.ID}
+}
+
+// MeetingPosted tells a new meeting's channels of its post.
+func (d *Discussion) MeetingPosted(ctx context.Context, eventID int) error {
+	posts, err := d.client.Post.Query().Where(post.EventID(eventID), post.KindEQ(post.KindMEETING)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("discussion: %w", err)
+	}
+	for _, p := range posts {
+		d.announce(ctx, p.ChannelID, realtime.ChannelPost{Kind: PostAdded, PostID: p.ID})
+	}
+	return nil
+}
+
+// RefreshMeetingPostsJob shows a meeting's change, or its cancellation,
+// in its posts (a KindRefreshMeetingPosts job).
+func (d *Discussion) RefreshMeetingPostsJob(ctx context.Context, j *jobs.Job) error {
+	var eventID int
+	if err := j.Decode(&eventID); err != nil {
+		return err
+	}
 	posts, err := d.client.Post.Query().Where(post.EventID(eventID), post.KindEQ(post.KindMEETING)).
 		WithEvent(func(q *ent.EventQuery) { q.WithConference() }).All(ctx)
 	if err != nil {
 		return fmt.Errorf("discussion: %w", err)
 	}
 	for _, p := range posts {
-		kind := PostAdded
-		if !created {
-			kind = PostUpdated
-			text := MeetingText(p.Edges.Event, p.Edges.Event.Edges.Conference)
-			if err := p.Update().SetBody(text).SetEditedAt(time.Now()).Exec(ctx); err != nil {
-				return err
-			}
+		text := MeetingText(p.Edges.Event, p.Edges.Event.Edges.Conference)
+		if err := p.Update().SetBody(text).SetEditedAt(time.Now()).Exec(ctx); err != nil {
+			return err
 		}
-		d.announce(ctx, p.ChannelID, realtime.ChannelPost{Kind: kind, PostID: p.ID})
+		d.announce(ctx, p.ChannelID, realtime.ChannelPost{Kind: PostUpdated, PostID: p.ID})
 	}
 	return nil
 }

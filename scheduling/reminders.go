@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
@@ -36,10 +37,16 @@ func (d ReminderDue) key() string {
 }
 
 // followUp queues, in a change's transaction, what the change owes the
-// world outside: mail to the attendees, and the reminders of e as it now is.
+// world outside: mail to the attendees, its channel posts shown anew, and
+// the reminders of e as it now is.
 func (p *Planner) followUp(ctx context.Context, client *ent.Client, e *ent.Event, before []notify.Person) error {
 	if err := notify.MailAttendees(ctx, client, e, before); err != nil {
 		return err
+	}
+	if e.ChannelID != nil && e.Sequence > 0 { // a new meeting's post is written with it
+		if err := jobs.Enqueue(ctx, client, discussion.RefreshMeetingPosts(e)); err != nil {
+			return err
+		}
 	}
 	return scheduleReminders(ctx, client, e, p.now())
 }

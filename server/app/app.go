@@ -203,6 +203,7 @@ func (a *App) handleJobs(o Options) error {
 	}
 	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links, o.ReplyAddress).Mail)
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
+	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
 	a.Jobs.Handle(notify.KindReminderSend, notify.NewReminders(o.DB.Client, mailer, texts, a.pushNotice).Send)
 	return nil
 }
@@ -226,9 +227,9 @@ func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
 	for _, n := range c.Notices {
 		a.pushNotice(ctx, n)
 	}
-	if c.Channel != nil {
-		if err := a.discussion.MeetingChanged(ctx, c.EventID, c.Kind == scheduling.Created); err != nil {
-			a.opts.Log.WarnContext(ctx, "updating a meeting's posts", "err", err)
+	if c.Channel != nil && c.Kind == scheduling.Created { // changes reach posts through a job
+		if err := a.discussion.MeetingPosted(ctx, c.EventID); err != nil {
+			a.opts.Log.WarnContext(ctx, "announcing a meeting's post", "err", err)
 		}
 	}
 }
