@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,16 @@ func TestAdminsSeeFailedJobsAndRetryThem(t *testing.T) {
 		}
 		if res := env.Query(t, co.AdminToken, `mutation($id:ID!){ retryJob(id:$id){ id } }`, map[string]any{"id": failed.ID}); res.Field() != "id" {
 			t.Errorf("retrying a pending job: %+v", res.Errors)
+		}
+		// /metrics shows the queue by state.
+		res, err := env.Server.Client().Get(env.Server.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(metrics), `convene_jobs{state="FAILED"} 0`) || !regexp.MustCompile(`convene_jobs\{state="(PENDING|RUNNING)"\} 1`).Match(metrics) {
+			t.Errorf("jobs in /metrics:\n%s", regexp.MustCompile(`(?m)^convene_jobs.*$`).FindAll(metrics, -1))
 		}
 		// The queue takes it at once; no handler knows this kind, so it fails again.
 		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

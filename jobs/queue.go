@@ -259,3 +259,22 @@ func (q *Queue) rebind(query string) string {
 	}
 	return b.String()
 }
+
+// Counts says how many jobs are in each state, company by company summed.
+func (q *Queue) Counts(ctx context.Context) (map[string]int, error) {
+	rows, err := q.db.SQL.QueryContext(ctx, `SELECT state, count(*) FROM jobs GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: counting: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("jobs: counting: %w", err)
+		}
+		counts[state] = n
+	}
+	return counts, rows.Err()
+}

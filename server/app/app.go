@@ -142,6 +142,7 @@ func New(o Options) (*App, error) {
 	}
 	a := &App{opts: o, Auth: authSvc, Metrics: newMetrics(), Broker: broker,
 		discussion: discussion.New(o.DB.Client, broker), Jobs: jobs.NewQueue(o.DB, jobs.Options{Log: o.Log, Workers: o.JobWorkers})}
+	a.Metrics.watchJobs(a.Jobs.Counts, o.Log)
 	if counts, ok := broker.(subscriberCounts); ok { // all three brokers embed realtime.Memory
 		a.Metrics.watchBroker(counts)
 	}

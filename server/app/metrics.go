@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -105,4 +106,32 @@ func (m *Metrics) instrument(log *slog.Logger, next http.Handler) http.Handler {
 		m.latency.WithLabelValues(route).Observe(took.Seconds())
 		log.DebugContext(r.Context(), "http request", "method", r.Method, "route", route, "code", rec.code, "took", took)
 	})
+}
+
+// jobStates reports the job queue's rows by state at each scrape, so a pile
+// of PENDING or any FAILED job shows on a dashboard.
+type jobStates struct {
+	count func(context.Context) (map[string]int, error)
+	desc  *prometheus.Desc
+	log   *slog.Logger
+}
+
+func (m *Metrics) watchJobs(count func(context.Context) (map[string]int, error), log *slog.Logger) {
+	m.registry.MustRegister(jobStates{count: count, log: log,
+		desc: prometheus.NewDesc("convene_jobs", "Background jobs by state, all replicas together.", []string{"state"}, nil)})
+}
+
+func (j jobStates) Describe(ch chan<- *prometheus.Desc) { ch <- j.desc }
+
+func (j jobStates) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := j.count(ctx)
+	if err != nil {
+		j.log.Warn("metrics: counting jobs", "err", err)
+		return
+	}
+	for _, state := range []string{"PENDING", "RUNNING", "DONE", "FAILED"} {
+		ch <- prometheus.MustNewConstMetric(j.desc, prometheus.GaugeValue, float64(counts[state]), state)
+	}
 }
