@@ -27,15 +27,14 @@ const (
 )
 
 // stream subscribes to topics and sends each notice, turned by load into
-// what the client sees, until ctx ends or load says stop. Nothing waits
-// meanwhile: the broker delivers on a goroutine of its own, and that
-// goroutine loads the notice and writes it to the socket.
+// what the client sees, until ctx (the operation's) ends or load says
+// stop. Nothing waits meanwhile: the broker delivers on a goroutine of its
+// own, and that goroutine loads the notice and writes it to the socket.
 func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []string, load func(context.Context, N) (T, verdict)) (<-chan T, error) {
 	pusher, ok := socket.PusherFor(ctx)
 	if !ok {
 		return nil, apperr.New(apperr.BadUserInput, "subscriptions run over WebSocket")
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	// Each topic's deliveries run one at a time, and each value is pushed
 	// before the next is made: one slot per topic, one for the close.
 	p := &pipe[T]{out: make(chan T, len(topics)+1), pusher: pusher}
@@ -49,8 +48,7 @@ func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []stri
 			case send:
 				p.send(v)
 			case stop:
-				p.close()
-				cancel() // ends the other topics' subscriptions too
+				p.close() // the operation completes; its context's end ends every topic
 			}
 		},
 		Ended: func(why error) {
@@ -61,8 +59,7 @@ func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []stri
 	}
 	for _, topic := range topics {
 		if err := broker.Subscribe(ctx, topic, r); err != nil {
-			cancel()
-			pusher.Abandon()
+			pusher.Abandon() // the error completes the operation, which ends what began
 			return nil, err
 		}
 	}

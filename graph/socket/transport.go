@@ -96,7 +96,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	up := websocket.Upgrader{
 		Subprotocols:    []string{transportWS, legacyWS},
 		CheckOrigin:     t.o.CheckOrigin,
-		ReadBufferSize:  512, // messages from clients are small; larger ones take more reads
+		ReadBufferSize:  256, // messages from clients are small; larger ones take more reads
 		WriteBufferSize: 1024,
 		WriteBufferPool: writeBuffers,
 	}
@@ -180,7 +180,11 @@ func (c *conn) handle(raw []byte) *CloseError {
 	}
 	switch m.Type {
 	case "connection_init":
-		return c.init(m.Payload)
+		// Authenticating runs deep (a database query); on a goroutine of its
+		// own it leaves the reader's stack, kept by every idle socket, small.
+		done := make(chan *CloseError, 1)
+		go func() { done <- c.init(m.Payload) }()
+		return <-done
 	case "ping":
 		c.write(message{Type: "pong"})
 	case "connection_terminate":
