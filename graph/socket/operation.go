@@ -3,6 +3,8 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -81,23 +83,23 @@ func (o *operation) next() bool {
 		o.finish()
 		return false
 	}
-	o.c.writeRaw(o.result(res))
+	o.c.send(func(w io.Writer) error { return o.result(w, res) })
 	return true
 }
 
-// result frames a response by hand: it is the one message sent to every
-// subscriber, and json.Marshal of a message would check the payload again.
-func (o *operation) result(res *graphql.Response) []byte {
-	payload, _ := json.Marshal(res)
+// result frames a response by hand, straight into the socket's pooled
+// buffer: it is the message sent to every subscriber, so it is made with
+// as little garbage as it can be.
+func (o *operation) result(w io.Writer, res *graphql.Response) error {
 	id, _ := json.Marshal(o.id)
-	frame := make([]byte, 0, len(payload)+len(id)+40)
-	frame = append(frame, `{"id":`...)
-	frame = append(frame, id...)
-	frame = append(frame, `,"type":"`...)
-	frame = append(frame, o.c.rules.next...)
-	frame = append(frame, `","payload":`...)
-	frame = append(frame, payload...)
-	return append(frame, '}')
+	if _, err := fmt.Fprintf(w, `{"id":%s,"type":"%s","payload":`, id, o.c.rules.next); err != nil {
+		return err
+	}
+	if err := json.NewEncoder(w).Encode(res); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "}")
+	return err
 }
 
 // fail answers an operation that could not start with its errors.

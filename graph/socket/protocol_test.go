@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -73,7 +74,11 @@ func TestLegacyProtocolNamesItsOwnMessages(t *testing.T) {
 
 func TestResultFrameIsTheMessage(t *testing.T) {
 	o := &operation{id: `a"1`, c: &conn{rules: newRules(legacyDialect, 1)}}
-	frame := o.result(&graphql.Response{Data: json.RawMessage(`{"x":1}`)})
+	var buf bytes.Buffer
+	if err := o.result(&buf, &graphql.Response{Data: json.RawMessage(`{"x":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	frame := buf.Bytes()
 	var m message
 	if err := json.Unmarshal(frame, &m); err != nil {
 		t.Fatalf("%s: %v", frame, err)

@@ -12,6 +12,7 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"net/http"
 	"sync"
@@ -96,8 +97,8 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	up := websocket.Upgrader{
 		Subprotocols:    []string{transportWS, legacyWS},
 		CheckOrigin:     t.o.CheckOrigin,
-		ReadBufferSize:  256, // messages from clients are small; larger ones take more reads
-		WriteBufferSize: 1024,
+		ReadBufferSize:  256,  // messages from clients are small; larger ones take more reads
+		WriteBufferSize: 4096, // pooled, not per socket: one frame for most results
 		WriteBufferPool: writeBuffers,
 	}
 	ws, err := up.Upgrade(w, r, nil)
@@ -244,20 +245,25 @@ func (c *conn) keepAlive() {
 	c.pinger.Reset(c.t.o.PingInterval)
 }
 
-// write sends one message; a socket that cannot take it is closed.
+// write sends one protocol message.
 func (c *conn) write(m message) {
-	raw, err := json.Marshal(m)
-	if err == nil {
-		c.writeRaw(raw)
-	}
+	c.send(func(w io.Writer) error { return json.NewEncoder(w).Encode(m) })
 }
 
-// writeRaw sends one encoded message.
-func (c *conn) writeRaw(raw []byte) {
+// send writes one message, encoded straight into the socket's pooled
+// buffer; a socket that cannot take it is closed.
+func (c *conn) send(encode func(io.Writer) error) {
 	c.writing.Lock()
 	defer c.writing.Unlock()
 	_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-	if err := c.ws.WriteMessage(websocket.TextMessage, raw); err != nil {
+	w, err := c.ws.NextWriter(websocket.TextMessage)
+	if err == nil {
+		err = encode(w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		_ = c.ws.Close() // ends the reader, which shuts the rest down
 	}
 }
