@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/credential"
@@ -29,11 +30,12 @@ type ZoomApp struct {
 type Store struct {
 	client *ent.Client
 	keys   *secret.Keyring
+	zoom   zoom.Endpoints // where Zoom is: zoom.Production but in tests
 }
 
-// New returns a Store sealing with keys.
-func New(client *ent.Client, keys *secret.Keyring) *Store {
-	return &Store{client: client, keys: keys}
+// New returns a Store sealing with keys, reaching Zoom at zoomAt.
+func New(client *ent.Client, keys *secret.Keyring, zoomAt zoom.Endpoints) *Store {
+	return &Store{client: client, keys: keys, zoom: zoomAt}
 }
 
 // ConfigureZoom saves the company's Zoom app, replacing an earlier one.

@@ -217,6 +217,11 @@ func (r *mutationResolver) ConfigureZoom(ctx context.Context, input credentials.
 	return r.Credentials.ConfigureZoom(ctx, input)
 }
 
+// TestCredential is the resolver for the testCredential field.
+func (r *mutationResolver) TestCredential(ctx context.Context, id int) (*ent.Credential, error) {
+	return r.Credentials.Test(ctx, id)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 	v, _ := viewer.FromContext(ctx)

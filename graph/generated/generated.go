@@ -333,6 +333,7 @@ type ComplexityRoot struct {
 		RetryJob                func(childComplexity int, id int) int
 		RevokeAPIToken          func(childComplexity int, id int) int
 		SendInvitations         func(childComplexity int, event int) int
+		TestCredential          func(childComplexity int, id int) int
 		UpdateCompany           func(childComplexity int, input ent.UpdateCompanyInput) int
 		UpdateContact           func(childComplexity int, id int, input ent.UpdateContactInput) int
 		UpdateEvent             func(childComplexity int, id int, scope string, occurrence *time.Time, input scheduling.EventChanges) int
@@ -562,6 +563,7 @@ type MutationResolver interface {
 	RemoveChannelMembers(ctx context.Context, channel int, users []int) (*ent.Channel, error)
 	PostMessage(ctx context.Context, channel int, body string) (*ent.Post, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
+	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -1923,6 +1925,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendInvitations(childComplexity, args["event"].(int)), true
+	case "Mutation.testCredential":
+		if e.ComplexityRoot.Mutation.TestCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestCredential(childComplexity, args["id"].(int)), true
 	case "Mutation.updateCompany":
 		if e.ComplexityRoot.Mutation.UpdateCompany == nil {
 			break
@@ -3176,6 +3189,12 @@ type Mutation {
 
   "Store the company's Zoom Server-to-Server OAuth app. The secret is sealed at rest."
   configureZoom(input: ConfigureZoomInput!): Credential!
+  """
+  Check a credential with a cheap real call to its provider (admins only):
+  its status becomes CONNECTED, or ERROR with the provider's refusal in
+  words to act on, and lastCheckedAt is now.
+  """
+  testCredential(id: ID!): Credential!
 }
 
 "An RFC 3339 date-time."
@@ -7352,6 +7371,20 @@ func (ec *executionContext) field_Mutation_sendInvitations_args(ctx context.Cont
 		return nil, err
 	}
 	args["event"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_testCredential_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -13825,6 +13858,50 @@ func (ec *executionContext) fieldContext_Mutation_configureZoom(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_configureZoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testCredential(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testCredential(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestCredential(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Credential) graphql.Marshaler {
+			return ec.marshalNCredential2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testCredential(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Credential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testCredential_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29104,6 +29181,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "configureZoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_configureZoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testCredential":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testCredential(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -21,6 +21,8 @@ import (
 
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/connectors/sms/smsfake"
+	"github.com/convene/convene/connectors/zoom"
+	"github.com/convene/convene/connectors/zoom/zoomfake"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/user"
@@ -42,6 +44,7 @@ type Env struct {
 	Queries *testdb.Counter
 	Mail    *Mailbox         // every mail the server sent
 	SMS     *smsfake.Gateway // every text message it sent
+	Zoom    *zoomfake.Zoom   // the Zoom account its Zoom credentials reach
 	logs    *lockedWriter
 }
 
@@ -99,11 +102,15 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	texts := &smsfake.Gateway{AccountSID: "AC" + strings.Repeat("0f", 16), AuthToken: "secret-token"}
 	gateway := httptest.NewServer(texts)
 	t.Cleanup(gateway.Close)
+	zoomFake := zoomfake.New(ZoomAccountID, ZoomClientID, ZoomClientSecret)
+	zoomServer := httptest.NewServer(zoomFake)
+	t.Cleanup(zoomServer.Close)
 	opts := app.Options{
 		DB: d, Keys: keys, Log: log, Broker: broker,
 		SMTP:         notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
 		SMS:          sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
 		ReplyAddress: ReplyAddress, InboundSecret: InboundSecret,
+		ZoomEndpoints: &zoom.Endpoints{API: zoomServer.URL + "/v2", OAuth: zoomServer.URL},
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
 	}
@@ -119,7 +126,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	t.Cleanup(func() { stop(); a.Close() })
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts}
+	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts, Zoom: zoomFake}
 }
 
 // Logs returns everything the server logged so far, at debug level.
@@ -269,6 +276,13 @@ func (e *Env) LoginWith(t testing.TB, email, password string) string {
 func As(u *ent.User) context.Context {
 	return viewer.NewContext(context.Background(), viewer.Viewer{UserID: u.ID, CompanyID: u.CompanyID, Role: viewer.Role(u.Role)})
 }
+
+// The fake Zoom account's Server-to-Server app.
+const (
+	ZoomAccountID    = "zoom-account-1"
+	ZoomClientID     = "zoom-client-1"
+	ZoomClientSecret = "zoom-secret-1"
+)
 
 // ReplyAddress stands as ORGANIZER in test servers' invitations, and
 // InboundSecret lets a test post replies to /inbound/itip.

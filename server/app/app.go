@@ -15,6 +15,7 @@ import (
 
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/connectors/sms"
+	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
@@ -36,9 +37,10 @@ type Options struct {
 	PublicURL      string // links in mail point here
 	SMTP           notify.SMTPConfig
 	SMS            sms.Config
-	ReplyAddress   string // stands as ORGANIZER in invitations; see InboundSecret
-	InboundSecret  string // guards POST /inbound/itip; empty turns it off
-	JobWorkers     int    // background jobs run at once; 0 means 4
+	ReplyAddress   string          // stands as ORGANIZER in invitations; see InboundSecret
+	InboundSecret  string          // guards POST /inbound/itip; empty turns it off
+	JobWorkers     int             // background jobs run at once; 0 means 4
+	ZoomEndpoints  *zoom.Endpoints // nil means Zoom's own; tests name a fake
 	Keys           *secret.Keyring
 	Log            *slog.Logger
 	AllowedOrigins []string // browser origins besides the server's own
@@ -146,7 +148,11 @@ func New(o Options) (*App, error) {
 	if counts, ok := broker.(subscriberCounts); ok { // all three brokers embed realtime.Memory
 		a.Metrics.watchBroker(counts)
 	}
-	creds := credentials.New(o.DB.Client, o.Keys)
+	zoomAt := zoom.Production
+	if o.ZoomEndpoints != nil {
+		zoomAt = *o.ZoomEndpoints
+	}
+	creds := credentials.New(o.DB.Client, o.Keys, zoomAt)
 	planner := scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange)
 	if err := a.handleJobs(o); err != nil {
 		return nil, err

@@ -1,0 +1,306 @@
+// Package zoomfake is Zoom for tests: the S2S OAuth token endpoint and the
+// meetings API, checking each request as Zoom does (auth header, required
+// fields and their types) and answering with Zoom's bodies and status
+// codes. Failures are injected with FailNext.
+package zoomfake
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Zoom is the fake. Its zero value is not usable; call New.
+type Zoom struct {
+	AccountID, ClientID, ClientSecret string
+
+	mu       sync.Mutex
+	tokens   map[string]time.Time // access token → expiry
+	meetings map[int64]*meeting
+	nextID   int64
+	fail     []failure
+	mux      *http.ServeMux
+}
+
+type meeting struct {
+	ID        int64  `json:"id"`
+	UUID      string `json:"uuid"`
+	HostID    string `json:"host_id"`
+	Topic     string `json:"topic"`
+	Type      int    `json:"type"`
+	Status    string `json:"status"`
+	StartTime string `json:"start_time"`
+	Duration  int    `json:"duration"`
+	Timezone  string `json:"timezone"`
+	CreatedAt string `json:"created_at"`
+	Agenda    string `json:"agenda,omitempty"`
+	JoinURL   string `json:"join_url"`
+	StartURL  string `json:"start_url"`
+	Password  string `json:"password"`
+}
+
+type failure struct {
+	status int
+	body   string
+}
+
+// New returns a fake Zoom account with one S2S app.
+func New(accountID, clientID, clientSecret string) *Zoom {
+	z := &Zoom{AccountID: accountID, ClientID: clientID, ClientSecret: clientSecret,
+		tokens: map[string]time.Time{}, meetings: map[int64]*meeting{}, nextID: 85746065000}
+	z.mux = http.NewServeMux()
+	z.mux.HandleFunc("POST /oauth/token", z.token)
+	z.mux.HandleFunc("POST /v2/users/{user}/meetings", z.authorized(z.create))
+	z.mux.HandleFunc("GET /v2/meetings/{id}", z.authorized(z.get))
+	z.mux.HandleFunc("PATCH /v2/meetings/{id}", z.authorized(z.update))
+	z.mux.HandleFunc("DELETE /v2/meetings/{id}", z.authorized(z.remove))
+	return z
+}
+
+func (z *Zoom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	z.mu.Lock()
+	var f *failure
+	if len(z.fail) > 0 {
+		f, z.fail = &z.fail[0], z.fail[1:]
+	}
+	z.mu.Unlock()
+	if f != nil {
+		if f.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "2")
+		}
+		w.WriteHeader(f.status)
+		_, _ = w.Write([]byte(f.body))
+		return
+	}
+	z.mux.ServeHTTP(w, r)
+}
+
+// FailNext answers the next request with status and body, whatever it is.
+func (z *Zoom) FailNext(status int, body string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.fail = append(z.fail, failure{status, body})
+}
+
+// ExpireTokens makes every token issued so far invalid, as Zoom does when
+// they run out.
+func (z *Zoom) ExpireTokens() {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	clear(z.tokens)
+}
+
+// Meetings counts the meetings that exist.
+func (z *Zoom) Meetings() int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return len(z.meetings)
+}
+
+// Meeting returns a meeting's topic and local start, if it exists.
+func (z *Zoom) Meeting(id int64) (topic, start string, ok bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	m, ok := z.meetings[id]
+	if !ok {
+		return "", "", false
+	}
+	return m.Topic, m.StartTime, true
+}
+
+func (z *Zoom) token(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != z.ClientID || secret != z.ClientSecret {
+		reply(w, http.StatusUnauthorized, map[string]any{"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+		return
+	}
+	if r.PostFormValue("grant_type") != "account_credentials" || r.PostFormValue("account_id") != z.AccountID {
+		reply(w, http.StatusBadRequest, map[string]any{"reason": "Invalid request : Account id is invalid.", "error": "invalid_request"})
+		return
+	}
+	token := randomHex(24)
+	z.mu.Lock()
+	z.tokens[token] = time.Now().Add(time.Hour)
+	z.mu.Unlock()
+	reply(w, http.StatusOK, map[string]any{"access_token": token, "token_type": "bearer", "expires_in": 3600,
+		"scope": "meeting:write:meeting:admin meeting:read:meeting:admin user:read:list_users:admin"})
+}
+
+// authorized checks the bearer token as the API does.
+func (z *Zoom) authorized(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		z.mu.Lock()
+		expires, known := z.tokens[token]
+		z.mu.Unlock()
+		switch {
+		case !ok || !known:
+			reply(w, http.StatusUnauthorized, map[string]any{"code": 124, "message": "Invalid access token."})
+		case time.Now().After(expires):
+			reply(w, http.StatusUnauthorized, map[string]any{"code": 124, "message": "Access token is expired."})
+		default:
+			next(w, r)
+		}
+	}
+}
+
+var (
+	utcStart   = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+	localStart = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$`)
+	password   = regexp.MustCompile(`^[a-zA-Z0-9@\-_*]{1,10}$`)
+)
+
+// request is a create or update body, typed loosely so wrong types are
+// caught and named the way Zoom does.
+type request struct {
+	Topic     *string         `json:"topic"`
+	Type      json.RawMessage `json:"type"`
+	StartTime *string         `json:"start_time"`
+	Duration  json.RawMessage `json:"duration"`
+	Timezone  *string         `json:"timezone"`
+	Password  *string         `json:"password"`
+	Agenda    *string         `json:"agenda"`
+}
+
+// check applies Zoom's rules to a body, returning the field at fault.
+func (q request) check(creating bool) (string, bool) {
+	if q.Type != nil {
+		if t, err := strconv.Atoi(string(q.Type)); err != nil || (t != 1 && t != 2 && t != 3 && t != 8) {
+			return "type", false
+		}
+	}
+	if q.Duration != nil {
+		if d, err := strconv.Atoi(string(q.Duration)); err != nil || d <= 0 {
+			return "duration", false
+		}
+	}
+	if q.StartTime != nil {
+		local := localStart.MatchString(*q.StartTime)
+		if !local && !utcStart.MatchString(*q.StartTime) || local && (q.Timezone == nil || *q.Timezone == "") {
+			return "start_time", false
+		}
+	}
+	if q.Timezone != nil {
+		if _, err := time.LoadLocation(*q.Timezone); err != nil || *q.Timezone == "" {
+			return "timezone", false
+		}
+	}
+	if q.Password != nil && !password.MatchString(*q.Password) {
+		return "password", false
+	}
+	if creating && (q.StartTime == nil || q.Duration == nil) {
+		return "start_time", false
+	}
+	return "", true
+}
+
+func (z *Zoom) create(w http.ResponseWriter, r *http.Request) {
+	var q request
+	if json.NewDecoder(r.Body).Decode(&q) != nil {
+		reply(w, http.StatusBadRequest, map[string]any{"code": 300, "message": "Request Body should be a valid JSON object."})
+		return
+	}
+	if field, ok := q.check(true); !ok {
+		invalid(w, field)
+		return
+	}
+	z.mu.Lock()
+	z.nextID++
+	m := &meeting{ID: z.nextID, UUID: randomHex(11) + "==", HostID: r.PathValue("user"), Type: 2, Status: "waiting",
+		CreatedAt: time.Now().UTC().Format(time.RFC3339)}
+	z.meetings[m.ID] = m
+	apply(m, q)
+	m.JoinURL = fmt.Sprintf("https://zoom.us/j/%d?pwd=%s", m.ID, randomHex(16))
+	m.StartURL = fmt.Sprintf("https://zoom.us/s/%d?zak=%s", m.ID, randomHex(32))
+	out := *m
+	z.mu.Unlock()
+	reply(w, http.StatusCreated, out)
+}
+
+func apply(m *meeting, q request) {
+	if q.Topic != nil {
+		m.Topic = *q.Topic
+	}
+	if q.Type != nil {
+		m.Type, _ = strconv.Atoi(string(q.Type))
+	}
+	if q.StartTime != nil {
+		m.StartTime = *q.StartTime
+	}
+	if q.Duration != nil {
+		m.Duration, _ = strconv.Atoi(string(q.Duration))
+	}
+	if q.Timezone != nil {
+		m.Timezone = *q.Timezone
+	}
+	if q.Agenda != nil {
+		m.Agenda = *q.Agenda
+	}
+	if q.Password != nil {
+		m.Password = *q.Password
+	}
+}
+
+// found runs f on the meeting named by the path, or answers 404.
+func (z *Zoom) found(w http.ResponseWriter, r *http.Request, f func(*meeting)) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	m, ok := z.meetings[id]
+	if err != nil || !ok {
+		reply(w, http.StatusNotFound, map[string]any{"code": 3001, "message": fmt.Sprintf("Meeting does not exist: %s.", r.PathValue("id"))})
+		return
+	}
+	f(m)
+}
+
+func (z *Zoom) get(w http.ResponseWriter, r *http.Request) {
+	z.found(w, r, func(m *meeting) { reply(w, http.StatusOK, *m) })
+}
+
+func (z *Zoom) update(w http.ResponseWriter, r *http.Request) {
+	var q request
+	if json.NewDecoder(r.Body).Decode(&q) != nil {
+		reply(w, http.StatusBadRequest, map[string]any{"code": 300, "message": "Request Body should be a valid JSON object."})
+		return
+	}
+	if field, ok := q.check(false); !ok {
+		invalid(w, field)
+		return
+	}
+	z.found(w, r, func(m *meeting) {
+		apply(m, q) // a change keeps the meeting's links
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func (z *Zoom) remove(w http.ResponseWriter, r *http.Request) {
+	z.found(w, r, func(m *meeting) {
+		delete(z.meetings, m.ID)
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func invalid(w http.ResponseWriter, field string) {
+	reply(w, http.StatusBadRequest, map[string]any{"code": 300, "message": "Validation Failed.",
+		"errors": []map[string]string{{"field": field, "message": "Invalid field."}}})
+}
+
+func reply(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)[:n]
+}

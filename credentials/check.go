@@ -1,0 +1,58 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/connectors/zoom"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/schematype"
+)
+
+// Test checks a credential with a cheap real call and records how it
+// went: CONNECTED, or ERROR with the provider's refusal in words an admin
+// can act on.
+func (s *Store) Test(ctx context.Context, id int) (*ent.Credential, error) {
+	c, err := s.client.Credential.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var problem string // what is wrong, for an admin to read; "" when connected
+	switch c.Provider {
+	case schematype.ProviderZoom:
+		if problem, err = s.checkZoom(ctx, c); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, apperr.Invalid("id", "checking %s connections comes with its connector", c.Provider)
+	}
+	upd := c.Update().SetLastCheckedAt(time.Now()).SetStatus(schematype.StatusConnected).SetLastError(problem)
+	if problem != "" {
+		upd.SetStatus(schematype.StatusError)
+	}
+	return upd.Save(ctx)
+}
+
+// checkZoom gets a token for the app, saying in words what went wrong.
+func (s *Store) checkZoom(ctx context.Context, c *ent.Credential) (string, error) {
+	secret, err := s.ClientSecret(c)
+	if err != nil {
+		return "", err
+	}
+	err = zoom.New(s.zoom, zoom.App{AccountID: c.AccountID, ClientID: c.ClientID, ClientSecret: secret}).CheckConnection(ctx)
+	var refused *zoom.Error
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.As(err, &refused) && refused.OAuthError == "invalid_client":
+		return "Zoom refused the client id or client secret: copy both again from the app's page in the Zoom Marketplace", nil
+	case errors.As(err, &refused) && refused.OAuthError == "invalid_request":
+		return fmt.Sprintf("Zoom does not take this account id (%s): copy it from the app's page in the Zoom Marketplace", refused.Reason), nil
+	case errors.As(err, &refused):
+		return "Zoom answered: " + refused.Error(), nil
+	}
+	return fmt.Sprintf("Zoom could not be reached: %v", err), nil
+}
