@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/convene/convene/ent"
@@ -15,6 +16,8 @@ const (
 	Created   ChangeKind = "CREATED"
 	Updated   ChangeKind = "UPDATED"
 	Cancelled ChangeKind = "CANCELLED"
+	// ConferenceReady: the online meeting's link has arrived.
+	ConferenceReady ChangeKind = "CONFERENCE_READY"
 )
 
 // Change tells that an event changed, and whose calendars show it: its
@@ -63,4 +66,12 @@ func people(e *ent.Event, attendees []*ent.Attendee, others []int) []int {
 		}
 	}
 	return slices.Compact(slices.Sorted(slices.Values(users)))
+}
+
+// ConferenceReady tells the people and rooms of e that its conference link
+// has arrived; the conference job calls it once that is committed.
+func (p *Planner) ConferenceReady(ctx context.Context, e *ent.Event) {
+	if err := p.announce(ctx, ConferenceReady, e, nil); err != nil {
+		slog.WarnContext(ctx, "announcing a conference", "event", e.ID, "err", err)
+	}
 }

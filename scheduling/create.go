@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -21,6 +22,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/viewer"
 )
 
@@ -360,6 +362,9 @@ func save(ctx context.Context, client *ent.Client, pl *plan) (*ent.Event, error)
 	var conf *ent.Conference
 	if pl.kind == event.KindONLINE_MEETING {
 		if conf, err = client.Conference.Create().SetEventID(e.ID).SetProvider(*pl.Provider).Save(ctx); err != nil {
+			return nil, err
+		}
+		if err := jobs.Enqueue(ctx, client, conferencing.CreateJob(conf)); err != nil {
 			return nil, err
 		}
 	}

@@ -3339,6 +3339,8 @@ enum EventChangeKind @goModel(model: "github.com/99designs/gqlgen/graphql.String
   CREATED
   UPDATED
   CANCELLED
+  "The online meeting's link has arrived from its provider."
+  CONFERENCE_READY
 }
 
 "Someone was invited to a meeting."

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/auth"
+	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/credentials"
@@ -154,7 +155,7 @@ func New(o Options) (*App, error) {
 	}
 	creds := credentials.New(o.DB.Client, o.Keys, zoomAt)
 	planner := scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange)
-	if err := a.handleJobs(o); err != nil {
+	if err := a.handleJobs(o, creds, zoomAt, planner); err != nil {
 		return nil, err
 	}
 	a.feeds = notify.NewFeeds(o.DB.Client)
@@ -197,7 +198,7 @@ func New(o Options) (*App, error) {
 }
 
 // handleJobs sets what runs each kind of background work.
-func (a *App) handleJobs(o Options) error {
+func (a *App) handleJobs(o Options, creds *credentials.Store, zoomAt zoom.Endpoints, planner *scheduling.Planner) error {
 	key, err := o.Keys.DeriveKey("answer links")
 	if err != nil {
 		return err
@@ -211,6 +212,7 @@ func (a *App) handleJobs(o Options) error {
 	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links, o.ReplyAddress).Mail)
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
+	a.Jobs.Handle(conferencing.KindCreate, conferencing.New(o.DB.Client, creds, zoomAt, planner.ConferenceReady).Create)
 	a.Jobs.Handle(notify.KindReminderSend, notify.NewReminders(o.DB.Client, mailer, texts, a.pushNotice).Send)
 	return nil
 }

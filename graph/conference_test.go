@@ -1,0 +1,65 @@
+package graph_test
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/testenv"
+)
+
+// TestAZoomMeetingGetsItsLinkAfterItIsSaved: createEvent answers at once
+// with the conference PENDING, even while Zoom fails; the link arrives by
+// subscription, in the channel post and in an updated invitation, and
+// Zoom holds exactly one meeting.
+func TestAZoomMeetingGetsItsLinkAfterItIsSaved(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	env.Must(t, co.AdminToken, `mutation($in:ConfigureZoomInput!){ configureZoom(input:$in){ id } }`, map[string]any{"in": map[string]any{
+		"accountId": testenv.ZoomAccountID, "clientId": testenv.ZoomClientID, "clientSecret": testenv.ZoomClientSecret}}, &struct{}{})
+	var ch struct{ CreateChannel struct{ ID string } }
+	env.Must(t, co.AdminToken, `mutation($m:[ID!]){ createChannel(input:{name:"team", members:$m}){ id } }`, map[string]any{"m": []int{co.Member.ID}}, &ch)
+	changes := subscribe(t, env, co.MemberToken, "1", `subscription{ eventChanged{ kind event { conference { state joinURL password } } } }`, nil)
+	posts := subscribe(t, env, co.MemberToken, "2", `subscription($c:ID!){ channelPostUpdated(channel:$c){ body } }`, map[string]any{"c": ch.CreateChannel.ID})
+	time.Sleep(100 * time.Millisecond)
+
+	env.Zoom.FailNext(http.StatusServiceUnavailable, "") // Zoom is down for the first try
+	var made struct {
+		CreateEvent struct{ Conference struct{ State string } }
+	}
+	env.Must(t, co.AdminToken, `mutation($in:CreateEventInput!){ createEvent(input:$in){ conference { state } } }`, map[string]any{"in": map[string]any{
+		"title": "Launch", "start": time.Now().Add(24 * time.Hour), "durationMinutes": 30, "provider": "ZOOM",
+		"channel": ch.CreateChannel.ID, "sendInvitations": true, "timeZone": "Europe/Helsinki"}}, &made)
+	if made.CreateEvent.Conference.State != "PENDING" {
+		t.Fatalf("createEvent answered with the conference %s", made.CreateEvent.Conference.State)
+	}
+
+	var ready string
+	for ready == "" {
+		m, err := next(t, changes)
+		if err != nil {
+			t.Fatalf("waiting for the link: %v", err)
+		}
+		if payload := toJSON(m.Payload); strings.Contains(payload, `"kind":"CONFERENCE_READY"`) {
+			ready = payload
+		}
+	}
+	if !strings.Contains(ready, `"state":"READY"`) || !strings.Contains(ready, `"joinURL":"https://zoom.us/j/`) ||
+		!regexpMatch(`"password":"\d{8}"`, ready) {
+		t.Fatalf("the ready conference: %s", ready)
+	}
+	if m, err := next(t, posts); err != nil || !strings.Contains(toJSON(m.Payload), "https://zoom.us/j/") {
+		t.Fatalf("the channel post: %+v %v", m, err)
+	}
+	mails := env.Mail.Wait(t, co.Member.Email, 2) // the invitation, then the update with the link
+	if text, _ := mails[1].Part(t, "text/plain"); !strings.Contains(text, "Join: https://zoom.us/j/") || !strings.Contains(text, "Password: ") {
+		t.Errorf("the updated invitation: %q", text)
+	}
+	if n := env.Zoom.Meetings(); n != 1 {
+		t.Errorf("Zoom holds %d meetings, want 1", n)
+	}
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
