@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/convene/convene/connectors/zoom"
@@ -18,6 +20,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/jobs"
@@ -95,15 +98,7 @@ func (s *Conferences) Create(ctx context.Context, j *jobs.Job) error {
 // mapped Zoom user, or the Zoom user with the organizer's address.
 func (s *Conferences) createZoom(ctx context.Context, c *ent.Conference) (details, error) {
 	e := c.Edges.Event
-	cred, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderZoom), credential.UserIDIsNil(),
-		credential.CompanyID(c.CompanyID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return details{}, jobs.Permanent(errors.New("the company has no Zoom app: an admin connects one with configureZoom"))
-	}
-	if err != nil {
-		return details{}, err
-	}
-	secret, err := s.secrets.ClientSecret(cred)
+	z, err := s.zoomClient(ctx, c.CompanyID)
 	if err != nil {
 		return details{}, err
 	}
@@ -116,8 +111,7 @@ func (s *Conferences) createZoom(ctx context.Context, c *ent.Conference) (detail
 	if err != nil {
 		return details{}, err
 	}
-	m, err := zoom.New(s.zoom, zoom.App{AccountID: cred.AccountID, ClientID: cred.ClientID, ClientSecret: secret}).
-		CreateMeeting(ctx, host, req)
+	m, err := z.CreateMeeting(ctx, host, req)
 	var refused *zoom.Error
 	if errors.As(err, &refused) && !refused.Retryable() {
 		return details{}, jobs.Permanent(fmt.Errorf("the Zoom meeting was refused: %s", refused.Message))
@@ -126,6 +120,23 @@ func (s *Conferences) createZoom(ctx context.Context, c *ent.Conference) (detail
 		return details{}, err
 	}
 	return details{externalID: fmt.Sprint(m.ID), joinURL: m.JoinURL, hostURL: m.StartURL, password: m.Password}, nil
+}
+
+// zoomClient reaches Zoom through the company's app.
+func (s *Conferences) zoomClient(ctx context.Context, companyID int) (*zoom.Client, error) {
+	cred, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderZoom), credential.UserIDIsNil(),
+		credential.CompanyID(companyID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, jobs.Permanent(errors.New("the company has no Zoom app: an admin connects one with configureZoom"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	secret, err := s.secrets.ClientSecret(cred)
+	if err != nil {
+		return nil, err
+	}
+	return zoom.New(s.zoom, zoom.App{AccountID: cred.AccountID, ClientID: cred.ClientID, ClientSecret: secret}), nil
 }
 
 // zoomMeeting is the Zoom meeting of e: scheduled at its local time, or,
@@ -196,4 +207,79 @@ func (s *Conferences) fail(ctx context.Context, j *jobs.Job, c *ent.Conference, 
 		}
 		return j.DoneWith(ctx, tx)
 	})
+}
+
+// Kinds of the jobs that keep a provider's meeting in step with ours.
+const (
+	KindUpdate = "conference.update"
+	KindDelete = "conference.delete"
+)
+
+// FollowJob is what a change of e owes its conference c at the provider:
+// a cancelled meeting's is deleted, a changed one's updated. Nothing is
+// owed before the conference exists there: its creation reads e as it is.
+func FollowJob(c *ent.Conference, e *ent.Event) (jobs.New, bool) {
+	if c.State != conference.StateREADY || c.ExternalID == "" {
+		return jobs.New{}, false
+	}
+	if e.Status == event.StatusCANCELLED {
+		return jobs.New{CompanyID: c.CompanyID, Kind: KindDelete, Key: fmt.Sprintf("conference:%d:delete", c.ID), Payload: c.ID}, true
+	}
+	return jobs.New{CompanyID: c.CompanyID, Kind: KindUpdate, Key: fmt.Sprintf("conference:%d:update:%d", c.ID, e.Sequence), Payload: c.ID}, true
+}
+
+// Update is the KindUpdate job's handler: the provider's meeting takes the
+// event's title, time and length as they are now.
+func (s *Conferences) Update(ctx context.Context, j *jobs.Job) error {
+	return s.atZoom(ctx, j, func(ctx context.Context, z *zoom.Client, c *ent.Conference, id int64) error {
+		req, err := zoomMeeting(ctx, s.client, c.Edges.Event)
+		if err != nil {
+			return err
+		}
+		req.Password = "" // a change keeps the meeting's password
+		return z.UpdateMeeting(ctx, id, req)
+	})
+}
+
+// Delete is the KindDelete job's handler; a meeting already gone at the
+// provider counts as deleted.
+func (s *Conferences) Delete(ctx context.Context, j *jobs.Job) error {
+	return s.atZoom(ctx, j, func(ctx context.Context, z *zoom.Client, c *ent.Conference, id int64) error {
+		err := z.DeleteMeeting(ctx, id)
+		var refused *zoom.Error
+		if err != nil && !(errors.As(err, &refused) && refused.Status == http.StatusNotFound) {
+			return err
+		}
+		return s.client.Conference.UpdateOne(c).SetState(conference.StateREMOVED).Exec(ctx)
+	})
+}
+
+// atZoom runs call on the Zoom meeting of the job's conference; a refusal
+// no retry can mend is kept in the conference's lastError.
+func (s *Conferences) atZoom(ctx context.Context, j *jobs.Job, call func(context.Context, *zoom.Client, *ent.Conference, int64) error) error {
+	var id int
+	if err := j.Decode(&id); err != nil {
+		return err
+	}
+	c, err := s.client.Conference.Query().Where(conference.ID(id)).WithEvent().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	meetingID, err := strconv.ParseInt(c.ExternalID, 10, 64)
+	if c.Provider != schematype.ConferenceZoom || err != nil {
+		return nil // not a Zoom meeting: nothing to keep in step
+	}
+	z, err := s.zoomClient(ctx, c.CompanyID)
+	if err != nil {
+		return err
+	}
+	err = call(ctx, z, c, meetingID)
+	var refused *zoom.Error
+	if errors.As(err, &refused) && !refused.Retryable() {
+		return s.client.Conference.UpdateOne(c).SetLastError("Zoom refused the change: " + refused.Message).Exec(ctx)
+	}
+	return err
 }

@@ -3,10 +3,12 @@ package graph_test
 import (
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/internal/testenv"
 )
 
@@ -27,9 +29,12 @@ func TestAZoomMeetingGetsItsLinkAfterItIsSaved(t *testing.T) {
 
 	env.Zoom.FailNext(http.StatusServiceUnavailable, "") // Zoom is down for the first try
 	var made struct {
-		CreateEvent struct{ Conference struct{ State string } }
+		CreateEvent struct {
+			ID         string
+			Conference struct{ State string }
+		}
 	}
-	env.Must(t, co.AdminToken, `mutation($in:CreateEventInput!){ createEvent(input:$in){ conference { state } } }`, map[string]any{"in": map[string]any{
+	env.Must(t, co.AdminToken, `mutation($in:CreateEventInput!){ createEvent(input:$in){ id conference { state } } }`, map[string]any{"in": map[string]any{
 		"title": "Launch", "start": time.Now().Add(24 * time.Hour), "durationMinutes": 30, "provider": "ZOOM",
 		"channel": ch.CreateChannel.ID, "sendInvitations": true, "timeZone": "Europe/Helsinki"}}, &made)
 	if made.CreateEvent.Conference.State != "PENDING" {
@@ -59,6 +64,31 @@ func TestAZoomMeetingGetsItsLinkAfterItIsSaved(t *testing.T) {
 	}
 	if n := env.Zoom.Meetings(); n != 1 {
 		t.Errorf("Zoom holds %d meetings, want 1", n)
+	}
+
+	// Moving the meeting moves Zoom's; cancelling it deletes Zoom's.
+	conf := env.DB.Client.Conference.Query().OnlyX(testenv.As(co.Admin))
+	zoomID, _ := strconv.ParseInt(conf.ExternalID, 10, 64)
+	moved := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	env.Must(t, co.AdminToken, updateEvent, map[string]any{"id": made.CreateEvent.ID, "s": "ALL",
+		"in": map[string]any{"title": "Launch, moved", "start": moved}}, &struct{}{})
+	eventually(t, "Zoom's meeting moved", func() bool {
+		topic, start, _ := env.Zoom.Meeting(zoomID)
+		return topic == "Launch, moved" && start == moved.In(helsinki(t)).Format("2006-01-02T15:04:05")
+	})
+	env.Must(t, co.AdminToken, `mutation($id:ID!){ cancelEvent(id:$id){ id } }`, map[string]any{"id": made.CreateEvent.ID}, &struct{}{})
+	eventually(t, "Zoom's meeting deleted", func() bool {
+		return env.Zoom.Meetings() == 0 && env.DB.Client.Conference.GetX(testenv.As(co.Admin), conf.ID).State == conference.StateREMOVED
+	})
+}
+
+// eventually waits up to ten seconds for done, failing the test after.
+func eventually(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !done(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within ten seconds", what)
+		}
 	}
 }
 

@@ -367,6 +367,9 @@ func save(ctx context.Context, client *ent.Client, pl *plan) (*ent.Event, error)
 		if err := jobs.Enqueue(ctx, client, conferencing.CreateJob(conf)); err != nil {
 			return nil, err
 		}
+		// The answer shows the conference as saved, PENDING: its job may
+		// run before the answer is written.
+		e.Edges.Conference = conf
 	}
 	if pl.Channel != nil {
 		err = client.Post.Create().SetChannelID(*pl.Channel).SetAuthorID(v.UserID).SetKind(post.KindMEETING).

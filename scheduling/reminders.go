@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/occurrenceresponse"
@@ -37,8 +39,8 @@ func (d ReminderDue) key() string {
 }
 
 // followUp queues, in a change's transaction, what the change owes the
-// world outside: mail to the attendees, its channel posts shown anew, and
-// the reminders of e as it now is.
+// world outside: mail to the attendees, its channel posts shown anew, the
+// provider's meeting changed or deleted, and the reminders of e as it now is.
 func (p *Planner) followUp(ctx context.Context, client *ent.Client, e *ent.Event, before []notify.Person) error {
 	if err := notify.MailAttendees(ctx, client, e, before); err != nil {
 		return err
@@ -48,7 +50,25 @@ func (p *Planner) followUp(ctx context.Context, client *ent.Client, e *ent.Event
 			return err
 		}
 	}
+	if err := followConference(ctx, client, e); err != nil {
+		return err
+	}
 	return scheduleReminders(ctx, client, e, p.now())
+}
+
+// followConference keeps the provider's meeting in step with e.
+func followConference(ctx context.Context, client *ent.Client, e *ent.Event) error {
+	c, err := client.Conference.Query().Where(conference.EventID(e.ID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("scheduling: conference: %w", err)
+	}
+	if follow, ok := conferencing.FollowJob(c, e); ok {
+		return jobs.Enqueue(ctx, client, follow)
+	}
+	return nil
 }
 
 // scheduleReminders replaces, in client's transaction, the event's waiting

@@ -212,7 +212,10 @@ func (a *App) handleJobs(o Options, creds *credentials.Store, zoomAt zoom.Endpoi
 	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links, o.ReplyAddress).Mail)
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
-	a.Jobs.Handle(conferencing.KindCreate, conferencing.New(o.DB.Client, creds, zoomAt, planner.ConferenceReady).Create)
+	conferences := conferencing.New(o.DB.Client, creds, zoomAt, planner.ConferenceReady)
+	a.Jobs.Handle(conferencing.KindCreate, conferences.Create)
+	a.Jobs.Handle(conferencing.KindUpdate, conferences.Update)
+	a.Jobs.Handle(conferencing.KindDelete, conferences.Delete)
 	a.Jobs.Handle(notify.KindReminderSend, notify.NewReminders(o.DB.Client, mailer, texts, a.pushNotice).Send)
 	return nil
 }
