@@ -31,9 +31,11 @@ import (
 const KindCreate = "conference.create"
 
 // CreateJob is the job for a conference just saved PENDING, to enqueue in
-// the same transaction.
+// the same transaction. Its key names the save, so a retried conference
+// gets a job of its own.
 func CreateJob(c *ent.Conference) jobs.New {
-	return jobs.New{CompanyID: c.CompanyID, Kind: KindCreate, Key: fmt.Sprintf("conference:%d:create", c.ID), Payload: c.ID}
+	return jobs.New{CompanyID: c.CompanyID, Kind: KindCreate, Payload: c.ID,
+		Key: fmt.Sprintf("conference:%d:create:%d", c.ID, c.UpdatedAt.UnixNano())}
 }
 
 // Secrets opens a credential's sealed client secret.
@@ -114,7 +116,7 @@ func (s *Conferences) createZoom(ctx context.Context, c *ent.Conference) (detail
 	m, err := z.CreateMeeting(ctx, host, req)
 	var refused *zoom.Error
 	if errors.As(err, &refused) && !refused.Retryable() {
-		return details{}, jobs.Permanent(fmt.Errorf("the Zoom meeting was refused: %s", refused.Message))
+		return details{}, jobs.Permanent(fmt.Errorf("the Zoom meeting was refused: %s", refused.Words()))
 	}
 	if err != nil {
 		return details{}, err
@@ -215,6 +217,11 @@ const (
 	KindDelete = "conference.delete"
 )
 
+// DeleteJob deletes a conference's meeting at its provider.
+func DeleteJob(c *ent.Conference) jobs.New {
+	return jobs.New{CompanyID: c.CompanyID, Kind: KindDelete, Key: fmt.Sprintf("conference:%d:delete", c.ID), Payload: c.ID}
+}
+
 // FollowJob is what a change of e owes its conference c at the provider:
 // a cancelled meeting's is deleted, a changed one's updated. Nothing is
 // owed before the conference exists there: its creation reads e as it is.
@@ -223,7 +230,7 @@ func FollowJob(c *ent.Conference, e *ent.Event) (jobs.New, bool) {
 		return jobs.New{}, false
 	}
 	if e.Status == event.StatusCANCELLED {
-		return jobs.New{CompanyID: c.CompanyID, Kind: KindDelete, Key: fmt.Sprintf("conference:%d:delete", c.ID), Payload: c.ID}, true
+		return DeleteJob(c), true
 	}
 	return jobs.New{CompanyID: c.CompanyID, Kind: KindUpdate, Key: fmt.Sprintf("conference:%d:update:%d", c.ID, e.Sequence), Payload: c.ID}, true
 }
@@ -249,6 +256,9 @@ func (s *Conferences) Delete(ctx context.Context, j *jobs.Job) error {
 		var refused *zoom.Error
 		if err != nil && !(errors.As(err, &refused) && refused.Status == http.StatusNotFound) {
 			return err
+		}
+		if c.State == conference.StateREMOVED { // the link was taken away; it is gone now
+			return nil
 		}
 		return s.client.Conference.UpdateOne(c).SetState(conference.StateREMOVED).Exec(ctx)
 	})
@@ -279,7 +289,7 @@ func (s *Conferences) atZoom(ctx context.Context, j *jobs.Job, call func(context
 	err = call(ctx, z, c, meetingID)
 	var refused *zoom.Error
 	if errors.As(err, &refused) && !refused.Retryable() {
-		return s.client.Conference.UpdateOne(c).SetLastError("Zoom refused the change: " + refused.Message).Exec(ctx)
+		return s.client.Conference.UpdateOne(c).SetLastError("Zoom refused the change: " + refused.Words()).Exec(ctx)
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/internal/testenv"
 )
@@ -93,3 +94,46 @@ func eventually(t *testing.T, what string, done func() bool) {
 }
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+// TestAFailedConferenceIsRetriedAndALinkRemoved: a Zoom app with a wrong
+// secret leaves the conference FAILED with Zoom's words; fixed and retried,
+// the link comes; removed, Zoom's meeting goes and the meeting goes on.
+func TestAFailedConferenceIsRetriedAndALinkRemoved(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	configure := func(secret string) {
+		env.Must(t, co.AdminToken, `mutation($in:ConfigureZoomInput!){ configureZoom(input:$in){ id } }`, map[string]any{"in": map[string]any{
+			"accountId": testenv.ZoomAccountID, "clientId": testenv.ZoomClientID, "clientSecret": secret}}, &struct{}{})
+	}
+	configure("wrong")
+	var made struct{ CreateEvent struct{ ID string } }
+	env.Must(t, co.AdminToken, `mutation($in:CreateEventInput!){ createEvent(input:$in){ id } }`, map[string]any{"in": map[string]any{
+		"title": "Sync", "start": time.Now().Add(24 * time.Hour), "durationMinutes": 30, "kind": "ONLINE_MEETING", "provider": "ZOOM",
+		"attendees": []int{co.Member.ID}, "sendInvitations": true}}, &made)
+	conf := func() *ent.Conference { return env.DB.Client.Conference.Query().OnlyX(testenv.As(co.Admin)) }
+	eventually(t, "the conference failed", func() bool { return conf().State == conference.StateFAILED })
+	if !strings.Contains(conf().LastError, "Invalid client_id or client_secret") {
+		t.Errorf("the failure says %q", conf().LastError)
+	}
+	const retry = `mutation($e:ID!){ retryConference(event:$e){ id } }`
+	if res := env.Query(t, co.MemberToken, retry, map[string]any{"e": made.CreateEvent.ID}); res.Code() != "FORBIDDEN" {
+		t.Errorf("an attendee retried it: %+v", res.Errors)
+	}
+	configure(testenv.ZoomClientSecret)
+	env.Must(t, co.AdminToken, retry, map[string]any{"e": made.CreateEvent.ID}, &struct{}{})
+	eventually(t, "the retried conference is ready", func() bool { return conf().State == conference.StateREADY })
+	if res := env.Query(t, co.AdminToken, retry, map[string]any{"e": made.CreateEvent.ID}); res.Field() != "event" {
+		t.Errorf("retrying a ready conference: %+v", res.Errors)
+	}
+
+	var removed struct{ RemoveConference struct{ Kind string } }
+	env.Must(t, co.AdminToken, `mutation($e:ID!){ removeConference(event:$e){ kind } }`, map[string]any{"e": made.CreateEvent.ID}, &removed)
+	if removed.RemoveConference.Kind != "MEETING" || conf().State != conference.StateREMOVED {
+		t.Fatalf("after removing the link: %+v, conference %s", removed, conf().State)
+	}
+	eventually(t, "Zoom's meeting deleted", func() bool { return env.Zoom.Meetings() == 0 })
+	mails := env.Mail.Wait(t, co.Member.Email, 3) // invitation, update with the link, update without it
+	if text, _ := mails[2].Part(t, "text/plain"); strings.Contains(text, "zoom.us") {
+		t.Errorf("the last update still shows the link: %q", text)
+	}
+}

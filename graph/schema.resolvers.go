@@ -156,6 +156,16 @@ func (r *mutationResolver) SendInvitations(ctx context.Context, event int) (*ent
 	return r.Planner.SendInvitations(ctx, event)
 }
 
+// RemoveConference is the resolver for the removeConference field.
+func (r *mutationResolver) RemoveConference(ctx context.Context, event int) (*ent.Event, error) {
+	return r.Planner.RemoveConference(ctx, event)
+}
+
+// RetryConference is the resolver for the retryConference field.
+func (r *mutationResolver) RetryConference(ctx context.Context, event int) (*ent.Event, error) {
+	return r.Planner.RetryConference(ctx, event)
+}
+
 // HideEventFromMyCalendar is the resolver for the hideEventFromMyCalendar field.
 func (r *mutationResolver) HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error) {
 	return r.Planner.Hide(ctx, event)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/jobs"
@@ -197,7 +198,7 @@ func meetingOf(e *ent.Event) Meeting {
 	if r := e.Edges.Room; r != nil {
 		m.Location = strings.TrimSpace(r.Name + " " + r.Location)
 	}
-	if c := e.Edges.Conference; c != nil {
+	if c := e.Edges.Conference; c != nil && c.State == conference.StateREADY {
 		m.JoinURL, m.Password, m.HostURL, m.Provider = c.JoinURL, c.Password, c.HostURL, string(c.Provider)
 	}
 	return m

@@ -61,11 +61,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = e.Reason
+	return fmt.Sprintf("zoom: %s (code %d, HTTP %d)", e.Words(), e.Code, e.Status)
+}
+
+// Words is what Zoom said: the API's message or the token endpoint's reason.
+func (e *Error) Words() string {
+	if e.Message != "" {
+		return e.Message
 	}
-	return fmt.Sprintf("zoom: %s (code %d, HTTP %d)", msg, e.Code, e.Status)
+	return e.Reason
 }
 
 // Retryable reports whether the same call may succeed later.

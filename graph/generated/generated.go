@@ -328,8 +328,10 @@ type ComplexityRoot struct {
 		PostMessage             func(childComplexity int, channel int, body string) int
 		Refresh                 func(childComplexity int, refreshToken string) int
 		RemoveChannelMembers    func(childComplexity int, channel int, users []int) int
+		RemoveConference        func(childComplexity int, event int) int
 		ResetCalendarFeed       func(childComplexity int) int
 		RespondToEvent          func(childComplexity int, event int, response attendee.Response, occurrence *time.Time) int
+		RetryConference         func(childComplexity int, event int) int
 		RetryJob                func(childComplexity int, id int) int
 		RevokeAPIToken          func(childComplexity int, id int) int
 		SendInvitations         func(childComplexity int, event int) int
@@ -554,6 +556,8 @@ type MutationResolver interface {
 	CancelEvent(ctx context.Context, id int, scope string, occurrence *time.Time) (*ent.Event, error)
 	RespondToEvent(ctx context.Context, event int, response attendee.Response, occurrence *time.Time) (*ent.Attendee, error)
 	SendInvitations(ctx context.Context, event int) (*ent.Event, error)
+	RemoveConference(ctx context.Context, event int) (*ent.Event, error)
+	RetryConference(ctx context.Context, event int) (*ent.Event, error)
 	HideEventFromMyCalendar(ctx context.Context, event int) (*ent.Attendee, error)
 	MarkNotificationsRead(ctx context.Context, ids []int) (int, error)
 	ResetCalendarFeed(ctx context.Context) (string, error)
@@ -1875,6 +1879,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveChannelMembers(childComplexity, args["channel"].(int), args["users"].([]int)), true
+	case "Mutation.removeConference":
+		if e.ComplexityRoot.Mutation.RemoveConference == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeConference_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveConference(childComplexity, args["event"].(int)), true
 	case "Mutation.resetCalendarFeed":
 		if e.ComplexityRoot.Mutation.ResetCalendarFeed == nil {
 			break
@@ -1892,6 +1907,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RespondToEvent(childComplexity, args["event"].(int), args["response"].(attendee.Response), args["occurrence"].(*time.Time)), true
+	case "Mutation.retryConference":
+		if e.ComplexityRoot.Mutation.RetryConference == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryConference_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryConference(childComplexity, args["event"].(int)), true
 	case "Mutation.retryJob":
 		if e.ComplexityRoot.Mutation.RetryJob == nil {
 			break
@@ -3162,6 +3188,13 @@ type Mutation {
   answer buttons. Pressed again, it sends nothing twice.
   """
   sendInvitations(event: ID!): Event!
+  """
+  Take an online meeting's link away: the provider's meeting is deleted,
+  the meeting goes on in person, and attendees get the update.
+  """
+  removeConference(event: ID!): Event!
+  "Try again to create a conference that FAILED (after fixing the provider's credentials, say)."
+  retryConference(event: ID!): Event!
   "Remove a meeting from your own calendar; it stays for everyone else."
   hideEventFromMyCalendar(event: ID!): Attendee!
 
@@ -7304,6 +7337,20 @@ func (ec *executionContext) field_Mutation_removeChannelMembers_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeConference_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "event",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["event"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_respondToEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7331,6 +7378,20 @@ func (ec *executionContext) field_Mutation_respondToEvent_args(ctx context.Conte
 		return nil, err
 	}
 	args["occurrence"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retryConference_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "event",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["event"] = arg0
 	return args, nil
 }
 
@@ -13485,6 +13546,94 @@ func (ec *executionContext) fieldContext_Mutation_sendInvitations(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_sendInvitations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeConference(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeConference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveConference(ctx, fc.Args["event"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeConference(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeConference_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retryConference(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retryConference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetryConference(ctx, fc.Args["event"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retryConference(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retryConference_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29120,6 +29269,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "sendInvitations":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_sendInvitations(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeConference":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeConference(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retryConference":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retryConference(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
