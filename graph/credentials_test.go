@@ -1,8 +1,10 @@
 package graph_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convene/convene/internal/testenv"
 )
@@ -35,4 +37,45 @@ func TestTestingAZoomCredentialReportsItsState(t *testing.T) {
 	if got.TestCredential.Status != "CONNECTED" || got.TestCredential.LastError != "" {
 		t.Fatalf("the right secret: %+v", got)
 	}
+}
+
+// TestEmployeesAreMappedToZoomUsersWhoHostTheirMeetings.
+func TestEmployeesAreMappedToZoomUsersWhoHostTheirMeetings(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	env.Must(t, co.AdminToken, `mutation($in:ConfigureZoomInput!){ configureZoom(input:$in){ id } }`, map[string]any{"in": map[string]any{
+		"accountId": testenv.ZoomAccountID, "clientId": testenv.ZoomClientID, "clientSecret": testenv.ZoomClientSecret}}, &struct{}{})
+	for i, name := range []string{"Ann", "Bo", "Cy"} {
+		env.Zoom.AddUser(fmt.Sprintf("zu%d", i), strings.ToLower(name)+"@zoom.example", name, "Zoomer")
+	}
+	const list = `query($after:String){ providerUsers(provider:ZOOM, first:2, after:$after){ users { id email name } nextPageToken totalCount } }`
+	var page struct {
+		ProviderUsers struct {
+			Users         []struct{ ID, Email, Name string }
+			NextPageToken *string
+			TotalCount    int
+		}
+	}
+	env.Must(t, co.AdminToken, list, nil, &page)
+	if len(page.ProviderUsers.Users) != 2 || page.ProviderUsers.TotalCount != 3 || page.ProviderUsers.NextPageToken == nil ||
+		page.ProviderUsers.Users[0].Name != "Ann Zoomer" {
+		t.Fatalf("first page: %+v", page)
+	}
+	env.Must(t, co.AdminToken, list, map[string]any{"after": *page.ProviderUsers.NextPageToken}, &page)
+	if len(page.ProviderUsers.Users) != 1 || page.ProviderUsers.Users[0].ID != "zu2" || page.ProviderUsers.NextPageToken != nil {
+		t.Fatalf("last page: %+v", page)
+	}
+	if res := env.Query(t, co.MemberToken, list, nil); res.Errors == nil {
+		t.Error("a member listed the Zoom account's users")
+	}
+
+	const mapping = `mutation($u:ID!, $x:String!){ setProviderAccount(user:$u, provider:ZOOM, externalUserId:$x){ externalUserID } }`
+	if res := env.Query(t, co.MemberToken, mapping, map[string]any{"u": co.Member.ID, "x": "zu2"}); res.Code() != "FORBIDDEN" {
+		t.Errorf("a member mapped themselves: %+v", res.Errors)
+	}
+	env.Must(t, co.AdminToken, mapping, map[string]any{"u": co.Admin.ID, "x": "zu0"}, &struct{}{})
+	env.Must(t, co.AdminToken, mapping, map[string]any{"u": co.Admin.ID, "x": "zu2"}, &struct{}{}) // replaces the first
+	env.Must(t, co.AdminToken, `mutation($in:CreateEventInput!){ createEvent(input:$in){ id } }`, map[string]any{"in": map[string]any{
+		"title": "Hosted", "start": time.Now().Add(time.Hour), "durationMinutes": 30, "kind": "ONLINE_MEETING", "provider": "ZOOM"}}, &struct{}{})
+	eventually(t, "the meeting hosted by the mapped Zoom user", func() bool { return env.Zoom.MeetingsHostedBy("zu2") == 1 })
 }

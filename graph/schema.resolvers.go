@@ -232,6 +232,11 @@ func (r *mutationResolver) TestCredential(ctx context.Context, id int) (*ent.Cre
 	return r.Credentials.Test(ctx, id)
 }
 
+// SetProviderAccount is the resolver for the setProviderAccount field.
+func (r *mutationResolver) SetProviderAccount(ctx context.Context, user int, provider schematype.Provider, externalUserID string) (*ent.ProviderAccount, error) {
+	return r.Credentials.SetProviderAccount(ctx, user, provider, externalUserID)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 	v, _ := viewer.FromContext(ctx)
@@ -280,6 +285,11 @@ func (r *queryResolver) Jobs(ctx context.Context, state *job.State, after *entgq
 	}
 	newestFirst := &ent.JobOrder{Direction: entgql.OrderDirectionDesc, Field: ent.DefaultJobOrder.Field}
 	return q.Paginate(ctx, after, pageSize(first, last), before, last, ent.WithJobOrder(newestFirst))
+}
+
+// ProviderUsers is the resolver for the providerUsers field.
+func (r *queryResolver) ProviderUsers(ctx context.Context, provider schematype.Provider, first int, after *string) (*credentials.ProviderUserPage, error) {
+	return r.Credentials.ProviderUsers(ctx, provider, first, after)
 }
 
 // EventChanged is the resolver for the eventChanged field.

@@ -228,3 +228,31 @@ func refusal(res *http.Response, body []byte) *Error {
 	}
 	return e
 }
+
+// User is a user of the Zoom account.
+type User struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Type      int    `json:"type"`
+}
+
+// UserPage is one page of the account's active users.
+type UserPage struct {
+	Users         []User `json:"users"`
+	NextPageToken string `json:"next_page_token"` // "" on the last page
+	TotalRecords  int    `json:"total_records"`
+}
+
+// Users lists the account's active users, size a page (at most 300),
+// from the page token a previous page gave ("" for the first).
+func (c *Client) Users(ctx context.Context, size int, pageToken string) (UserPage, error) {
+	q := url.Values{"status": {"active"}, "page_size": {strconv.Itoa(min(max(size, 1), 300))}}
+	if pageToken != "" {
+		q.Set("next_page_token", pageToken)
+	}
+	var page UserPage
+	err := c.call(ctx, http.MethodGet, "/users?"+q.Encode(), nil, http.StatusOK, &page)
+	return page, err
+}

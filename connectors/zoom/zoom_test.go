@@ -2,6 +2,7 @@ package zoom_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -91,5 +92,28 @@ func TestTheClientRecoversAnExpiredTokenAndReportsRefusals(t *testing.T) {
 	if err := wrong.CheckConnection(t.Context()); !errors.As(err, &refused) || refused.OAuthError != "invalid_client" ||
 		!strings.Contains(err.Error(), "Invalid client_id or client_secret") {
 		t.Errorf("a wrong secret: %v", err)
+	}
+}
+
+func TestUsersComePageByPage(t *testing.T) {
+	fake, client, _ := fakeZoom(t)
+	for i := range 5 {
+		fake.AddUser(fmt.Sprintf("u%d", i), fmt.Sprintf("user%d@acme.example", i), "User", fmt.Sprint(i))
+	}
+	var emails []string
+	for token, pages := "", 0; ; pages++ {
+		page, err := client.Users(t.Context(), 2, token)
+		if err != nil || pages > 3 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, u := range page.Users {
+			emails = append(emails, u.Email)
+		}
+		if token = page.NextPageToken; token == "" {
+			break
+		}
+	}
+	if len(emails) != 5 || emails[4] != "user4@acme.example" {
+		t.Fatalf("users: %v", emails)
 	}
 }

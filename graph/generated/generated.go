@@ -335,6 +335,7 @@ type ComplexityRoot struct {
 		RetryJob                func(childComplexity int, id int) int
 		RevokeAPIToken          func(childComplexity int, id int) int
 		SendInvitations         func(childComplexity int, event int) int
+		SetProviderAccount      func(childComplexity int, user int, provider schematype.Provider, externalUserID string) int
 		TestCredential          func(childComplexity int, id int) int
 		UpdateCompany           func(childComplexity int, input ent.UpdateCompanyInput) int
 		UpdateContact           func(childComplexity int, id int, input ent.UpdateContactInput) int
@@ -430,6 +431,18 @@ type ComplexityRoot struct {
 		UserID         func(childComplexity int) int
 	}
 
+	ProviderUser struct {
+		Email func(childComplexity int) int
+		ID    func(childComplexity int) int
+		Name  func(childComplexity int) int
+	}
+
+	ProviderUserPage struct {
+		NextPageToken func(childComplexity int) int
+		TotalCount    func(childComplexity int) int
+		Users         func(childComplexity int) int
+	}
+
 	Query struct {
 		APITokens           func(childComplexity int) int
 		Calls               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CallOrder, where *ent.CallWhereInput) int
@@ -444,6 +457,7 @@ type ComplexityRoot struct {
 		Node                func(childComplexity int, id int) int
 		Nodes               func(childComplexity int, ids []int) int
 		Notifications       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		ProviderUsers       func(childComplexity int, provider schematype.Provider, first int, after *string) int
 		Rooms               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoomOrder, where *ent.RoomWhereInput) int
 		SuggestMeetingTimes func(childComplexity int, input scheduling.SuggestRequest) int
 		UnreadNotifications func(childComplexity int) int
@@ -568,6 +582,7 @@ type MutationResolver interface {
 	PostMessage(ctx context.Context, channel int, body string) (*ent.Post, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
+	SetProviderAccount(ctx context.Context, user int, provider schematype.Provider, externalUserID string) (*ent.ProviderAccount, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -587,6 +602,7 @@ type QueryResolver interface {
 	SuggestMeetingTimes(ctx context.Context, input scheduling.SuggestRequest) ([]*scheduling.Suggestion, error)
 	UnreadNotifications(ctx context.Context) (int, error)
 	Jobs(ctx context.Context, state *job.State, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int) (*ent.JobConnection, error)
+	ProviderUsers(ctx context.Context, provider schematype.Provider, first int, after *string) (*credentials.ProviderUserPage, error)
 }
 type SubscriptionResolver interface {
 	EventChanged(ctx context.Context, rooms []int) (<-chan *model.EventChange, error)
@@ -1951,6 +1967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendInvitations(childComplexity, args["event"].(int)), true
+	case "Mutation.setProviderAccount":
+		if e.ComplexityRoot.Mutation.SetProviderAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setProviderAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetProviderAccount(childComplexity, args["user"].(int), args["provider"].(schematype.Provider), args["externalUserId"].(string)), true
 	case "Mutation.testCredential":
 		if e.ComplexityRoot.Mutation.TestCredential == nil {
 			break
@@ -2370,6 +2397,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProviderAccount.UserID(childComplexity), true
 
+	case "ProviderUser.email":
+		if e.ComplexityRoot.ProviderUser.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderUser.Email(childComplexity), true
+	case "ProviderUser.id":
+		if e.ComplexityRoot.ProviderUser.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderUser.ID(childComplexity), true
+	case "ProviderUser.name":
+		if e.ComplexityRoot.ProviderUser.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderUser.Name(childComplexity), true
+
+	case "ProviderUserPage.nextPageToken":
+		if e.ComplexityRoot.ProviderUserPage.NextPageToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderUserPage.NextPageToken(childComplexity), true
+	case "ProviderUserPage.totalCount":
+		if e.ComplexityRoot.ProviderUserPage.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderUserPage.TotalCount(childComplexity), true
+	case "ProviderUserPage.users":
+		if e.ComplexityRoot.ProviderUserPage.Users == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderUserPage.Users(childComplexity), true
+
 	case "Query.apiTokens":
 		if e.ComplexityRoot.Query.APITokens == nil {
 			break
@@ -2499,6 +2564,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Notifications(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.NotificationOrder), args["where"].(*ent.NotificationWhereInput)), true
+	case "Query.providerUsers":
+		if e.ComplexityRoot.Query.ProviderUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_providerUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProviderUsers(childComplexity, args["provider"].(schematype.Provider), args["first"].(int), args["after"].(*string)), true
 	case "Query.rooms":
 		if e.ComplexityRoot.Query.Rooms == nil {
 			break
@@ -3021,6 +3097,25 @@ extend type Query {
   ones ran out of attempts and wait for retryJob. Admins only.
   """
   jobs(state: JobState, after: Cursor, first: Int, before: Cursor, last: Int): JobConnection!
+  """
+  The users of the company's account at a provider (Zoom), a page at a
+  time, to map employees to with setProviderAccount (admins only).
+  """
+  providerUsers(provider: Provider!, first: Int! = 30, after: String): ProviderUserPage!
+}
+
+"A user of the company's account at a provider."
+type ProviderUser @goModel(model: "github.com/convene/convene/credentials.ProviderUser") {
+  id: String!
+  email: String!
+  name: String!
+}
+
+type ProviderUserPage @goModel(model: "github.com/convene/convene/credentials.ProviderUserPage") {
+  users: [ProviderUser!]!
+  "Pass it as after for the next page; null on the last."
+  nextPageToken: String
+  totalCount: Int!
 }
 
 input SuggestMeetingTimesInput {
@@ -3228,6 +3323,11 @@ type Mutation {
   words to act on, and lastCheckedAt is now.
   """
   testCredential(id: ID!): Credential!
+  """
+  Host an employee's online meetings as this user of the provider account
+  (an id from providerUsers); without one, the employee's email is used.
+  """
+  setProviderAccount(user: ID!, provider: Provider!, externalUserId: String!): ProviderAccount!
 }
 
 "An RFC 3339 date-time."
@@ -6731,6 +6831,56 @@ func (ec *executionContext) childFields_PostEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PostEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProviderAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProviderAccount_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ProviderAccount_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProviderAccount_updatedAt(ctx, field)
+	case "provider":
+		return ec.fieldContext_ProviderAccount_provider(ctx, field)
+	case "userID":
+		return ec.fieldContext_ProviderAccount_userID(ctx, field)
+	case "externalUserID":
+		return ec.fieldContext_ProviderAccount_externalUserID(ctx, field)
+	case "email":
+		return ec.fieldContext_ProviderAccount_email(ctx, field)
+	case "displayName":
+		return ec.fieldContext_ProviderAccount_displayName(ctx, field)
+	case "company":
+		return ec.fieldContext_ProviderAccount_company(ctx, field)
+	case "user":
+		return ec.fieldContext_ProviderAccount_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProviderAccount", field.Name)
+}
+
+func (ec *executionContext) childFields_ProviderUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProviderUser_id(ctx, field)
+	case "email":
+		return ec.fieldContext_ProviderUser_email(ctx, field)
+	case "name":
+		return ec.fieldContext_ProviderUser_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProviderUser", field.Name)
+}
+
+func (ec *executionContext) childFields_ProviderUserPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "users":
+		return ec.fieldContext_ProviderUserPage_users(ctx, field)
+	case "nextPageToken":
+		return ec.fieldContext_ProviderUserPage_nextPageToken(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProviderUserPage_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProviderUserPage", field.Name)
+}
+
 func (ec *executionContext) childFields_Reminder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "minutesBefore":
@@ -7437,6 +7587,36 @@ func (ec *executionContext) field_Mutation_sendInvitations_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setProviderAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "user",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["user"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (schematype.Provider, error) {
+			return ec.unmarshalNProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "externalUserId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["externalUserId"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_testCredential_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8000,6 +8180,36 @@ func (ec *executionContext) field_Query_notifications_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_providerUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (schematype.Provider, error) {
+			return ec.unmarshalNProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -14059,6 +14269,50 @@ func (ec *executionContext) fieldContext_Mutation_testCredential(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setProviderAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setProviderAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetProviderAccount(ctx, fc.Args["user"].(int), fc.Args["provider"].(schematype.Provider), fc.Args["externalUserId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ProviderAccount) graphql.Marshaler {
+			return ec.marshalNProviderAccount2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐProviderAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setProviderAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setProviderAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15541,6 +15795,153 @@ func (ec *executionContext) fieldContext_ProviderAccount_user(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _ProviderUser_id(ctx context.Context, field graphql.CollectedField, obj *credentials.ProviderUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderUser_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderUser_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProviderUser_email(ctx context.Context, field graphql.CollectedField, obj *credentials.ProviderUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderUser_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderUser_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProviderUser_name(ctx context.Context, field graphql.CollectedField, obj *credentials.ProviderUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderUser_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderUser_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProviderUserPage_users(ctx context.Context, field graphql.CollectedField, obj *credentials.ProviderUserPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderUserPage_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Users, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []credentials.ProviderUser) graphql.Marshaler {
+			return ec.marshalNProviderUser2ᚕgithubᚗcomᚋconveneᚋconveneᚋcredentialsᚐProviderUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderUserPage_users(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProviderUserPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProviderUserPage_nextPageToken(ctx context.Context, field graphql.CollectedField, obj *credentials.ProviderUserPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderUserPage_nextPageToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextPageToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderUserPage_nextPageToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderUserPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProviderUserPage_totalCount(ctx context.Context, field graphql.CollectedField, obj *credentials.ProviderUserPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderUserPage_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderUserPage_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderUserPage", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16226,6 +16627,50 @@ func (ec *executionContext) fieldContext_Query_jobs(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_jobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_providerUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_providerUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProviderUsers(ctx, fc.Args["provider"].(schematype.Provider), fc.Args["first"].(int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *credentials.ProviderUserPage) graphql.Marshaler {
+			return ec.marshalNProviderUserPage2ᚖgithubᚗcomᚋconveneᚋconveneᚋcredentialsᚐProviderUserPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_providerUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderUserPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_providerUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29357,6 +29802,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setProviderAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setProviderAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29951,6 +30403,92 @@ func (ec *executionContext) _ProviderAccount(ctx context.Context, sel ast.Select
 	return out
 }
 
+var providerUserImplementors = []string{"ProviderUser"}
+
+func (ec *executionContext) _ProviderUser(ctx context.Context, sel ast.SelectionSet, obj *credentials.ProviderUser) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, providerUserImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProviderUser")
+		case "id":
+			out.Values[i] = ec._ProviderUser_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._ProviderUser_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ProviderUser_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var providerUserPageImplementors = []string{"ProviderUserPage"}
+
+func (ec *executionContext) _ProviderUserPage(ctx context.Context, sel ast.SelectionSet, obj *credentials.ProviderUserPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, providerUserPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProviderUserPage")
+		case "users":
+			out.Values[i] = ec._ProviderUserPage_users(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextPageToken":
+			out.Values[i] = ec._ProviderUserPage_nextPageToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProviderUserPage_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -30071,6 +30609,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_jobs(ctx, field)
+				})
+		case "providerUsers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_providerUsers(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -31790,6 +32334,14 @@ func (ec *executionContext) marshalNProvider2githubᚗcomᚋconveneᚋconveneᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNProviderAccount2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐProviderAccount(ctx context.Context, sel ast.SelectionSet, v *ent.ProviderAccount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProviderAccount!")
+		return graphql.Null
+	}
+	return ec._ProviderAccount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProviderAccountOrderField2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐProviderAccountOrderField(ctx context.Context, v any) (*ent.ProviderAccountOrderField, error) {
 	var res = new(ent.ProviderAccountOrderField)
 	err := res.UnmarshalGQL(v)
@@ -31802,6 +32354,34 @@ func (ec *executionContext) marshalNProviderAccountOrderField2ᚖgithubᚗcomᚋ
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNProviderUser2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐProviderUser(ctx context.Context, sel ast.SelectionSet, v credentials.ProviderUser) graphql.Marshaler {
+	return ec._ProviderUser(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProviderUser2ᚕgithubᚗcomᚋconveneᚋconveneᚋcredentialsᚐProviderUserᚄ(ctx context.Context, sel ast.SelectionSet, v []credentials.ProviderUser) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProviderUser2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐProviderUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProviderUserPage2ᚖgithubᚗcomᚋconveneᚋconveneᚋcredentialsᚐProviderUserPage(ctx context.Context, sel ast.SelectionSet, v *credentials.ProviderUserPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProviderUserPage!")
+		return graphql.Null
+	}
+	return ec._ProviderUserPage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReminder2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐReminder(ctx context.Context, sel ast.SelectionSet, v schematype.Reminder) graphql.Marshaler {

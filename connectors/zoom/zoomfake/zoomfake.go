@@ -26,7 +26,18 @@ type Zoom struct {
 	meetings map[int64]*meeting
 	nextID   int64
 	fail     []failure
+	users    []User
 	mux      *http.ServeMux
+}
+
+// User is a user of the fake account.
+type User struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Type      int    `json:"type"`
+	Status    string `json:"status"`
 }
 
 type meeting struct {
@@ -57,6 +68,7 @@ func New(accountID, clientID, clientSecret string) *Zoom {
 		tokens: map[string]time.Time{}, meetings: map[int64]*meeting{}, nextID: 85746065000}
 	z.mux = http.NewServeMux()
 	z.mux.HandleFunc("POST /oauth/token", z.token)
+	z.mux.HandleFunc("GET /v2/users", z.authorized(z.listUsers))
 	z.mux.HandleFunc("POST /v2/users/{user}/meetings", z.authorized(z.create))
 	z.mux.HandleFunc("GET /v2/meetings/{id}", z.authorized(z.get))
 	z.mux.HandleFunc("PATCH /v2/meetings/{id}", z.authorized(z.update))
@@ -82,6 +94,42 @@ func (z *Zoom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	z.mux.ServeHTTP(w, r)
 }
 
+// AddUser adds an active, licensed user to the account.
+func (z *Zoom) AddUser(id, email, first, last string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.users = append(z.users, User{ID: id, Email: email, FirstName: first, LastName: last, Type: 2, Status: "active"})
+}
+
+// listUsers pages through the users with next_page_token, as Zoom does.
+func (z *Zoom) listUsers(w http.ResponseWriter, r *http.Request) {
+	size, err := strconv.Atoi(r.URL.Query().Get("page_size"))
+	if r.URL.Query().Get("page_size") == "" {
+		size, err = 30, nil
+	}
+	if err != nil || size < 1 || size > 300 {
+		invalid(w, "page_size")
+		return
+	}
+	from := 0
+	if token := r.URL.Query().Get("next_page_token"); token != "" {
+		if from, err = strconv.Atoi(strings.TrimPrefix(token, "page-")); err != nil || !strings.HasPrefix(token, "page-") {
+			reply(w, http.StatusBadRequest, map[string]any{"code": 300, "message": "Invalid next_page_token."})
+			return
+		}
+	}
+	z.mu.Lock()
+	users := z.users[min(from, len(z.users)):min(from+size, len(z.users))]
+	total := len(z.users)
+	z.mu.Unlock()
+	next := ""
+	if from+size < total {
+		next = fmt.Sprintf("page-%d", from+size)
+	}
+	reply(w, http.StatusOK, map[string]any{"page_count": (total + size - 1) / size, "page_size": size,
+		"total_records": total, "next_page_token": next, "users": users})
+}
+
 // FailNext answers the next request with status and body, whatever it is.
 func (z *Zoom) FailNext(status int, body string) {
 	z.mu.Lock()
@@ -102,6 +150,20 @@ func (z *Zoom) Meetings() int {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	return len(z.meetings)
+}
+
+// MeetingsHostedBy counts the meetings made for host (the user in the
+// path they were created under).
+func (z *Zoom) MeetingsHostedBy(host string) int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	n := 0
+	for _, m := range z.meetings {
+		if m.HostID == host {
+			n++
+		}
+	}
+	return n
 }
 
 // Meeting returns a meeting's topic and local start, if it exists.
