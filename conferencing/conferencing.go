@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/convene/convene/connectors/zoom"
+	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
-	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/schematype"
@@ -38,23 +38,23 @@ func CreateJob(c *ent.Conference) jobs.New {
 		Key: fmt.Sprintf("conference:%d:create:%d", c.ID, c.UpdatedAt.UnixNano())}
 }
 
-// Secrets opens a credential's sealed client secret.
-type Secrets interface {
-	ClientSecret(*ent.Credential) (string, error)
+// ZoomApps gives a client of a company's Zoom app, or
+// credentials.ErrNotConnected.
+type ZoomApps interface {
+	Zoom(ctx context.Context, companyID int) (*zoom.Client, error)
 }
 
 // Conferences runs the conference jobs.
 type Conferences struct {
-	client  *ent.Client
-	secrets Secrets
-	zoom    zoom.Endpoints
+	client *ent.Client
+	zoom   ZoomApps
 	// ready tells the meeting's people, after commit, that its link is there.
 	ready func(context.Context, *ent.Event)
 }
 
 // New returns the conference jobs' handlers.
-func New(client *ent.Client, secrets Secrets, zoomAt zoom.Endpoints, ready func(context.Context, *ent.Event)) *Conferences {
-	return &Conferences{client: client, secrets: secrets, zoom: zoomAt, ready: ready}
+func New(client *ent.Client, apps ZoomApps, ready func(context.Context, *ent.Event)) *Conferences {
+	return &Conferences{client: client, zoom: apps, ready: ready}
 }
 
 // details are what a provider gives back for a conference.
@@ -100,7 +100,7 @@ func (s *Conferences) Create(ctx context.Context, j *jobs.Job) error {
 // mapped Zoom user, or the Zoom user with the organizer's address.
 func (s *Conferences) createZoom(ctx context.Context, c *ent.Conference) (details, error) {
 	e := c.Edges.Event
-	z, err := s.zoomClient(ctx, c.CompanyID)
+	z, err := s.zoomApp(ctx, c.CompanyID)
 	if err != nil {
 		return details{}, err
 	}
@@ -124,21 +124,14 @@ func (s *Conferences) createZoom(ctx context.Context, c *ent.Conference) (detail
 	return details{externalID: fmt.Sprint(m.ID), joinURL: m.JoinURL, hostURL: m.StartURL, password: m.Password}, nil
 }
 
-// zoomClient reaches Zoom through the company's app.
-func (s *Conferences) zoomClient(ctx context.Context, companyID int) (*zoom.Client, error) {
-	cred, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderZoom), credential.UserIDIsNil(),
-		credential.CompanyID(companyID)).Only(ctx)
-	if ent.IsNotFound(err) {
+// zoomApp reaches Zoom through the company's app; without one, retrying
+// cannot help.
+func (s *Conferences) zoomApp(ctx context.Context, companyID int) (*zoom.Client, error) {
+	z, err := s.zoom.Zoom(ctx, companyID)
+	if errors.Is(err, credentials.ErrNotConnected) {
 		return nil, jobs.Permanent(errors.New("the company has no Zoom app: an admin connects one with configureZoom"))
 	}
-	if err != nil {
-		return nil, err
-	}
-	secret, err := s.secrets.ClientSecret(cred)
-	if err != nil {
-		return nil, err
-	}
-	return zoom.New(s.zoom, zoom.App{AccountID: cred.AccountID, ClientID: cred.ClientID, ClientSecret: secret}), nil
+	return z, err
 }
 
 // zoomMeeting is the Zoom meeting of e: scheduled at its local time, or,
@@ -282,7 +275,7 @@ func (s *Conferences) atZoom(ctx context.Context, j *jobs.Job, call func(context
 	if c.Provider != schematype.ConferenceZoom || err != nil {
 		return nil // not a Zoom meeting: nothing to keep in step
 	}
-	z, err := s.zoomClient(ctx, c.CompanyID)
+	z, err := s.zoomApp(ctx, c.CompanyID)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
 )
 
@@ -38,11 +39,11 @@ func (s *Store) Test(ctx context.Context, id int) (*ent.Credential, error) {
 
 // checkZoom gets a token for the app, saying in words what went wrong.
 func (s *Store) checkZoom(ctx context.Context, c *ent.Credential) (string, error) {
-	secret, err := s.ClientSecret(c)
+	z, err := s.zoomFor(c)
 	if err != nil {
 		return "", err
 	}
-	err = zoom.New(s.zoom, zoom.App{AccountID: c.AccountID, ClientID: c.ClientID, ClientSecret: secret}).CheckConnection(ctx)
+	err = z.CheckConnection(ctx)
 	var refused *zoom.Error
 	switch {
 	case err == nil:
@@ -55,4 +56,29 @@ func (s *Store) checkZoom(ctx context.Context, c *ent.Credential) (string, error
 		return "Zoom answered: " + refused.Error(), nil
 	}
 	return fmt.Sprintf("Zoom could not be reached: %v", err), nil
+}
+
+// ErrNotConnected is a provider the company has no app for.
+var ErrNotConnected = errors.New("credentials: the company has not connected this provider")
+
+// Zoom is a client of the company's Zoom app.
+func (s *Store) Zoom(ctx context.Context, companyID int) (*zoom.Client, error) {
+	c, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderZoom), credential.UserIDIsNil(),
+		credential.CompanyID(companyID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, ErrNotConnected
+	}
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	return s.zoomFor(c)
+}
+
+// zoomFor is a client of the Zoom app c holds.
+func (s *Store) zoomFor(c *ent.Credential) (*zoom.Client, error) {
+	secret, err := s.ClientSecret(c)
+	if err != nil {
+		return nil, err
+	}
+	return zoom.New(s.zoom, zoom.App{AccountID: c.AccountID, ClientID: c.ClientID, ClientSecret: secret}), nil
 }

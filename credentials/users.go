@@ -2,16 +2,16 @@ package credentials
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/convene/convene/apperr"
-	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/ent"
-	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/viewer"
 )
 
 // ProviderUser is a user of the company's account at a provider.
@@ -32,14 +32,11 @@ func (s *Store) ProviderUsers(ctx context.Context, provider schematype.Provider,
 	if provider != schematype.ProviderZoom {
 		return nil, apperr.Invalid("provider", "listing %s users is not built yet", provider)
 	}
-	c, err := s.client.Credential.Query().Where(credential.ProviderEQ(provider), credential.UserIDIsNil()).Only(ctx)
-	if ent.IsNotFound(err) {
+	v, _ := viewer.FromContext(ctx)
+	z, err := s.Zoom(ctx, v.CompanyID) // the credential's own policy keeps this to admins
+	if errors.Is(err, ErrNotConnected) {
 		return nil, apperr.Invalid("provider", "connect the company's Zoom app first (configureZoom)")
 	}
-	if err != nil {
-		return nil, err
-	}
-	secret, err := s.ClientSecret(c)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +44,7 @@ func (s *Store) ProviderUsers(ctx context.Context, provider schematype.Provider,
 	if after != nil {
 		token = *after
 	}
-	page, err := zoom.New(s.zoom, zoom.App{AccountID: c.AccountID, ClientID: c.ClientID, ClientSecret: secret}).Users(ctx, first, token)
+	page, err := z.Users(ctx, first, token)
 	if err != nil {
 		return nil, apperr.New(apperr.ProviderError, "Zoom: %v", err)
 	}

@@ -25,15 +25,43 @@ func Once(ctx context.Context, client *ent.Client, j *Job, channel delivery.Chan
 		}
 	}
 	return db.WithTx(ctx, client, func(tx *ent.Tx) error {
-		if !sent {
-			err := tx.Delivery.Create().SetKey(j.Key).SetChannel(channel).SetRecipient(recipient).
-				OnConflictColumns(delivery.FieldKey).DoNothing().Exec(ctx)
-			if err != nil {
-				return fmt.Errorf("jobs: recording delivery %s: %w", j.Key, err)
-			}
+		if sent {
+			return j.DoneWith(ctx, tx)
 		}
-		return j.DoneWith(ctx, tx)
+		return j.delivered(ctx, tx, channel, recipient)
 	})
+}
+
+// OnceInTx is Once for an effect that is itself a database write (an
+// in-app notice): effect, its delivery and the job's end commit together,
+// so it happens exactly once. It reports whether effect ran.
+func OnceInTx(ctx context.Context, client *ent.Client, j *Job, channel delivery.Channel, recipient string, effect func(*ent.Tx) error) (bool, error) {
+	ran := false
+	err := db.WithTx(ctx, client, func(tx *ent.Tx) error {
+		sent, err := tx.Delivery.Query().Where(delivery.Key(j.Key)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("jobs: delivery %s: %w", j.Key, err)
+		}
+		if sent {
+			return j.DoneWith(ctx, tx)
+		}
+		if err := effect(tx); err != nil {
+			return err
+		}
+		ran = true
+		return j.delivered(ctx, tx, channel, recipient)
+	})
+	return ran && err == nil, err
+}
+
+// delivered records the job's effect and marks the job done, in tx.
+func (j *Job) delivered(ctx context.Context, tx *ent.Tx, channel delivery.Channel, recipient string) error {
+	err := tx.Delivery.Create().SetKey(j.Key).SetChannel(channel).SetRecipient(recipient).
+		OnConflictColumns(delivery.FieldKey).DoNothing().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: recording delivery %s: %w", j.Key, err)
+	}
+	return j.DoneWith(ctx, tx)
 }
 
 // DoneWith marks the job done in tx, with the effect recorded there: the

@@ -44,12 +44,15 @@ func (l *AnswerLinks) For(attendeeID, eventID int, until time.Time) ([]Answer, e
 		return nil, err
 	}
 	page := l.base + "/rsvp/" + token
-	return []Answer{
-		{"Yes", "ACCEPTED", page + "?answer=ACCEPTED"},
-		{"Maybe", "TENTATIVE", page + "?answer=TENTATIVE"},
-		{"No", "DECLINED", page + "?answer=DECLINED"},
-	}, nil
+	answers := make([]Answer, len(Choices))
+	for i, c := range Choices {
+		answers[i] = Answer{Label: c.Label, Response: c.Response, URL: page + "?answer=" + c.Response}
+	}
+	return answers, nil
 }
+
+// Choices are the answers a mail offers, without their links.
+var Choices = []Answer{{Label: "Yes", Response: "ACCEPTED"}, {Label: "Maybe", Response: "TENTATIVE"}, {Label: "No", Response: "DECLINED"}}
 
 // Token signs a link's token.
 func (l *AnswerLinks) Token(attendeeID, eventID int, issued, until time.Time) (string, error) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/convene/convene/connectors/sms"
-	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/delivery"
 	"github.com/convene/convene/ent/event"
@@ -88,26 +87,16 @@ func (r *Reminders) Send(ctx context.Context, j *jobs.Job) error {
 	return jobs.Permanent(fmt.Errorf("notify: unknown reminder channel %q", p.Channel))
 }
 
-// inApp stores the notice, its delivery and the job's end in one
-// transaction, so it is stored exactly once, then pushes it.
+// inApp stores the notice exactly once, then pushes it.
 func (r *Reminders) inApp(ctx context.Context, j *jobs.Job, e *ent.Event, u *ent.User, text string) error {
 	var stored *ent.Notification
-	err := db.WithTx(ctx, r.client, func(tx *ent.Tx) error {
-		done, err := tx.Delivery.Query().Where(delivery.Key(j.Key)).Exist(ctx)
-		if err != nil || done {
-			return err
-		}
+	ran, err := jobs.OnceInTx(ctx, r.client, j, delivery.ChannelIN_APP, u.Email, func(tx *ent.Tx) error {
+		var err error
 		stored, err = tx.Notification.Create().SetCompanyID(e.CompanyID).SetUserID(u.ID).
 			SetKind(notification.KindREMINDER).SetEventID(e.ID).SetTitle("Reminder: " + e.Title).SetBody(text).Save(ctx)
-		if err != nil {
-			return err
-		}
-		if err := tx.Delivery.Create().SetKey(j.Key).SetChannel(delivery.ChannelIN_APP).SetRecipient(u.Email).Exec(ctx); err != nil {
-			return err
-		}
-		return j.DoneWith(ctx, tx)
+		return err
 	})
-	if err == nil && stored != nil {
+	if ran {
 		r.push(ctx, stored.Unwrap())
 	}
 	return err

@@ -58,6 +58,9 @@ func (p *Planner) followUp(ctx context.Context, client *ent.Client, e *ent.Event
 
 // followConference keeps the provider's meeting in step with e.
 func followConference(ctx context.Context, client *ent.Client, e *ent.Event) error {
+	if e.Kind != event.KindONLINE_MEETING {
+		return nil
+	}
 	c, err := client.Conference.Query().Where(conference.EventID(e.ID)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil
@@ -132,13 +135,10 @@ func nextStart(ctx context.Context, client *ent.Client, e *ent.Event, t time.Tim
 }
 
 // Reminders runs the reminder jobs.
-type Reminders struct {
-	client *ent.Client
-	now    func() time.Time
-}
+type Reminders struct{ client *ent.Client }
 
 // NewReminders returns the handler of KindReminderDue jobs.
-func NewReminders(client *ent.Client) *Reminders { return &Reminders{client: client, now: time.Now} }
+func NewReminders(client *ent.Client) *Reminders { return &Reminders{client: client} }
 
 // Due fires one reminder of one occurrence, if the occurrence is still
 // there at that time and the reminder still asked for: one send job per

@@ -79,13 +79,14 @@ func (p *Planner) answer(ctx context.Context, a *ent.Attendee, response attendee
 		return nil, apperr.Invalid("response", "answer ACCEPTED, DECLINED or TENTATIVE")
 	}
 	var saved *ent.Attendee
+	var e *ent.Event
 	var notice *ent.Notification
 	err := db.WithTx(ctx, p.client, func(tx *ent.Tx) error {
 		var err error
 		if saved, err = tx.Attendee.UpdateOne(a).SetResponse(response).SetRespondedAt(p.now()).Save(ctx); err != nil {
 			return err
 		}
-		e, err := tx.Event.Query().Where(event.ID(a.EventID)).WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() }).Only(ctx)
+		e, err = tx.Event.Query().Where(event.ID(a.EventID)).WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() }).Only(ctx)
 		if err != nil || a.UserID != nil && *a.UserID == e.OrganizerID {
 			return err
 		}
@@ -97,16 +98,11 @@ func (p *Planner) answer(ctx context.Context, a *ent.Attendee, response attendee
 	if err != nil {
 		return nil, err
 	}
-	saved = saved.Unwrap()
-	e, err := p.client.Event.Get(viewer.NewSystemContext(ctx, viewer.SystemAnswerLinks), saved.EventID)
-	if err != nil {
-		return nil, fmt.Errorf("scheduling: %w", err)
-	}
 	var notices []*ent.Notification
 	if notice != nil {
 		notices = append(notices, notice.Unwrap())
 	}
-	return saved, p.announce(ctx, Updated, e, nil, notices...)
+	return saved.Unwrap(), p.announce(ctx, Updated, e.Unwrap(), nil, notices...)
 }
 
 var answerWords = map[attendee.Response]string{

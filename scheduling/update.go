@@ -47,9 +47,11 @@ func (p *Planner) Update(ctx context.Context, eventID int, scope Scope, occurren
 		if err := mayChange(ctx, e); err != nil {
 			return err
 		}
-		mailedBefore, err := notify.Recipients(ctx, client, e)
-		if err != nil {
-			return err
+		var mailedBefore []notify.Person // who may need a cancellation
+		if e.SendInvitations {
+			if mailedBefore, err = notify.Recipients(ctx, client, e); err != nil {
+				return err
+			}
 		}
 		defer func() {
 			if err == nil {

@@ -53,15 +53,13 @@ type answerView struct {
 	Answers                []notify.Answer
 }
 
-var answerChoices = []notify.Answer{{Label: "Yes", Response: "ACCEPTED"}, {Label: "Maybe", Response: "TENTATIVE"}, {Label: "No", Response: "DECLINED"}}
-
 // show presents the meeting and asks for the answer; it changes nothing.
 func (p answerPage) show(w http.ResponseWriter, r *http.Request) {
 	view, claim, ok := p.meeting(w, r)
 	if !ok {
 		return
 	}
-	view.Ask, view.Chosen, view.Answers = true, r.URL.Query().Get("answer"), answerChoices
+	view.Ask, view.Chosen, view.Answers = true, r.URL.Query().Get("answer"), notify.Choices
 	if a, err := p.client.Attendee.Get(p.system(r), claim.AttendeeID); err == nil && a.RespondedAt != nil && !a.RespondedAt.Before(claim.Issued) {
 		view.Ask, view.Message = false, "You have answered this invitation already. To change your answer, use the app."
 	}

@@ -155,7 +155,7 @@ func New(o Options) (*App, error) {
 	}
 	creds := credentials.New(o.DB.Client, o.Keys, zoomAt)
 	planner := scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange)
-	if err := a.handleJobs(o, creds, zoomAt, planner); err != nil {
+	if err := a.handleJobs(o, creds, planner); err != nil {
 		return nil, err
 	}
 	a.feeds = notify.NewFeeds(o.DB.Client)
@@ -198,7 +198,7 @@ func New(o Options) (*App, error) {
 }
 
 // handleJobs sets what runs each kind of background work.
-func (a *App) handleJobs(o Options, creds *credentials.Store, zoomAt zoom.Endpoints, planner *scheduling.Planner) error {
+func (a *App) handleJobs(o Options, creds *credentials.Store, planner *scheduling.Planner) error {
 	key, err := o.Keys.DeriveKey("answer links")
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func (a *App) handleJobs(o Options, creds *credentials.Store, zoomAt zoom.Endpoi
 	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links, o.ReplyAddress).Mail)
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
-	conferences := conferencing.New(o.DB.Client, creds, zoomAt, planner.ConferenceReady)
+	conferences := conferencing.New(o.DB.Client, creds, planner.ConferenceReady)
 	a.Jobs.Handle(conferencing.KindCreate, conferences.Create)
 	a.Jobs.Handle(conferencing.KindUpdate, conferences.Update)
 	a.Jobs.Handle(conferencing.KindDelete, conferences.Delete)
