@@ -309,7 +309,7 @@ func (r *subscriptionResolver) EventChanged(ctx context.Context, rooms []int) (<
 			return nil, skip
 		}
 		return &model.EventChange{Kind: n.Kind, Event: e.(*ent.Event)}, send
-	})
+	}, true)
 }
 
 // NotificationAdded is the resolver for the notificationAdded field.
@@ -367,7 +367,7 @@ func (r *subscriptionResolver) InviteEvents(ctx context.Context) (<-chan *model.
 			return nil, skip
 		}
 		return &model.InviteEvent{Invitee: u, Event: e}, send
-	})
+	}, false)
 }
 
 // CallEvents is the resolver for the callEvents field.

@@ -30,7 +30,13 @@ const (
 // what the client sees, until ctx (the operation's) ends or load says
 // stop. Nothing waits meanwhile: the broker delivers on a goroutine of its
 // own, and that goroutine loads the notice and writes it to the socket.
-func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []string, load func(context.Context, N) (T, verdict)) (<-chan T, error) {
+//
+// shared says that what load makes of a notice is the same for everyone in
+// the company (the notice names a version, so it stays true while the
+// result is kept). Then subscribers whose operations are alike and read
+// only what everyone in a company sees alike get one result between them:
+// the first loads and renders it, the others write it as it is.
+func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []string, load func(context.Context, N) (T, verdict), shared bool) (<-chan T, error) {
 	pusher, ok := socket.PusherFor(ctx)
 	if !ok {
 		return nil, apperr.New(apperr.BadUserInput, "subscriptions run over WebSocket")
@@ -38,19 +44,30 @@ func stream[N, T any](ctx context.Context, broker realtime.Broker, topics []stri
 	// Each topic's deliveries run one at a time, and each value is pushed
 	// before the next is made: one slot per topic, one for the close.
 	p := &pipe[T]{out: make(chan T, len(topics)+1), pusher: pusher}
+	fill := func(raw []byte) bool {
+		var notice N
+		if json.Unmarshal(raw, &notice) != nil {
+			return false
+		}
+		switch v, what := load(ctx, notice); what {
+		case send:
+			return p.put(v)
+		case stop:
+			p.close() // the operation completes; its context's end ends every topic
+		}
+		return false
+	}
+	deliver := func(raw []byte) {
+		if fill(raw) {
+			pusher.Push()
+		}
+	}
+	if shared && companyWide(ctx) {
+		scope := companyKey(ctx, "")
+		deliver = func(raw []byte) { pusher.PushShared(scope, raw, func() bool { return fill(raw) }) }
+	}
 	r := realtime.Receiver{
-		Deliver: func(raw []byte) {
-			var notice N
-			if json.Unmarshal(raw, &notice) != nil {
-				return
-			}
-			switch v, what := load(ctx, notice); what {
-			case send:
-				p.send(v)
-			case stop:
-				p.close() // the operation completes; its context's end ends every topic
-			}
-		},
+		Deliver: deliver,
 		Ended: func(why error) {
 			if why != nil { // fell behind, or notices were missed
 				socket.Close(ctx, socket.CloseTryAgainLater, "reconnect and catch up: "+why.Error())
@@ -74,20 +91,19 @@ type pipe[T any] struct {
 	closed bool
 }
 
-func (p *pipe[T]) send(v T) {
+// put hands v to gqlgen, reporting false once the operation is over.
+func (p *pipe[T]) put(v T) bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
-		return
+		return false
 	}
 	select {
 	case p.out <- v: // a slot per topic: taken unless the operation is over
+		return true
 	default:
-		p.mu.Unlock()
-		return
+		return false
 	}
-	p.mu.Unlock()
-	p.pusher.Push()
 }
 
 func (p *pipe[T]) close() {
@@ -151,7 +167,7 @@ func (r *Resolver) channelPosts(ctx context.Context, channelID int, kind string)
 			return nil, skip
 		}
 		return p, send
-	})
+	}, false) // who may read a post depends on the member
 }
 
 // myNotices streams the signed-in employee's own notices through load.
@@ -160,7 +176,7 @@ func myNotices[T any](ctx context.Context, r *Resolver, load func(context.Contex
 	if v.UserID == 0 {
 		return nil, apperr.New(apperr.Unauthenticated, "notices are for a signed-in employee, not an API token")
 	}
-	return stream(ctx, r.Broker, []string{realtime.NoticeTopic(v.UserID)}, load)
+	return stream(ctx, r.Broker, []string{realtime.NoticeTopic(v.UserID)}, load, false) // one reader each
 }
 
 // calls streams the calls named by a topic's notices.
@@ -171,7 +187,7 @@ func (r *Resolver) calls(ctx context.Context, topic string) (<-chan *ent.Call, e
 			return nil, skip
 		}
 		return c, send
-	})
+	}, false) // calls are few and their readers fewer
 }
 
 // companyStream is a company-wide topic, for integrator tokens and admins.

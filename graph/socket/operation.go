@@ -2,9 +2,12 @@ package socket
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -22,7 +25,9 @@ type operation struct {
 	mu        sync.Mutex // held while a result is made and written
 	responses graphql.ResponseHandler
 	resCtx    context.Context
-	pushed    bool // results arrive through Pusher
+	pushed    bool   // results arrive through Pusher
+	shape     string // a subscription's text and variables, hashed: see PushShared
+	prefix    []byte // what comes before each result's payload, once there is one
 	done      bool
 }
 
@@ -32,7 +37,7 @@ func (c *conn) start(id string, raw json.RawMessage) {
 	c.mu.Lock()
 	o := &operation{id: id, c: c}
 	o.ctx, o.cancel = context.WithCancel(c.opCtx)
-	c.ops[id] = o
+	c.ops = append(c.ops, o)
 	c.mu.Unlock()
 	go o.run(raw)
 }
@@ -40,8 +45,11 @@ func (c *conn) start(id string, raw json.RawMessage) {
 // stop ends an operation the client completed; nothing more is sent for it.
 func (c *conn) stop(id string) {
 	c.mu.Lock()
-	o := c.ops[id]
-	delete(c.ops, id)
+	var o *operation
+	if i := slices.IndexFunc(c.ops, func(o *operation) bool { return o.id == id }); i >= 0 {
+		o = c.ops[i]
+		c.ops = slices.Delete(c.ops, i, i+1)
+	}
 	c.mu.Unlock()
 	if o != nil {
 		o.cancel()
@@ -63,6 +71,9 @@ func (o *operation) run(raw json.RawMessage) {
 		o.fail(o.c.exec.DispatchError(graphql.WithOperationContext(o.ctx, rc), errs).Errors)
 		return
 	}
+	if rc.Operation.Operation == ast.Subscription {
+		o.shape = shapeOf(rc)
+	}
 	o.responses, o.resCtx = o.c.exec.DispatchOperation(context.WithValue(o.ctx, operationKey{}, o), rc)
 	if rc.Operation.Operation == ast.Subscription && o.pushed {
 		return // each result comes with a push
@@ -83,23 +94,46 @@ func (o *operation) next() bool {
 		o.finish()
 		return false
 	}
-	o.c.send(func(w io.Writer) error { return o.result(w, res) })
+	o.sendResult(res)
 	return true
 }
 
-// result frames a response by hand, straight into the socket's pooled
-// buffer: it is the message sent to every subscriber, so it is made with
-// as little garbage as it can be.
-func (o *operation) result(w io.Writer, res *graphql.Response) error {
-	id, _ := json.Marshal(o.id)
-	if _, err := fmt.Fprintf(w, `{"id":%s,"type":"%s","payload":`, id, o.c.rules.next); err != nil {
+// sendResult sends a response, encoded straight into the socket's pooled
+// buffer.
+func (o *operation) sendResult(res *graphql.Response) {
+	o.c.send(func(w io.Writer) error {
+		return o.frame(w, func(w io.Writer) error { return json.NewEncoder(w).Encode(res) })
+	})
+}
+
+// frame wraps a result's payload in the protocol's message by hand: it is
+// the message sent to every subscriber, so it is made with as little
+// garbage as it can be.
+func (o *operation) frame(w io.Writer, payload func(io.Writer) error) error {
+	if o.prefix == nil {
+		id, _ := json.Marshal(o.id)
+		o.prefix = fmt.Appendf(nil, `{"id":%s,"type":"%s","payload":`, id, o.c.rules.next)
+	}
+	if _, err := w.Write(o.prefix); err != nil {
 		return err
 	}
-	if err := json.NewEncoder(w).Encode(res); err != nil {
+	if err := payload(w); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "}")
 	return err
+}
+
+// shapeOf names everything of an operation that its results depend on,
+// besides the values pushed to it: its text, its name and its variables.
+func shapeOf(rc *graphql.OperationContext) string {
+	vars, _ := json.Marshal(rc.Variables) // maps marshal with sorted keys
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(rc.RawQuery), []byte(rc.OperationName), vars} {
+		_ = binary.Write(h, binary.BigEndian, uint64(len(part)))
+		h.Write(part)
+	}
+	return string(h.Sum(nil))
 }
 
 // fail answers an operation that could not start with its errors.
@@ -121,9 +155,7 @@ func (o *operation) end() {
 	o.done = true
 	o.cancel()
 	o.c.mu.Lock()
-	if o.c.ops[o.id] == o {
-		delete(o.c.ops, o.id)
-	}
+	o.c.ops = slices.DeleteFunc(o.c.ops, func(running *operation) bool { return running == o })
 	o.c.mu.Unlock()
 	o.c.rules.ended(o.id)
 }
@@ -155,6 +187,49 @@ func (p Pusher) Push() {
 	p.o.mu.Lock()
 	defer p.o.mu.Unlock()
 	p.o.next()
+}
+
+// PushShared sends the next result like Push, but makes it once for every
+// subscription with the same text and variables that pushes the same
+// notice in the same scope while it is fresh. Notice and scope must name
+// everything else the result depends on: what happened, and whose view of
+// it (a company's, when every field selected reads alike for all its
+// people). fill puts the value in the resolver's channel, reporting false
+// if it could not; it is called only when this operation makes the result.
+func (p Pusher) PushShared(scope string, notice []byte, fill func() bool) {
+	o := p.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return
+	}
+	var mine *graphql.Response
+	made := false
+	payload := o.c.t.renders.Get(o.shape+scope+string(notice), func() ([]byte, bool) {
+		made = true
+		if !fill() {
+			return nil, false
+		}
+		if mine = o.responses(o.resCtx); mine == nil {
+			o.finish()
+			return nil, false
+		}
+		if len(mine.Errors) > 0 {
+			return nil, false // errors are nobody else's: each makes their own
+		}
+		raw, _ := json.Marshal(mine)
+		return raw, true
+	})
+	switch {
+	case payload != nil:
+		o.c.send(func(w io.Writer) error {
+			return o.frame(w, func(w io.Writer) error { _, err := w.Write(payload); return err })
+		})
+	case made && mine != nil:
+		o.sendResult(mine)
+	case !made && fill(): // the result made meanwhile was not for sharing
+		o.next()
+	}
 }
 
 // Close closes the socket the operation in ctx runs on, if any.

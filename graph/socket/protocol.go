@@ -3,6 +3,7 @@ package socket
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -60,11 +61,11 @@ type rules struct {
 	mu     sync.Mutex
 	inited bool
 	acked  bool
-	active map[string]bool // operations running, by id
+	active []string // ids of the operations running: few, and a slice is smaller than a map
 }
 
 func newRules(d dialect, maxOps int) *rules {
-	return &rules{dialect: d, maxOps: maxOps, active: map[string]bool{}}
+	return &rules{dialect: d, maxOps: maxOps}
 }
 
 // received checks a message from the client.
@@ -85,14 +86,14 @@ func (r *rules) received(m message) *CloseError {
 			return &CloseError{CloseUnauthorized, "Unauthorized"}
 		case m.ID == "":
 			return &CloseError{CloseBadMessage, "Invalid message received"}
-		case r.active[m.ID]:
+		case slices.Contains(r.active, m.ID):
 			return &CloseError{CloseDuplicateID, fmt.Sprintf("Subscriber for %s already exists", m.ID)}
 		case len(r.active) >= r.maxOps:
 			return &CloseError{CloseBadMessage, fmt.Sprintf("Too many operations on one connection (limit %d)", r.maxOps)}
 		}
-		r.active[m.ID] = true
+		r.active = append(r.active, m.ID)
 	case r.complete:
-		delete(r.active, m.ID)
+		r.active = slices.DeleteFunc(r.active, func(id string) bool { return id == m.ID })
 	case "ping", "pong", "connection_terminate":
 	default:
 		return &CloseError{CloseBadMessage, fmt.Sprintf("Unknown message type %q", m.Type)}
@@ -111,7 +112,7 @@ func (r *rules) ack() {
 func (r *rules) ended(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.active, id)
+	r.active = slices.DeleteFunc(r.active, func(active string) bool { return active == id })
 }
 
 // initialised reports whether connection_init has arrived.

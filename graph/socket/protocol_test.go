@@ -3,6 +3,7 @@ package socket
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -67,15 +68,16 @@ func TestLegacyProtocolNamesItsOwnMessages(t *testing.T) {
 	if err := r.received(message{ID: "1", Type: "subscribe"}); err == nil {
 		t.Fatal("the legacy protocol took graphql-transport-ws's subscribe")
 	}
-	if err := r.received(message{ID: "1", Type: "stop"}); err != nil || r.active["1"] {
-		t.Fatalf("stop: %v, still active: %v", err, r.active["1"])
+	if err := r.received(message{ID: "1", Type: "stop"}); err != nil || len(r.active) != 0 {
+		t.Fatalf("stop: %v, still active: %v", err, r.active)
 	}
 }
 
 func TestResultFrameIsTheMessage(t *testing.T) {
 	o := &operation{id: `a"1`, c: &conn{rules: newRules(legacyDialect, 1)}}
 	var buf bytes.Buffer
-	if err := o.result(&buf, &graphql.Response{Data: json.RawMessage(`{"x":1}`)}); err != nil {
+	res := &graphql.Response{Data: json.RawMessage(`{"x":1}`)}
+	if err := o.frame(&buf, func(w io.Writer) error { return json.NewEncoder(w).Encode(res) }); err != nil {
 		t.Fatal(err)
 	}
 	frame := buf.Bytes()

@@ -20,6 +20,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gorilla/websocket"
+
+	"github.com/convene/convene/internal/coalesce"
 )
 
 // InitFunc accepts a connection_init payload, returning the context the
@@ -41,16 +43,23 @@ type Options struct {
 
 // Transport is a gqlgen transport for WebSocket upgrades.
 type Transport struct {
-	o      Options
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	closed bool
+	o       Options
+	renders *coalesce.Cache[[]byte] // results made once for many subscribers
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	closed  bool
 }
 
 var _ graphql.Transport = (*Transport)(nil)
 
 // New returns a transport with options o.
-func New(o Options) *Transport { return &Transport{o: o, conns: map[*conn]struct{}{}} }
+func New(o Options) *Transport {
+	return &Transport{o: o, renders: coalesce.New[[]byte](sharedRenderTTL), conns: map[*conn]struct{}{}}
+}
+
+// sharedRenderTTL is how long a shared result is kept for the subscribers
+// still handling its notice.
+const sharedRenderTTL = 5 * time.Second
 
 // Close closes every socket with 1001 (going away), for a server that
 // shuts down: clients reconnect to another replica.
@@ -97,7 +106,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	up := websocket.Upgrader{
 		Subprotocols:    []string{transportWS, legacyWS},
 		CheckOrigin:     t.o.CheckOrigin,
-		ReadBufferSize:  256,  // messages from clients are small; larger ones take more reads
+		ReadBufferSize:  128,  // gorilla's least: messages from clients are few, and larger ones take more reads
 		WriteBufferSize: 4096, // pooled, not per socket: one frame for most results
 		WriteBufferPool: writeBuffers,
 	}
@@ -109,10 +118,13 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	if ws.Subprotocol() == transportWS {
 		d = transportWSDialect
 	}
-	// The request's context ends when Do returns; its values live on.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	// A socket outlives its request and keeps nothing of it (holding the
+	// request's contexts would cost every idle socket): what its operations
+	// know comes from connection_init. gqlgen times operations from the
+	// socket's start, as it did from the request's.
+	ctx, cancel := context.WithCancel(graphql.StartOperationTrace(context.Background()))
 	c := &conn{t: t, ws: ws, exec: exec, rules: newRules(d, t.o.MaxOps),
-		ctx: ctx, cancel: cancel, opCtx: ctx, ops: map[string]*operation{}}
+		ctx: ctx, cancel: cancel, opCtx: ctx}
 	if !t.track(c) {
 		cancel()
 		c.closeWith(websocket.CloseGoingAway, "server shutting down")
@@ -140,7 +152,7 @@ type conn struct {
 	pinger    *time.Timer
 
 	mu  sync.Mutex
-	ops map[string]*operation
+	ops []*operation // running; few, and a slice is smaller than a map
 }
 
 // serve reads until the socket closes, then ends everything it started.
