@@ -6,14 +6,11 @@ package conferencing
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
-	"net/http"
-	"strconv"
-	"time"
+	"slices"
 
+	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
@@ -21,7 +18,6 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/event"
-	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/notify"
@@ -38,23 +34,40 @@ func CreateJob(c *ent.Conference) jobs.New {
 		Key: fmt.Sprintf("conference:%d:create:%d", c.ID, c.UpdatedAt.UnixNano())}
 }
 
-// ZoomApps gives a client of a company's Zoom app, or
-// credentials.ErrNotConnected.
-type ZoomApps interface {
+// Apps gives clients of a company's provider apps: credentials.
+// ErrNotConnected without one, credentials.ErrNeedsAuth when its consent
+// is missing or withdrawn.
+type Apps interface {
 	Zoom(ctx context.Context, companyID int) (*zoom.Client, error)
+	GoogleCalendar(ctx context.Context, companyID int) (*google.Calendar, error)
 }
 
 // Conferences runs the conference jobs.
 type Conferences struct {
-	client *ent.Client
-	zoom   ZoomApps
+	client    *ent.Client
+	providers map[schematype.ConferenceProvider]meetings
 	// ready tells the meeting's people, after commit, that its link is there.
 	ready func(context.Context, *ent.Event)
 }
 
 // New returns the conference jobs' handlers.
-func New(client *ent.Client, apps ZoomApps, ready func(context.Context, *ent.Event)) *Conferences {
-	return &Conferences{client: client, zoom: apps, ready: ready}
+func New(client *ent.Client, apps Apps, ready func(context.Context, *ent.Event)) *Conferences {
+	return &Conferences{client: client, ready: ready, providers: map[schematype.ConferenceProvider]meetings{
+		schematype.ConferenceZoom:       zoomMeetings{client: client, apps: apps},
+		schematype.ConferenceGoogleMeet: googleMeetings{apps: apps},
+	}}
+}
+
+// meetings is one provider's side of a conference. Each returns a refusal
+// no retry can mend as jobs.Permanent, in words a person can act on.
+type meetings interface {
+	// create makes the meeting of c (its event and organizer loaded). A
+	// retry after a crash must find what the first try made.
+	create(ctx context.Context, c *ent.Conference) (details, error)
+	// update gives the provider's meeting the event's title, time and rule.
+	update(ctx context.Context, c *ent.Conference) error
+	// remove deletes it; one already gone counts as deleted.
+	remove(ctx context.Context, c *ent.Conference) error
 }
 
 // details are what a provider gives back for a conference.
@@ -80,86 +93,58 @@ func (s *Conferences) Create(ctx context.Context, j *jobs.Job) error {
 	if c.State != conference.StatePENDING {
 		return nil // removed meanwhile, or made already
 	}
-	var got details
-	switch c.Provider {
-	case schematype.ConferenceZoom:
-		got, err = s.createZoom(ctx, c)
-	default:
-		err = jobs.Permanent(fmt.Errorf("creating %s conferences is not built yet", c.Provider))
+	m, ok := s.providers[c.Provider]
+	if !ok {
+		return s.fail(ctx, j, c, fmt.Errorf("creating %s conferences is not built yet", c.Provider))
 	}
-	if jobs.IsPermanent(err) {
+	got, err := m.create(ctx, c)
+	switch {
+	case errors.Is(err, credentials.ErrNeedsAuth):
+		return s.wait(ctx, j, c, err)
+	case jobs.IsPermanent(err):
 		return s.fail(ctx, j, c, err)
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
 	return s.save(ctx, j, c, got)
 }
 
-// createZoom schedules the meeting at Zoom, hosted by the organizer's
-// mapped Zoom user, or the Zoom user with the organizer's address.
-func (s *Conferences) createZoom(ctx context.Context, c *ent.Conference) (details, error) {
-	e := c.Edges.Event
-	z, err := s.zoomApp(ctx, c.CompanyID)
-	if err != nil {
-		return details{}, err
-	}
-	host := e.Edges.Organizer.Email
-	if mapped, err := s.client.ProviderAccount.Query().Where(provideraccount.ProviderEQ(schematype.ProviderZoom),
-		provideraccount.UserID(e.OrganizerID)).Only(ctx); err == nil {
-		host = mapped.ExternalUserID
-	}
-	req, err := zoomMeeting(ctx, s.client, e)
-	if err != nil {
-		return details{}, err
-	}
-	m, err := z.CreateMeeting(ctx, host, req)
-	var refused *zoom.Error
-	if errors.As(err, &refused) && !refused.Retryable() {
-		return details{}, jobs.Permanent(fmt.Errorf("the Zoom meeting was refused: %s", refused.Words()))
-	}
-	if err != nil {
-		return details{}, err
-	}
-	return details{externalID: fmt.Sprint(m.ID), joinURL: m.JoinURL, hostURL: m.StartURL, password: m.Password}, nil
+// wait leaves the conference PENDING until an admin authorizes its
+// provider again; Resume then makes it.
+func (s *Conferences) wait(ctx context.Context, j *jobs.Job, c *ent.Conference, why error) error {
+	return db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		err := tx.Conference.UpdateOne(c).SetLastError(fmt.Sprintf("waiting for an admin to authorize %s again: %v", c.Provider, why)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		return j.DoneWith(ctx, tx)
+	})
 }
 
-// zoomApp reaches Zoom through the company's app; without one, retrying
-// cannot help.
-func (s *Conferences) zoomApp(ctx context.Context, companyID int) (*zoom.Client, error) {
-	z, err := s.zoom.Zoom(ctx, companyID)
-	if errors.Is(err, credentials.ErrNotConnected) {
-		return nil, jobs.Permanent(errors.New("the company has no Zoom app: an admin connects one with configureZoom"))
+// Resume makes the conferences that waited for a credential's consent.
+func (s *Conferences) Resume(ctx context.Context, cred *ent.Credential) error {
+	var waiting []schematype.ConferenceProvider
+	for conf, via := range credentials.ConferenceVia {
+		if slices.Contains(via, cred.Provider) {
+			waiting = append(waiting, conf)
+		}
 	}
-	return z, err
-}
-
-// zoomMeeting is the Zoom meeting of e: scheduled at its local time, or,
-// for a series, one link for every occurrence (type 3).
-func zoomMeeting(ctx context.Context, client *ent.Client, e *ent.Event) (zoom.MeetingRequest, error) {
-	loc, err := time.LoadLocation(e.TimeZone)
-	if err != nil {
-		return zoom.MeetingRequest{}, jobs.Permanent(err)
-	}
-	req := zoom.MeetingRequest{Topic: e.Title, Type: 2, StartTime: zoom.LocalTime(e.StartAt.In(loc)),
-		Timezone: e.TimeZone, Duration: e.DurationMinutes, Agenda: e.Description}
-	if e.Rrule != "" {
-		req.Type = 3
-	}
-	co, err := client.Company.Get(ctx, e.CompanyID)
-	if err != nil {
-		return zoom.MeetingRequest{}, err
-	}
-	if co.RandomMeetingPassword {
-		req.Password = randomDigits(8)
-	}
-	return req, nil
-}
-
-func randomDigits(n int) string {
-	max := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
-	v, _ := rand.Int(rand.Reader, max)
-	return fmt.Sprintf("%0*d", n, v)
+	return db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		pending, err := tx.Conference.Query().Where(conference.CompanyID(cred.CompanyID), conference.StateEQ(conference.StatePENDING),
+			conference.ProviderIn(waiting...)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range pending {
+			if c, err = tx.Conference.UpdateOne(c).SetLastError("").Save(ctx); err != nil { // a new save: a new job
+				return err
+			}
+			if err := jobs.Enqueue(ctx, tx.Client(), CreateJob(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // save records the conference READY and, in the same transaction, what
@@ -231,23 +216,13 @@ func FollowJob(c *ent.Conference, e *ent.Event) (jobs.New, bool) {
 // Update is the KindUpdate job's handler: the provider's meeting takes the
 // event's title, time and length as they are now.
 func (s *Conferences) Update(ctx context.Context, j *jobs.Job) error {
-	return s.atZoom(ctx, j, func(ctx context.Context, z *zoom.Client, c *ent.Conference, id int64) error {
-		req, err := zoomMeeting(ctx, s.client, c.Edges.Event)
-		if err != nil {
-			return err
-		}
-		req.Password = "" // a change keeps the meeting's password
-		return z.UpdateMeeting(ctx, id, req)
-	})
+	return s.atProvider(ctx, j, meetings.update)
 }
 
-// Delete is the KindDelete job's handler; a meeting already gone at the
-// provider counts as deleted.
+// Delete is the KindDelete job's handler.
 func (s *Conferences) Delete(ctx context.Context, j *jobs.Job) error {
-	return s.atZoom(ctx, j, func(ctx context.Context, z *zoom.Client, c *ent.Conference, id int64) error {
-		err := z.DeleteMeeting(ctx, id)
-		var refused *zoom.Error
-		if err != nil && !(errors.As(err, &refused) && refused.Status == http.StatusNotFound) {
+	return s.atProvider(ctx, j, func(m meetings, ctx context.Context, c *ent.Conference) error {
+		if err := m.remove(ctx, c); err != nil {
 			return err
 		}
 		if c.State == conference.StateREMOVED { // the link was taken away; it is gone now
@@ -257,9 +232,9 @@ func (s *Conferences) Delete(ctx context.Context, j *jobs.Job) error {
 	})
 }
 
-// atZoom runs call on the Zoom meeting of the job's conference; a refusal
-// no retry can mend is kept in the conference's lastError.
-func (s *Conferences) atZoom(ctx context.Context, j *jobs.Job, call func(context.Context, *zoom.Client, *ent.Conference, int64) error) error {
+// atProvider runs call on the provider's meeting of the job's conference; a
+// refusal no retry can mend is kept in the conference's lastError.
+func (s *Conferences) atProvider(ctx context.Context, j *jobs.Job, call func(meetings, context.Context, *ent.Conference) error) error {
 	var id int
 	if err := j.Decode(&id); err != nil {
 		return err
@@ -271,18 +246,13 @@ func (s *Conferences) atZoom(ctx context.Context, j *jobs.Job, call func(context
 	if err != nil {
 		return err
 	}
-	meetingID, err := strconv.ParseInt(c.ExternalID, 10, 64)
-	if c.Provider != schematype.ConferenceZoom || err != nil {
-		return nil // not a Zoom meeting: nothing to keep in step
+	m, ok := s.providers[c.Provider]
+	if !ok || c.ExternalID == "" {
+		return nil // nothing at the provider to keep in step
 	}
-	z, err := s.zoomApp(ctx, c.CompanyID)
-	if err != nil {
-		return err
-	}
-	err = call(ctx, z, c, meetingID)
-	var refused *zoom.Error
-	if errors.As(err, &refused) && !refused.Retryable() {
-		return s.client.Conference.UpdateOne(c).SetLastError("Zoom refused the change: " + refused.Words()).Exec(ctx)
+	err = call(m, ctx, c)
+	if jobs.IsPermanent(err) || errors.Is(err, credentials.ErrNeedsAuth) {
+		return s.client.Conference.UpdateOne(c).SetLastError(err.Error()).Exec(ctx)
 	}
 	return err
 }

@@ -24,11 +24,14 @@ func (s *Store) Test(ctx context.Context, id int) (*ent.Credential, error) {
 	var problem string // what is wrong, for an admin to read; "" when connected
 	switch c.Provider {
 	case schematype.ProviderZoom:
-		if problem, err = s.checkZoom(ctx, c); err != nil {
-			return nil, err
-		}
+		problem, err = s.checkZoom(ctx, c)
+	case schematype.ProviderGoogle:
+		problem, err = s.checkGoogle(ctx, c)
 	default:
 		return nil, apperr.Invalid("id", "checking %s connections comes with its connector", c.Provider)
+	}
+	if err != nil {
+		return nil, err
 	}
 	upd := c.Update().SetLastCheckedAt(time.Now()).SetStatus(schematype.StatusConnected).SetLastError(problem)
 	if problem != "" {
@@ -80,5 +83,5 @@ func (s *Store) zoomFor(c *ent.Credential) (*zoom.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return zoom.New(s.zoom, zoom.App{AccountID: c.AccountID, ClientID: c.ClientID, ClientSecret: secret}), nil
+	return zoom.New(s.at.Zoom, zoom.App{AccountID: c.AccountID, ClientID: c.ClientID, ClientSecret: secret}), nil
 }

@@ -8,8 +8,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
@@ -26,39 +28,57 @@ type ZoomApp struct {
 	ClientSecret string
 }
 
-// Store reads and writes credentials.
-type Store struct {
-	client *ent.Client
-	keys   *secret.Keyring
-	zoom   zoom.Endpoints // where Zoom is: zoom.Production but in tests
+// Providers are where the outside systems are: their own hosts, but in
+// tests and the demo.
+type Providers struct {
+	Zoom   zoom.Endpoints
+	Google google.Endpoints
 }
 
-// New returns a Store sealing with keys, reaching Zoom at zoomAt.
-func New(client *ent.Client, keys *secret.Keyring, zoomAt zoom.Endpoints) *Store {
-	return &Store{client: client, keys: keys, zoom: zoomAt}
+// Production are the providers' own hosts.
+var Production = Providers{Zoom: zoom.Production, Google: google.Production}
+
+// Store reads and writes credentials.
+type Store struct {
+	client    *ent.Client
+	keys      *secret.Keyring
+	at        Providers
+	publicURL string // OAuth consent comes back here
+}
+
+// New returns a Store sealing with keys, reaching the providers at at.
+func New(client *ent.Client, keys *secret.Keyring, at Providers, publicURL string) *Store {
+	return &Store{client: client, keys: keys, at: at, publicURL: publicURL}
 }
 
 // ConfigureZoom saves the company's Zoom app, replacing an earlier one.
 func (s *Store) ConfigureZoom(ctx context.Context, app ZoomApp) (*ent.Credential, error) {
-	for field, value := range map[string]string{
-		"accountId": app.AccountID, "clientId": app.ClientID, "clientSecret": app.ClientSecret,
-	} {
-		if value == "" {
-			return nil, apperr.Invalid(field, "is required: copy it from the app's page in the Zoom Marketplace")
+	return s.configure(ctx, schematype.ProviderZoom, "the app's page in the Zoom Marketplace",
+		map[string]string{"accountId": app.AccountID, "clientId": app.ClientID, "clientSecret": app.ClientSecret},
+		func(u *ent.CredentialUpdateOne) { u.SetAccountID(app.AccountID).SetClientID(app.ClientID) }, app.ClientSecret)
+}
+
+// configure saves the company's app for provider, replacing an earlier one
+// and what it was granted: every field in required must be given (copied
+// from where), set writes the public ones, and the secret is sealed.
+func (s *Store) configure(ctx context.Context, provider schematype.Provider, where string, required map[string]string,
+	set func(*ent.CredentialUpdateOne), clientSecret string) (*ent.Credential, error) {
+	for field, value := range required {
+		if strings.TrimSpace(value) == "" {
+			return nil, apperr.Invalid(field, "is required: copy it from %s", where)
 		}
 	}
 	var saved *ent.Credential
 	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		c, err := companyCredential(ctx, tx, schematype.ProviderZoom)
+		c, err := companyCredential(ctx, tx, provider)
 		if err != nil {
 			return err
 		}
-		saved, err = c.Update().
-			SetAccountID(app.AccountID).SetClientID(app.ClientID).
-			SetClientSecret(s.keys.Seal(app.ClientSecret, place(c, credential.FieldClientSecret))).
-			ClearAccessToken().ClearTokenExpiresAt().
-			SetStatus(schematype.StatusNeedsAuth).SetLastError("not checked yet").
-			Save(ctx)
+		u := c.Update().SetClientSecret(s.keys.Seal(clientSecret, place(c, credential.FieldClientSecret))).
+			ClearAccessToken().ClearTokenExpiresAt().ClearRefreshToken().
+			SetStatus(schematype.StatusNeedsAuth).SetLastError("not checked yet")
+		set(u)
+		saved, err = u.Save(ctx)
 		return err
 	})
 	return saved, err
@@ -88,8 +108,8 @@ func place(c *ent.Credential, column string) secret.Place {
 	return secret.Place{CompanyID: c.CompanyID, Table: credential.Table, Column: column, RowID: c.ID}
 }
 
-// conferenceVia maps each conference provider to the credentials that serve it.
-var conferenceVia = map[schematype.ConferenceProvider][]schematype.Provider{
+// ConferenceVia maps each conference provider to the credentials that serve it.
+var ConferenceVia = map[schematype.ConferenceProvider][]schematype.Provider{
 	schematype.ConferenceZoom:       {schematype.ProviderZoom, schematype.ProviderZoomJWT},
 	schematype.ConferenceGoogleMeet: {schematype.ProviderGoogle},
 	schematype.ConferenceTeams:      {schematype.ProviderMicrosoft},
@@ -109,7 +129,7 @@ func (s *Store) ConferenceProviders(ctx context.Context) ([]schematype.Conferenc
 	}
 	var out []schematype.ConferenceProvider
 	for _, conf := range []schematype.ConferenceProvider{schematype.ConferenceZoom, schematype.ConferenceGoogleMeet, schematype.ConferenceTeams, schematype.ConferenceTrueConf} {
-		for _, p := range conferenceVia[conf] {
+		for _, p := range ConferenceVia[conf] {
 			if slices.Contains(have, string(p)) {
 				out = append(out, conf)
 				break

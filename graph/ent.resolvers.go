@@ -61,6 +61,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // Company returns generated.CompanyResolver implementation.
 func (r *Resolver) Company() generated.CompanyResolver { return &companyResolver{r} }
 
+// Credential returns generated.CredentialResolver implementation.
+func (r *Resolver) Credential() generated.CredentialResolver { return &credentialResolver{r} }
+
 // Event returns generated.EventResolver implementation.
 func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 
@@ -68,7 +71,8 @@ func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type (
-	companyResolver struct{ *Resolver }
-	eventResolver   struct{ *Resolver }
-	queryResolver   struct{ *Resolver }
+	companyResolver    struct{ *Resolver }
+	credentialResolver struct{ *Resolver }
+	eventResolver      struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
 )

@@ -40,6 +40,14 @@ func (r *companyResolver) OnlineProviders(ctx context.Context, obj *ent.Company)
 	return r.Resolver.Credentials.ConferenceProviders(ctx) // obj is the viewer's company: no other is readable
 }
 
+// RedirectURI is the resolver for the redirectURI field.
+func (r *credentialResolver) RedirectURI(ctx context.Context, obj *ent.Credential) (*string, error) {
+	if uri := r.Credentials.RedirectURI(obj); uri != "" {
+		return &uri, nil
+	}
+	return nil, nil
+}
+
 // ResponseCounts is the resolver for the responseCounts field.
 func (r *eventResolver) ResponseCounts(ctx context.Context, obj *ent.Event) (*scheduling.ResponseCounts, error) {
 	// The loaded edge, not obj.Attendees(ctx): inside this field that looks
@@ -225,6 +233,16 @@ func (r *mutationResolver) PostMessage(ctx context.Context, channel int, body st
 // ConfigureZoom is the resolver for the configureZoom field.
 func (r *mutationResolver) ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error) {
 	return r.Credentials.ConfigureZoom(ctx, input)
+}
+
+// ConfigureGoogle is the resolver for the configureGoogle field.
+func (r *mutationResolver) ConfigureGoogle(ctx context.Context, input credentials.GoogleApp) (*ent.Credential, error) {
+	return r.Credentials.ConfigureGoogle(ctx, input)
+}
+
+// AuthorizeCredentialURL is the resolver for the authorizeCredentialURL field.
+func (r *mutationResolver) AuthorizeCredentialURL(ctx context.Context, id int) (string, error) {
+	return r.Credentials.AuthorizeURL(ctx, id)
 }
 
 // TestCredential is the resolver for the testCredential field.

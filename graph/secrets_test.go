@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/internal/testenv"
 )
@@ -60,7 +59,7 @@ func TestStoredSecretsAreSealedAndNeverReadable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opened, err := credentials.New(env.DB.Client, env.Keys, zoom.Production).ClientSecret(cred)
+		opened, err := credentials.New(env.DB.Client, env.Keys, credentials.Production, "").ClientSecret(cred)
 		if err != nil || opened != zoomSecret {
 			t.Fatalf("opening the stored secret: %q, %v", opened, err)
 		}
@@ -76,7 +75,7 @@ func TestStoredSecretsAreSealedAndNeverReadable(t *testing.T) {
 		if err != nil || len(creds) != 1 || creds[0].ClientID != "cid-2" {
 			t.Fatalf("after reconfiguring: %v %v", creds, err)
 		}
-		if opened, err := credentials.New(env.DB.Client, env.Keys, zoom.Production).ClientSecret(creds[0]); err != nil || opened != "second" {
+		if opened, err := credentials.New(env.DB.Client, env.Keys, credentials.Production, "").ClientSecret(creds[0]); err != nil || opened != "second" {
 			t.Fatalf("the new secret: %q, %v", opened, err)
 		}
 	})

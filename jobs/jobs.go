@@ -96,6 +96,27 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// laterError is a failure whose cause says when to try again.
+type laterError struct {
+	error
+	after time.Duration
+}
+
+func (e laterError) Unwrap() error { return e.error }
+
+// RetryAfter marks err as one to retry no sooner than after (a provider's
+// Retry-After), or at the usual backoff if that is later.
+func RetryAfter(err error, after time.Duration) error { return laterError{err, after} }
+
+// retryDelay is how long err asks to wait, if it says.
+func retryDelay(err error) time.Duration {
+	var l laterError
+	if errors.As(err, &l) {
+		return l.after
+	}
+	return 0
+}
+
 // Retry gives a FAILED job a fresh set of attempts, due now. The caller's
 // own rights apply: jobs are for admins.
 func Retry(ctx context.Context, client *ent.Client, id int) (*ent.Job, error) {

@@ -242,3 +242,24 @@ func TestShutdownHandsBackWhatItCannotFinish(t *testing.T) {
 		}
 	})
 }
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	d := testdb.Open(t, "sqlite3", nil)
+	ctx := t.Context()
+	co := d.Client.Company.Create().SetName("Acme").SaveX(viewer.NewSystemContext(ctx, viewer.SystemSeed))
+	if err := Enqueue(ctx, d.Client, New{CompanyID: co.ID, Kind: "throttled", Key: "throttled:1"}); err != nil {
+		t.Fatal(err)
+	}
+	q := fastQueue(d, Options{})
+	var ran atomic.Int32
+	q.Handle("throttled", func(context.Context, *Job) error {
+		ran.Add(1)
+		return RetryAfter(errors.New("429 Too Many Requests"), time.Hour)
+	})
+	before := time.Now()
+	runUntil(t, q, func() bool { return ran.Load() == 1 && state(t, d, "throttled:1").State == job.StatePENDING })
+	j := state(t, d, "throttled:1")
+	if j.RunAt.Before(before.Add(59*time.Minute)) || ran.Load() != 1 {
+		t.Fatalf("retry due %v after %d runs, want an hour from now (the backoff alone is a millisecond)", j.RunAt, ran.Load())
+	}
+}

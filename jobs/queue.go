@@ -197,7 +197,7 @@ func (q *Queue) run(ctx context.Context, j *Job) {
 	default:
 		q.o.Log.Warn("jobs: will retry", "kind", j.Kind, "key", j.Key, "attempt", j.Attempt, "err", err)
 		q.finish(j, `state = 'PENDING', last_error = ?, run_at = ?, locked_until = NULL`,
-			errText(err), q.now().Add(q.o.Backoff(j.Attempt)).UTC())
+			errText(err), q.now().Add(max(q.o.Backoff(j.Attempt), retryDelay(err))).UTC())
 	}
 }
 
@@ -219,8 +219,7 @@ func (q *Queue) finish(j *Job, set string, args ...any) {
 
 // asCompany is ctx acting for a job's company through the jobs path.
 func (q *Queue) asCompany(ctx context.Context, companyID int) context.Context {
-	ctx = viewer.NewSystemContext(ctx, viewer.SystemJobs)
-	return viewer.NewContext(ctx, viewer.Viewer{CompanyID: companyID, Role: viewer.Admin})
+	return viewer.NewCompanyContext(ctx, viewer.SystemJobs, companyID)
 }
 
 // safely runs h, turning a panic into a permanent failure.

@@ -67,6 +67,9 @@ const (
 	// SystemCalendarFeed serves one user's meetings to the calendar app that
 	// holds the feed's secret address, and sets that address for its owner.
 	SystemCalendarFeed SystemPath = "calendar-feed"
+	// SystemOAuth completes a consent the provider sends back to us (the
+	// signed state names the company), and keeps access tokens fresh.
+	SystemOAuth SystemPath = "oauth"
 )
 
 type systemKey struct{}
@@ -74,6 +77,13 @@ type systemKey struct{}
 // NewSystemContext returns ctx allowed to bypass privacy rules for path.
 func NewSystemContext(ctx context.Context, path SystemPath) context.Context {
 	return context.WithValue(ctx, systemKey{}, path)
+}
+
+// NewCompanyContext runs work on a system path for one company, as an
+// admin of it: background work that belongs to a company (a job, a consent
+// coming back from a provider) sees that company and no other.
+func NewCompanyContext(ctx context.Context, path SystemPath, companyID int) context.Context {
+	return NewContext(NewSystemContext(ctx, path), Viewer{CompanyID: companyID, Role: Admin})
 }
 
 // SystemPathFrom returns the system path ctx runs under, if any.

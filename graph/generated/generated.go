@@ -47,6 +47,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Company() CompanyResolver
+	Credential() CredentialResolver
 	Event() EventResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -218,6 +219,7 @@ type ComplexityRoot struct {
 		LastCheckedAt  func(childComplexity int) int
 		LastError      func(childComplexity int) int
 		Provider       func(childComplexity int) int
+		RedirectURI    func(childComplexity int) int
 		Status         func(childComplexity int) int
 		TokenExpiresAt func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
@@ -310,7 +312,9 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddChannelMembers       func(childComplexity int, channel int, users []int) int
+		AuthorizeCredentialURL  func(childComplexity int, id int) int
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
+		ConfigureGoogle         func(childComplexity int, input credentials.GoogleApp) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
 		CreateAPIToken          func(childComplexity int, name string) int
 		CreateChannel           func(childComplexity int, input discussion.NewChannel) int
@@ -546,6 +550,9 @@ type CompanyResolver interface {
 	Credentials(ctx context.Context, obj *ent.Company) ([]*ent.Credential, error)
 	OnlineProviders(ctx context.Context, obj *ent.Company) ([]schematype.ConferenceProvider, error)
 }
+type CredentialResolver interface {
+	RedirectURI(ctx context.Context, obj *ent.Credential) (*string, error)
+}
 type EventResolver interface {
 	ResponseCounts(ctx context.Context, obj *ent.Event) (*scheduling.ResponseCounts, error)
 }
@@ -581,6 +588,8 @@ type MutationResolver interface {
 	RemoveChannelMembers(ctx context.Context, channel int, users []int) (*ent.Channel, error)
 	PostMessage(ctx context.Context, channel int, body string) (*ent.Post, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
+	ConfigureGoogle(ctx context.Context, input credentials.GoogleApp) (*ent.Credential, error)
+	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
 	SetProviderAccount(ctx context.Context, user int, provider schematype.Provider, externalUserID string) (*ent.ProviderAccount, error)
 }
@@ -1327,6 +1336,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Credential.Provider(childComplexity), true
+	case "Credential.redirectURI":
+		if e.ComplexityRoot.Credential.RedirectURI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Credential.RedirectURI(childComplexity), true
 	case "Credential.status":
 		if e.ComplexityRoot.Credential.Status == nil {
 			break
@@ -1697,6 +1712,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddChannelMembers(childComplexity, args["channel"].(int), args["users"].([]int)), true
+	case "Mutation.authorizeCredentialURL":
+		if e.ComplexityRoot.Mutation.AuthorizeCredentialURL == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_authorizeCredentialURL_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AuthorizeCredentialURL(childComplexity, args["id"].(int)), true
 	case "Mutation.cancelEvent":
 		if e.ComplexityRoot.Mutation.CancelEvent == nil {
 			break
@@ -1708,6 +1734,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelEvent(childComplexity, args["id"].(int), args["scope"].(string), args["occurrence"].(*time.Time)), true
+	case "Mutation.configureGoogle":
+		if e.ComplexityRoot.Mutation.ConfigureGoogle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_configureGoogle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfigureGoogle(childComplexity, args["input"].(credentials.GoogleApp)), true
 	case "Mutation.configureZoom":
 		if e.ComplexityRoot.Mutation.ConfigureZoom == nil {
 			break
@@ -2940,6 +2977,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CompanyWhereInput", ec.unmarshalInputCompanyWhereInput),
 			graphql.NewInputUnmarshaler("ConferenceOrder", ec.unmarshalInputConferenceOrder),
 			graphql.NewInputUnmarshaler("ConferenceWhereInput", ec.unmarshalInputConferenceWhereInput),
+			graphql.NewInputUnmarshaler("ConfigureGoogleInput", ec.unmarshalInputConfigureGoogleInput),
 			graphql.NewInputUnmarshaler("ConfigureZoomInput", ec.unmarshalInputConfigureZoomInput),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("ContactWhereInput", ec.unmarshalInputContactWhereInput),
@@ -3221,6 +3259,18 @@ type CreatedAPIToken {
   apiToken: APIToken!
 }
 
+input ConfigureGoogleInput {
+  "The OAuth client's id (…apps.googleusercontent.com)."
+  clientId: String!
+  "Sealed at rest; never readable again."
+  clientSecret: String!
+}
+
+extend type Credential {
+  "Register this exact address as an authorized redirect URI in the provider's app; null for providers without a consent step."
+  redirectURI: String
+}
+
 input ConfigureZoomInput {
   accountId: String!
   clientId: String!
@@ -3317,6 +3367,17 @@ type Mutation {
 
   "Store the company's Zoom Server-to-Server OAuth app. The secret is sealed at rest."
   configureZoom(input: ConfigureZoomInput!): Credential!
+  """
+  Store the company's Google OAuth client (Google Meet). Then register the
+  credential's redirectURI in Google's console and open authorizeCredentialURL.
+  """
+  configureGoogle(input: ConfigureGoogleInput!): Credential!
+  """
+  The provider's consent page for a credential (admins only): open it in a
+  browser and allow access; the provider sends you back to redirectURI, and
+  the credential becomes CONNECTED. Valid for 15 minutes.
+  """
+  authorizeCredentialURL(id: ID!): String!
   """
   Check a credential with a cheap real call to its provider (admins only):
   its status becomes CONNECTED, or ERROR with the provider's refusal in
@@ -6511,6 +6572,8 @@ func (ec *executionContext) childFields_Credential(ctx context.Context, field gr
 		return ec.fieldContext_Credential_company(ctx, field)
 	case "user":
 		return ec.fieldContext_Credential_user(ctx, field)
+	case "redirectURI":
+		return ec.fieldContext_Credential_redirectURI(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Credential", field.Name)
 }
@@ -7195,6 +7258,20 @@ func (ec *executionContext) field_Mutation_addChannelMembers_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_authorizeCredentialURL_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7222,6 +7299,20 @@ func (ec *executionContext) field_Mutation_cancelEvent_args(ctx context.Context,
 		return nil, err
 	}
 	args["occurrence"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_configureGoogle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (credentials.GoogleApp, error) {
+			return ec.unmarshalNConfigureGoogleInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐGoogleApp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -11460,6 +11551,29 @@ func (ec *executionContext) fieldContext_Credential_user(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Credential_redirectURI(ctx context.Context, field graphql.CollectedField, obj *ent.Credential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Credential_redirectURI(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Credential().RedirectURI(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Credential_redirectURI(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Credential", field, true, true, "String")
+}
+
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *ent.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14219,6 +14333,94 @@ func (ec *executionContext) fieldContext_Mutation_configureZoom(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_configureZoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_configureGoogle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_configureGoogle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfigureGoogle(ctx, fc.Args["input"].(credentials.GoogleApp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Credential) graphql.Marshaler {
+			return ec.marshalNCredential2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_configureGoogle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Credential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_configureGoogle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_authorizeCredentialURL(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_authorizeCredentialURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AuthorizeCredentialURL(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_authorizeCredentialURL(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_authorizeCredentialURL_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22420,6 +22622,55 @@ func UnmarshalConferenceWhereInput(ctx context.Context, raw any) (ent.Conference
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfigureGoogleInput(ctx context.Context, obj any) (credentials.GoogleApp, error) {
+	var it credentials.GoogleApp
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "clientSecret"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfigureGoogleInput unmarshals raw into the ConfigureGoogleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfigureGoogleInput(ctx context.Context, raw any) (credentials.GoogleApp, error) {
+	var out credentials.GoogleApp
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigureGoogleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConfigureZoomInput(ctx context.Context, obj any) (credentials.ZoomApp, error) {
 	var it credentials.ZoomApp
 	if obj == nil {
@@ -28983,6 +29234,12 @@ func (ec *executionContext) _Credential(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Credential_user(ctx, field, obj)
 				})
+		case "redirectURI":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Credential_redirectURI(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29791,6 +30048,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "configureZoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_configureZoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configureGoogle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_configureGoogle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authorizeCredentialURL":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_authorizeCredentialURL(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -31805,6 +32076,11 @@ func (ec *executionContext) marshalNConferenceState2githubᚗcomᚋconveneᚋcon
 func (ec *executionContext) unmarshalNConferenceWhereInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐConferenceWhereInput(ctx context.Context, v any) (*ent.ConferenceWhereInput, error) {
 	res, err := ec.unmarshalInputConferenceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConfigureGoogleInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐGoogleApp(ctx context.Context, v any) (credentials.GoogleApp, error) {
+	res, err := ec.unmarshalInputConfigureGoogleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNConfigureZoomInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐZoomApp(ctx context.Context, v any) (credentials.ZoomApp, error) {

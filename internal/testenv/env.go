@@ -19,10 +19,13 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/google/googlefake"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/connectors/sms/smsfake"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
+	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/user"
@@ -42,9 +45,10 @@ type Env struct {
 	Keys    *secret.Keyring
 	Server  *httptest.Server
 	Queries *testdb.Counter
-	Mail    *Mailbox         // every mail the server sent
-	SMS     *smsfake.Gateway // every text message it sent
-	Zoom    *zoomfake.Zoom   // the Zoom account its Zoom credentials reach
+	Mail    *Mailbox           // every mail the server sent
+	SMS     *smsfake.Gateway   // every text message it sent
+	Zoom    *zoomfake.Zoom     // the Zoom account its Zoom credentials reach
+	Google  *googlefake.Google // the Google its Google credentials reach
 	logs    *lockedWriter
 }
 
@@ -105,12 +109,21 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	zoomFake := zoomfake.New(ZoomAccountID, ZoomClientID, ZoomClientSecret)
 	zoomServer := httptest.NewServer(zoomFake)
 	t.Cleanup(zoomServer.Close)
+	googleFake := googlefake.New(GoogleClientID, GoogleClientSecret)
+	googleServer := httptest.NewServer(googleFake)
+	t.Cleanup(googleServer.Close)
+	srv := httptest.NewUnstartedServer(nil) // its address is the public URL
 	opts := app.Options{
-		DB: d, Keys: keys, Log: log, Broker: broker,
+		PublicURL: "http://" + srv.Listener.Addr().String(),
+		DB:        d, Keys: keys, Log: log, Broker: broker,
 		SMTP:         notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
 		SMS:          sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
 		ReplyAddress: ReplyAddress, InboundSecret: InboundSecret,
-		ZoomEndpoints: &zoom.Endpoints{API: zoomServer.URL + "/v2", OAuth: zoomServer.URL},
+		Providers: &credentials.Providers{
+			Zoom: zoom.Endpoints{API: zoomServer.URL + "/v2", OAuth: zoomServer.URL},
+			Google: google.Endpoints{Auth: googleServer.URL + "/o/oauth2/auth", Token: googleServer.URL + "/token",
+				Calendar: googleServer.URL + "/calendar/v3"},
+		},
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
 	}
@@ -124,9 +137,11 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	ctx, stop := context.WithCancel(context.Background())
 	a.Start(ctx)
 	t.Cleanup(func() { stop(); a.Close() })
-	srv := httptest.NewServer(a.Handler())
+	srv.Config.Handler = a.Handler()
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts, Zoom: zoomFake}
+	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts,
+		Zoom: zoomFake, Google: googleFake}
 }
 
 // Logs returns everything the server logged so far, at debug level.
@@ -282,6 +297,12 @@ const (
 	ZoomAccountID    = "zoom-account-1"
 	ZoomClientID     = "zoom-client-1"
 	ZoomClientSecret = "zoom-secret-1"
+)
+
+// The fake Google's OAuth client.
+const (
+	GoogleClientID     = "convene-test.apps.googleusercontent.com"
+	GoogleClientSecret = "google-secret-1"
 )
 
 // ReplyAddress stands as ORGANIZER in test servers' invitations, and

@@ -16,7 +16,6 @@ import (
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/connectors/sms"
-	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/directory"
@@ -38,10 +37,10 @@ type Options struct {
 	PublicURL      string // links in mail point here
 	SMTP           notify.SMTPConfig
 	SMS            sms.Config
-	ReplyAddress   string          // stands as ORGANIZER in invitations; see InboundSecret
-	InboundSecret  string          // guards POST /inbound/itip; empty turns it off
-	JobWorkers     int             // background jobs run at once; 0 means 4
-	ZoomEndpoints  *zoom.Endpoints // nil means Zoom's own; tests name a fake
+	ReplyAddress   string                 // stands as ORGANIZER in invitations; see InboundSecret
+	InboundSecret  string                 // guards POST /inbound/itip; empty turns it off
+	JobWorkers     int                    // background jobs run at once; 0 means 4
+	Providers      *credentials.Providers // nil means the providers' own hosts; tests and the demo name fakes
 	Keys           *secret.Keyring
 	Log            *slog.Logger
 	AllowedOrigins []string // browser origins besides the server's own
@@ -93,6 +92,7 @@ type App struct {
 	feeds   *notify.Feeds
 	planner *scheduling.Planner
 	answers answerPage
+	consent consentPage
 	handler http.Handler
 	running sync.WaitGroup
 }
@@ -149,11 +149,11 @@ func New(o Options) (*App, error) {
 	if counts, ok := broker.(subscriberCounts); ok { // all three brokers embed realtime.Memory
 		a.Metrics.watchBroker(counts)
 	}
-	zoomAt := zoom.Production
-	if o.ZoomEndpoints != nil {
-		zoomAt = *o.ZoomEndpoints
+	providers := credentials.Production
+	if o.Providers != nil {
+		providers = *o.Providers
 	}
-	creds := credentials.New(o.DB.Client, o.Keys, zoomAt)
+	creds := credentials.New(o.DB.Client, o.Keys, providers, o.PublicURL)
 	planner := scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange)
 	if err := a.handleJobs(o, creds, planner); err != nil {
 		return nil, err
@@ -213,6 +213,7 @@ func (a *App) handleJobs(o Options, creds *credentials.Store, planner *schedulin
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
 	conferences := conferencing.New(o.DB.Client, creds, planner.ConferenceReady)
+	a.consent = consentPage{creds: creds, connected: conferences.Resume, log: o.Log}
 	a.Jobs.Handle(conferencing.KindCreate, conferences.Create)
 	a.Jobs.Handle(conferencing.KindUpdate, conferences.Update)
 	a.Jobs.Handle(conferencing.KindDelete, conferences.Delete)
@@ -279,6 +280,7 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.HandleFunc("POST /rsvp/{token}", a.answers.record)
 	mux.HandleFunc("GET /calendar/{feed}", a.calendarFeed)
 	mux.HandleFunc("POST /inbound/itip", a.inboundReply)
+	mux.HandleFunc("GET /oauth/google/callback", a.consent.google)
 	// instrument sits inside limitRequest, so it sees the request the mux
 	// stamps with its route pattern.
 	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(a.opts.Log, mux))

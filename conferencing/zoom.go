@@ -1,0 +1,137 @@
+package conferencing
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/convene/convene/connectors/zoom"
+	"github.com/convene/convene/credentials"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/provideraccount"
+	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/jobs"
+)
+
+// zoomMeetings are conferences at the company's Zoom account.
+type zoomMeetings struct {
+	client *ent.Client
+	apps   Apps
+}
+
+// create schedules the meeting at Zoom, hosted by the organizer's mapped
+// Zoom user, or the Zoom user with the organizer's address.
+func (m zoomMeetings) create(ctx context.Context, c *ent.Conference) (details, error) {
+	e := c.Edges.Event
+	z, err := m.app(ctx, c.CompanyID)
+	if err != nil {
+		return details{}, err
+	}
+	host := e.Edges.Organizer.Email
+	if mapped, err := m.client.ProviderAccount.Query().Where(provideraccount.ProviderEQ(schematype.ProviderZoom),
+		provideraccount.UserID(e.OrganizerID)).Only(ctx); err == nil {
+		host = mapped.ExternalUserID
+	}
+	req, err := zoomMeeting(ctx, m.client, e)
+	if err != nil {
+		return details{}, err
+	}
+	made, err := z.CreateMeeting(ctx, host, req)
+	if err != nil {
+		return details{}, zoomRefusal("the Zoom meeting was refused", err)
+	}
+	return details{externalID: fmt.Sprint(made.ID), joinURL: made.JoinURL, hostURL: made.StartURL, password: made.Password}, nil
+}
+
+func (m zoomMeetings) update(ctx context.Context, c *ent.Conference) error {
+	return m.call(ctx, c, func(z *zoom.Client, id int64) error {
+		req, err := zoomMeeting(ctx, m.client, c.Edges.Event)
+		if err != nil {
+			return err
+		}
+		req.Password = "" // a change keeps the meeting's password
+		return z.UpdateMeeting(ctx, id, req)
+	})
+}
+
+func (m zoomMeetings) remove(ctx context.Context, c *ent.Conference) error {
+	return m.call(ctx, c, func(z *zoom.Client, id int64) error {
+		err := z.DeleteMeeting(ctx, id)
+		var refused *zoom.Error
+		if errors.As(err, &refused) && refused.Status == http.StatusNotFound {
+			return nil
+		}
+		return err
+	})
+}
+
+// call runs f on c's Zoom meeting.
+func (m zoomMeetings) call(ctx context.Context, c *ent.Conference, f func(*zoom.Client, int64) error) error {
+	id, err := strconv.ParseInt(c.ExternalID, 10, 64)
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("%q is not a Zoom meeting id", c.ExternalID))
+	}
+	z, err := m.app(ctx, c.CompanyID)
+	if err != nil {
+		return err
+	}
+	return zoomRefusal("Zoom refused the change", f(z, id))
+}
+
+// app reaches Zoom through the company's app; without one, retrying cannot
+// help.
+func (m zoomMeetings) app(ctx context.Context, companyID int) (*zoom.Client, error) {
+	z, err := m.apps.Zoom(ctx, companyID)
+	if errors.Is(err, credentials.ErrNotConnected) {
+		return nil, jobs.Permanent(errors.New("the company has no Zoom app: an admin connects one with configureZoom"))
+	}
+	return z, err
+}
+
+// zoomRefusal makes a refusal no retry can mend permanent, in Zoom's words,
+// and a throttled call wait as long as Zoom asks.
+func zoomRefusal(what string, err error) error {
+	var refused *zoom.Error
+	switch {
+	case !errors.As(err, &refused):
+		return err
+	case !refused.Retryable():
+		return jobs.Permanent(fmt.Errorf("%s: %s", what, refused.Words()))
+	case refused.RetryAfter > 0:
+		return jobs.RetryAfter(err, refused.RetryAfter)
+	}
+	return err
+}
+
+// zoomMeeting is the Zoom meeting of e: scheduled at its local time, or,
+// for a series, one link for every occurrence (type 3).
+func zoomMeeting(ctx context.Context, client *ent.Client, e *ent.Event) (zoom.MeetingRequest, error) {
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil {
+		return zoom.MeetingRequest{}, jobs.Permanent(err)
+	}
+	req := zoom.MeetingRequest{Topic: e.Title, Type: 2, StartTime: zoom.LocalTime(e.StartAt.In(loc)),
+		Timezone: e.TimeZone, Duration: e.DurationMinutes, Agenda: e.Description}
+	if e.Rrule != "" {
+		req.Type = 3
+	}
+	co, err := client.Company.Get(ctx, e.CompanyID)
+	if err != nil {
+		return zoom.MeetingRequest{}, err
+	}
+	if co.RandomMeetingPassword {
+		req.Password = randomDigits(8)
+	}
+	return req, nil
+}
+
+func randomDigits(n int) string {
+	max := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+	v, _ := rand.Int(rand.Reader, max)
+	return fmt.Sprintf("%0*d", n, v)
+}

@@ -1,0 +1,269 @@
+// Package google reaches Google for a company's OAuth app: the consent and
+// token endpoints, and Calendar API v3 events that carry a Google Meet link.
+package google
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Endpoints are Google's hosts; tests point them at a fake.
+type Endpoints struct {
+	Auth     string // the consent page
+	Token    string // the token endpoint
+	Calendar string // Calendar API v3 base, without the trailing slash
+}
+
+// Production are Google's own.
+var Production = Endpoints{
+	Auth:     "https://accounts.google.com/o/oauth2/auth",
+	Token:    "https://oauth2.googleapis.com/token",
+	Calendar: "https://www.googleapis.com/calendar/v3",
+}
+
+// Scope is what Convene asks for: the calendar, for Meet events now and
+// calendar sync later.
+const Scope = "https://www.googleapis.com/auth/calendar"
+
+// OAuth is the company's app as golang.org/x/oauth2 knows it.
+func OAuth(at Endpoints, clientID, clientSecret, redirectURL string) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID: clientID, ClientSecret: clientSecret, RedirectURL: redirectURL,
+		Endpoint: oauth2.Endpoint{AuthURL: at.Auth, TokenURL: at.Token, AuthStyle: oauth2.AuthStyleInParams},
+		Scopes:   []string{Scope},
+	}
+}
+
+// ConsentURL is where an admin grants the app offline access: Google sends
+// a refresh token only with access_type=offline, and again on a repeated
+// consent only with prompt=consent.
+func ConsentURL(cfg *oauth2.Config, state, verifier string) string {
+	return cfg.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.SetAuthURLParam("prompt", "consent"),
+		oauth2.S256ChallengeOption(verifier))
+}
+
+// IsRevoked reports whether Google refused a refresh token for good
+// (invalid_grant: revoked, expired, or unused for six months).
+func IsRevoked(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == "invalid_grant"
+}
+
+// Calendar calls Calendar API v3 with an access token.
+type Calendar struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// NewCalendar returns a client of the calendars the token reaches.
+func NewCalendar(at Endpoints, accessToken string) *Calendar {
+	return &Calendar{base: at.Calendar, token: accessToken, http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// Time is an event's start or end: a local time in an IANA zone.
+type Time struct {
+	DateTime string `json:"dateTime,omitempty"` // RFC 3339
+	TimeZone string `json:"timeZone,omitempty"`
+}
+
+// At is t as Google takes it.
+func At(t time.Time, zone string) *Time {
+	return &Time{DateTime: t.Format(time.RFC3339), TimeZone: zone}
+}
+
+// Event is the part of Google's Event resource Convene reads and writes.
+type Event struct {
+	ID             string          `json:"id,omitempty"`
+	Status         string          `json:"status,omitempty"`
+	Summary        string          `json:"summary,omitempty"`
+	Description    string          `json:"description,omitempty"`
+	Start          *Time           `json:"start,omitempty"`
+	End            *Time           `json:"end,omitempty"`
+	Recurrence     []string        `json:"recurrence,omitempty"`
+	HangoutLink    string          `json:"hangoutLink,omitempty"`
+	ConferenceData *ConferenceData `json:"conferenceData,omitempty"`
+}
+
+// ConferenceData asks for a Meet link, and carries it once made.
+type ConferenceData struct {
+	CreateRequest *CreateRequest `json:"createRequest,omitempty"`
+	EntryPoints   []EntryPoint   `json:"entryPoints,omitempty"`
+	ConferenceID  string         `json:"conferenceId,omitempty"`
+}
+
+// CreateRequest asks Google to make a conference; its requestId makes a
+// repeated request count once.
+type CreateRequest struct {
+	RequestID             string `json:"requestId"`
+	ConferenceSolutionKey struct {
+		Type string `json:"type"`
+	} `json:"conferenceSolutionKey"`
+	Status *struct {
+		StatusCode string `json:"statusCode"` // pending, success, failure
+	} `json:"status,omitempty"`
+}
+
+// EntryPoint is one way into the conference.
+type EntryPoint struct {
+	EntryPointType string `json:"entryPointType"` // video, phone, sip, more
+	URI            string `json:"uri"`
+	Passcode       string `json:"passcode,omitempty"`
+	Password       string `json:"password,omitempty"`
+}
+
+// MeetRequest asks for a Google Meet conference, once per requestID.
+func MeetRequest(requestID string) *ConferenceData {
+	r := &CreateRequest{RequestID: requestID}
+	r.ConferenceSolutionKey.Type = "hangoutsMeet"
+	return &ConferenceData{CreateRequest: r}
+}
+
+// MeetState is how far Google is with the event's Meet link: pending,
+// success or failure ("" when none was asked for).
+func (e *Event) MeetState() string {
+	if e.ConferenceData == nil || e.ConferenceData.CreateRequest == nil || e.ConferenceData.CreateRequest.Status == nil {
+		if e.JoinURL() != "" {
+			return "success"
+		}
+		return ""
+	}
+	return e.ConferenceData.CreateRequest.Status.StatusCode
+}
+
+// JoinURL is the Meet link: the video entry point, or the older flat field.
+func (e *Event) JoinURL() string {
+	if e.ConferenceData != nil {
+		for _, p := range e.ConferenceData.EntryPoints {
+			if p.EntryPointType == "video" {
+				return p.URI
+			}
+		}
+	}
+	return e.HangoutLink
+}
+
+// Error is Google's refusal, in its error JSON.
+type Error struct {
+	Status     int
+	Code       int    `json:"code"`
+	Message    string `json:"message"`
+	Reason     string // the first error's reason: notFound, duplicate, rateLimitExceeded…
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("google: %s (%s, HTTP %d)", e.Message, e.Reason, e.Status)
+}
+
+// Retryable reports whether the same call may succeed later.
+func (e *Error) Retryable() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status >= 500 ||
+		e.Reason == "rateLimitExceeded" || e.Reason == "userRateLimitExceeded"
+}
+
+// Gone reports whether the event is not there (never was, or deleted).
+func (e *Error) Gone() bool { return e.Status == http.StatusNotFound || e.Status == http.StatusGone }
+
+// Duplicate reports an insert whose event id is taken: the event exists.
+func (e *Error) Duplicate() bool { return e.Status == http.StatusConflict }
+
+// Insert adds ev to the primary calendar without mailing anyone (Convene
+// sends the invitations), making its Meet link if it asks for one.
+func (c *Calendar) Insert(ctx context.Context, ev Event) (*Event, error) {
+	var out Event
+	q := url.Values{"conferenceDataVersion": {"1"}, "sendUpdates": {"none"}}
+	return &out, c.call(ctx, http.MethodPost, "/calendars/primary/events?"+q.Encode(), ev, &out)
+}
+
+// Get reads an event of the primary calendar.
+func (c *Calendar) Get(ctx context.Context, id string) (*Event, error) {
+	var out Event
+	return &out, c.call(ctx, http.MethodGet, "/calendars/primary/events/"+url.PathEscape(id), nil, &out)
+}
+
+// Patch changes the fields ev sets, telling no one.
+func (c *Calendar) Patch(ctx context.Context, id string, ev Event) error {
+	q := url.Values{"conferenceDataVersion": {"1"}, "sendUpdates": {"none"}}
+	return c.call(ctx, http.MethodPatch, "/calendars/primary/events/"+url.PathEscape(id)+"?"+q.Encode(), ev, nil)
+}
+
+// Delete removes an event, telling no one.
+func (c *Calendar) Delete(ctx context.Context, id string) error {
+	return c.call(ctx, http.MethodDelete, "/calendars/primary/events/"+url.PathEscape(id)+"?sendUpdates=none", nil, nil)
+}
+
+// PrimaryCalendar reads the primary calendar's id: the cheapest real call,
+// for checking a connection.
+func (c *Calendar) PrimaryCalendar(ctx context.Context) (string, error) {
+	var out struct{ ID string }
+	return out.ID, c.call(ctx, http.MethodGet, "/calendars/primary", nil, &out)
+}
+
+func (c *Calendar) call(ctx context.Context, method, path string, body, out any) error {
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("google: %w", err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode >= 300 {
+		return refusal(res, raw)
+	}
+	if out == nil || len(raw) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// refusal reads Google's error JSON; a body that is not one keeps its text.
+func refusal(res *http.Response, raw []byte) *Error {
+	var body struct {
+		Error struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+			Errors  []struct {
+				Reason string `json:"reason"`
+			} `json:"errors"`
+		} `json:"error"`
+	}
+	e := &Error{Status: res.StatusCode, Message: http.StatusText(res.StatusCode)}
+	if json.Unmarshal(raw, &body) == nil && body.Error.Message != "" {
+		e.Code, e.Message = body.Error.Code, body.Error.Message
+		if len(body.Error.Errors) > 0 {
+			e.Reason = body.Error.Errors[0].Reason
+		}
+	} else if len(raw) > 0 {
+		e.Message = string(raw)
+	}
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil {
+		e.RetryAfter = time.Duration(s) * time.Second
+	}
+	return e
+}

@@ -1,0 +1,342 @@
+// Package googlefake is Google for tests and the demo: the OAuth consent
+// and token endpoints (authorization code with PKCE, refresh, revocation)
+// and Calendar API v3 events with asynchronous Meet links. It checks each
+// request as Google does and answers with Google's bodies and status codes.
+package googlefake
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Google is the fake. Its zero value is not usable; call New.
+type Google struct {
+	ClientID, ClientSecret string
+	// PendingReads is how many reads of a new event still show its Meet
+	// link pending, as Google makes it asynchronously.
+	PendingReads int
+
+	mu      sync.Mutex
+	codes   map[string]grant     // authorization code → what it grants
+	refresh map[string]bool      // refresh token → still valid
+	access  map[string]time.Time // access token → expiry
+	events  map[string]*event
+	fail    []int // statuses for the next calendar calls
+	mux     *http.ServeMux
+}
+
+type grant struct{ redirect, challenge string }
+
+type event struct {
+	body         map[string]any
+	pendingReads int
+	deleted      bool
+}
+
+// New returns a fake Google with one OAuth client.
+func New(clientID, clientSecret string) *Google {
+	g := &Google{ClientID: clientID, ClientSecret: clientSecret, codes: map[string]grant{},
+		refresh: map[string]bool{}, access: map[string]time.Time{}, events: map[string]*event{}}
+	g.mux = http.NewServeMux()
+	g.mux.HandleFunc("GET /o/oauth2/auth", g.consent)
+	g.mux.HandleFunc("POST /token", g.token)
+	g.mux.HandleFunc("GET /calendar/v3/calendars/primary", g.authorized(g.primary))
+	g.mux.HandleFunc("POST /calendar/v3/calendars/primary/events", g.authorized(g.insert))
+	g.mux.HandleFunc("GET /calendar/v3/calendars/primary/events/{id}", g.authorized(g.get))
+	g.mux.HandleFunc("PATCH /calendar/v3/calendars/primary/events/{id}", g.authorized(g.patch))
+	g.mux.HandleFunc("DELETE /calendar/v3/calendars/primary/events/{id}", g.authorized(g.remove))
+	return g
+}
+
+func (g *Google) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.mux.ServeHTTP(w, r)
+}
+
+// consent is the consent page with the admin already clicking Allow: it
+// sends the browser back to the redirect URI with a code, or with
+// error=access_denied when asked to (deny=1, the test's "Cancel").
+func (g *Google) consent(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	redirect, err := url.Parse(q.Get("redirect_uri"))
+	switch {
+	case q.Get("client_id") != g.ClientID:
+		http.Error(w, "Error 401: invalid_client. The OAuth client was not found.", http.StatusUnauthorized)
+		return
+	case err != nil || q.Get("redirect_uri") == "":
+		http.Error(w, "Error 400: redirect_uri_mismatch", http.StatusBadRequest)
+		return
+	case q.Get("response_type") != "code" || q.Get("scope") == "" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "":
+		http.Error(w, "Error 400: invalid_request", http.StatusBadRequest)
+		return
+	}
+	back := url.Values{"state": {q.Get("state")}}
+	if q.Get("deny") == "1" {
+		back.Set("error", "access_denied")
+	} else {
+		code := "4/0A" + random()
+		g.codes[code] = grant{redirect: redirect.String(), challenge: q.Get("code_challenge")}
+		back.Set("code", code)
+		back.Set("scope", q.Get("scope"))
+	}
+	redirect.RawQuery = back.Encode()
+	http.Redirect(w, r, redirect.String(), http.StatusFound)
+}
+
+// token exchanges a code (checking PKCE) or a refresh token.
+func (g *Google) token(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	if r.PostForm.Get("client_id") != g.ClientID || r.PostForm.Get("client_secret") != g.ClientSecret {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "The OAuth client was not found.")
+		return
+	}
+	answer := map[string]any{"expires_in": 3599, "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/calendar"}
+	switch r.PostForm.Get("grant_type") {
+	case "authorization_code":
+		gr, ok := g.codes[r.PostForm.Get("code")]
+		delete(g.codes, r.PostForm.Get("code")) // a code is good once
+		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		if !ok || gr.redirect != r.PostForm.Get("redirect_uri") || base64.RawURLEncoding.EncodeToString(sum[:]) != gr.challenge {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "Bad Request")
+			return
+		}
+		rt := "1//0g" + random()
+		g.refresh[rt] = true
+		answer["refresh_token"] = rt
+	case "refresh_token":
+		if !g.refresh[r.PostForm.Get("refresh_token")] {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
+			return
+		}
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+r.PostForm.Get("grant_type"))
+		return
+	}
+	at := "ya29." + random()
+	g.access[at] = time.Now().Add(3599 * time.Second)
+	answer["access_token"] = at
+	writeJSON(w, http.StatusOK, answer)
+}
+
+func oauthError(w http.ResponseWriter, status int, code, description string) {
+	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
+}
+
+// authorized checks the bearer token and serves an injected failure first.
+func (g *Google) authorized(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if exp, ok := g.access[token]; !ok || time.Now().After(exp) {
+			apiError(w, http.StatusUnauthorized, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+			return
+		}
+		if len(g.fail) > 0 {
+			status := g.fail[0]
+			g.fail = g.fail[1:]
+			if status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "1")
+				apiError(w, status, "rateLimitExceeded", "Rate Limit Exceeded")
+				return
+			}
+			apiError(w, status, "backendError", "Backend Error")
+			return
+		}
+		next(w, r)
+	}
+}
+
+func apiError(w http.ResponseWriter, status int, reason, message string) {
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": status, "message": message,
+		"errors": []map[string]string{{"domain": "global", "reason": reason, "message": message}}}})
+}
+
+func (g *Google) primary(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"kind": "calendar#calendar", "id": "admin@example.com", "summary": "admin@example.com", "timeZone": "UTC"})
+}
+
+// eventID is Google's rule for ids a client picks: base32hex, 5 to 1024.
+var eventID = regexp.MustCompile(`^[a-v0-9]+$`)
+
+func (g *Google) insert(w http.ResponseWriter, r *http.Request) {
+	body, ok := decodeEvent(w, r)
+	if !ok {
+		return
+	}
+	start, _ := body["start"].(map[string]any)
+	end, _ := body["end"].(map[string]any)
+	if start == nil || end == nil || (start["dateTime"] == nil && start["date"] == nil) {
+		apiError(w, http.StatusBadRequest, "required", "Missing end time.")
+		return
+	}
+	id, _ := body["id"].(string)
+	switch {
+	case id == "":
+		id = strings.ToLower(hex.EncodeToString([]byte(random()))[:26])
+	case !eventID.MatchString(id) || len(id) < 5 || len(id) > 1024:
+		apiError(w, http.StatusBadRequest, "invalid", "Invalid resource id value.")
+		return
+	case g.events[id] != nil:
+		apiError(w, http.StatusConflict, "duplicate", "The requested identifier already exists.")
+		return
+	}
+	body["id"], body["status"], body["kind"] = id, "confirmed", "calendar#event"
+	body["iCalUID"] = id + "@google.com"
+	body["htmlLink"] = "https://www.google.com/calendar/event?eid=" + id
+	e := &event{body: body, pendingReads: g.PendingReads}
+	if r.URL.Query().Get("conferenceDataVersion") != "1" {
+		delete(body, "conferenceData") // version 0 ignores conference data
+	}
+	g.events[id] = e
+	writeJSON(w, http.StatusOK, g.view(e))
+}
+
+// view is the event as Google shows it now: its Meet link pending until
+// PendingReads reads have passed, then made.
+func (g *Google) view(e *event) map[string]any {
+	cd, _ := e.body["conferenceData"].(map[string]any)
+	if cd == nil {
+		return e.body
+	}
+	req, _ := cd["createRequest"].(map[string]any)
+	if e.pendingReads > 0 {
+		req["status"] = map[string]string{"statusCode": "pending"}
+		e.pendingReads--
+		return e.body
+	}
+	if _, made := cd["conferenceId"]; !made {
+		code := fmt.Sprintf("%s-%s-%s", letters(3), letters(4), letters(3))
+		link := "https://meet.google.com/" + code
+		req["status"] = map[string]string{"statusCode": "success"}
+		cd["conferenceId"] = code
+		cd["entryPoints"] = []map[string]string{{"entryPointType": "video", "uri": link, "label": "meet.google.com/" + code, "meetingCode": code}}
+		cd["conferenceSolution"] = map[string]any{"key": map[string]string{"type": "hangoutsMeet"}, "name": "Google Meet"}
+		e.body["hangoutLink"] = link
+	}
+	return e.body
+}
+
+func (g *Google) get(w http.ResponseWriter, r *http.Request) {
+	e := g.events[r.PathValue("id")]
+	if e == nil {
+		apiError(w, http.StatusNotFound, "notFound", "Not Found")
+		return
+	}
+	writeJSON(w, http.StatusOK, g.view(e))
+}
+
+func (g *Google) patch(w http.ResponseWriter, r *http.Request) {
+	e := g.events[r.PathValue("id")]
+	if e == nil || e.deleted {
+		apiError(w, http.StatusNotFound, "notFound", "Not Found")
+		return
+	}
+	body, ok := decodeEvent(w, r)
+	if !ok {
+		return
+	}
+	for k, v := range body {
+		if k != "id" && k != "conferenceData" {
+			e.body[k] = v
+		}
+	}
+	writeJSON(w, http.StatusOK, g.view(e))
+}
+
+func (g *Google) remove(w http.ResponseWriter, r *http.Request) {
+	e := g.events[r.PathValue("id")]
+	switch {
+	case e == nil:
+		apiError(w, http.StatusNotFound, "notFound", "Not Found")
+	case e.deleted:
+		apiError(w, http.StatusGone, "deleted", "Resource has been deleted")
+	default:
+		e.deleted = true
+		e.body["status"] = "cancelled"
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func decodeEvent(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	var body map[string]any
+	if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&body) != nil {
+		apiError(w, http.StatusBadRequest, "parseError", "Parse Error")
+		return nil, false
+	}
+	return body, true
+}
+
+// Revoke withdraws every consent, as an admin removing the app's access.
+func (g *Google) Revoke() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.refresh)
+	clear(g.access)
+}
+
+// FailNext answers the next calendar calls with these statuses (429 with
+// Retry-After, 5xx as backendError).
+func (g *Google) FailNext(statuses ...int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.fail = append(g.fail, statuses...)
+}
+
+// Event is the event with id as Google holds it now, and whether it is
+// there and not deleted.
+func (g *Google) Event(id string) (map[string]any, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e := g.events[id]
+	if e == nil {
+		return nil, false
+	}
+	raw, _ := json.Marshal(e.body)
+	var copied map[string]any
+	_ = json.Unmarshal(raw, &copied)
+	return copied, !e.deleted
+}
+
+// Live counts the events not deleted.
+func (g *Google) Live() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, e := range g.events {
+		if !e.deleted {
+			n++
+		}
+	}
+	return n
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func random() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func letters(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = 'a' + b[i]%26
+	}
+	return string(b)
+}

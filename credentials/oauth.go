@@ -1,0 +1,208 @@
+package credentials
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/oauth2"
+
+	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/viewer"
+)
+
+// consentTTL is how long an admin has to finish a consent.
+const consentTTL = 15 * time.Minute
+
+// ErrNeedsAuth is a credential whose consent is missing, revoked or
+// expired: an admin authorizes it again.
+var ErrNeedsAuth = errors.New("credentials: the provider needs an admin to authorize the app again")
+
+// consentState is what travels through the provider's consent page and
+// back: which credential, for whom, until when, and a nonce from which the
+// PKCE verifier is derived. It is signed, so it cannot be forged or moved
+// to another company, and the verifier itself never leaves the server.
+type consentState struct {
+	Company    int    `json:"co"`
+	Credential int    `json:"cr"`
+	Admin      int    `json:"ad"`
+	Nonce      string `json:"n"`
+	jwt.RegisteredClaims
+}
+
+const consentAudience = "oauth-consent"
+
+func (s *Store) stateKey() ([]byte, error) { return s.keys.DeriveKey("oauth consent state") }
+
+// newConsent signs a state for the admin in ctx to consent for c, and
+// returns it with its PKCE verifier.
+func (s *Store) newConsent(ctx context.Context, c *ent.Credential) (state, verifier string, err error) {
+	v, _ := viewer.FromContext(ctx)
+	nonce := make([]byte, 16)
+	_, _ = rand.Read(nonce)
+	claims := consentState{Company: c.CompanyID, Credential: c.ID, Admin: v.UserID, Nonce: base64.RawURLEncoding.EncodeToString(nonce),
+		RegisteredClaims: jwt.RegisteredClaims{Audience: jwt.ClaimStrings{consentAudience}, ExpiresAt: jwt.NewNumericDate(time.Now().Add(consentTTL))}}
+	key, err := s.stateKey()
+	if err != nil {
+		return "", "", err
+	}
+	state, err = jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
+	if err != nil {
+		return "", "", err
+	}
+	verifier, err = s.verifier(claims.Nonce)
+	return state, verifier, err
+}
+
+// verifier is the PKCE verifier of a consent: derived, so nothing is
+// stored between the consent and its callback.
+func (s *Store) verifier(nonce string) (string, error) {
+	key, err := s.keys.DeriveKey("oauth pkce verifier")
+	if err != nil {
+		return "", err
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(nonce))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil // 43 characters, as RFC 7636 asks
+}
+
+// openConsent checks a state that came back from a consent page.
+func (s *Store) openConsent(state string) (consentState, error) {
+	key, err := s.stateKey()
+	if err != nil {
+		return consentState{}, err
+	}
+	var claims consentState
+	_, err = jwt.ParseWithClaims(state, &claims, func(*jwt.Token) (any, error) { return key, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithAudience(consentAudience), jwt.WithExpirationRequired())
+	if err != nil {
+		return consentState{}, apperr.New(apperr.BadUserInput, "this consent link is not valid or has expired: start again from authorizeCredentialURL")
+	}
+	return claims, nil
+}
+
+// consentContext acts for the company whose admin asked for the consent:
+// the browser coming back from the provider carries no session.
+func consentContext(ctx context.Context, claims consentState) context.Context {
+	return viewer.NewCompanyContext(ctx, viewer.SystemOAuth, claims.Company)
+}
+
+// completeConsent exchanges the code the provider sent back for tokens,
+// and saves them sealed: the credential is CONNECTED. It runs with no one
+// signed in (the browser comes from the provider), as the state's company.
+func (s *Store) completeConsent(ctx context.Context, state, code string, config func(*ent.Credential) (*oauth2.Config, error)) (*ent.Credential, error) {
+	claims, err := s.openConsent(state)
+	if err != nil {
+		return nil, err
+	}
+	ctx = consentContext(ctx, claims)
+	c, err := s.client.Credential.Get(ctx, claims.Credential)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config(c)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := s.verifier(claims.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, s.refused(ctx, c, fmt.Sprintf("the provider refused the consent: %v", err))
+	}
+	if tok.RefreshToken == "" {
+		return nil, s.refused(ctx, c, "the provider sent no refresh token: authorize again and grant offline access")
+	}
+	return s.saveToken(ctx, c.Update(), c, tok).SetStatus(schematype.StatusConnected).SetLastError("").
+		SetLastCheckedAt(time.Now()).Save(ctx)
+}
+
+// saveToken writes a token, sealed, into u; a refresh token is replaced
+// only when the provider sent a new one.
+func (s *Store) saveToken(ctx context.Context, u *ent.CredentialUpdateOne, c *ent.Credential, tok *oauth2.Token) *ent.CredentialUpdateOne {
+	u.SetAccessToken(s.keys.Seal(tok.AccessToken, place(c, credential.FieldAccessToken))).SetTokenExpiresAt(tok.Expiry)
+	if tok.RefreshToken != "" {
+		u.SetRefreshToken(s.keys.Seal(tok.RefreshToken, place(c, credential.FieldRefreshToken)))
+	}
+	return u
+}
+
+// needsAuth records that an admin must authorize c again, and why.
+func (s *Store) needsAuth(ctx context.Context, c *ent.Credential, why string) error {
+	return c.Update().SetStatus(schematype.StatusNeedsAuth).SetLastError(why).SetLastCheckedAt(time.Now()).
+		ClearAccessToken().ClearTokenExpiresAt().Exec(ctx)
+}
+
+// refused records a consent that did not connect c, and says why.
+func (s *Store) refused(ctx context.Context, c *ent.Credential, why string) error {
+	if err := s.needsAuth(ctx, c, why); err != nil {
+		return err
+	}
+	return apperr.New(apperr.ProviderError, "%s", why)
+}
+
+// freshToken is a live access token of the credential: the saved one while
+// it lasts, else a new one from its refresh token. Replicas share
+// credentials, so a refresh holds the credential's row: one refresh at a
+// time, and whoever waited reads the token the first one saved. The new
+// token (and a rotated refresh token) is committed before it is used.
+func (s *Store) freshToken(ctx context.Context, id int, config func(*ent.Credential) (*oauth2.Config, error)) (string, error) {
+	var token string
+	var revoked error
+	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		c, err := tx.Credential.Query().Where(credential.ID(id)).Modify(db.ForUpdate).Only(ctx)
+		if err != nil {
+			return err
+		}
+		if c.TokenExpiresAt != nil && time.Until(*c.TokenExpiresAt) > time.Minute {
+			token, err = s.keys.Open(c.AccessToken, place(c, credential.FieldAccessToken))
+			return err
+		}
+		refresh, err := s.keys.Open(c.RefreshToken, place(c, credential.FieldRefreshToken))
+		if err != nil || refresh == "" {
+			revoked = errors.New("no consent yet: an admin authorizes the app (authorizeCredentialURL)")
+			return err
+		}
+		cfg, err := config(c)
+		if err != nil {
+			return err
+		}
+		tok, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh}).Token()
+		var refused *oauth2.RetrieveError
+		if errors.As(err, &refused) && refused.ErrorCode == "invalid_grant" {
+			revoked = errors.New("the provider refused the saved consent (revoked, or unused too long): an admin authorizes the app again")
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("credentials: refreshing the access token: %w", err)
+		}
+		token = tok.AccessToken
+		return s.saveToken(ctx, tx.Credential.UpdateOne(c), c, tok).Exec(ctx)
+	})
+	if err != nil {
+		return "", err
+	}
+	if revoked != nil {
+		c, err := s.client.Credential.Get(ctx, id)
+		if err == nil {
+			err = s.needsAuth(ctx, c, revoked.Error())
+		}
+		if err != nil {
+			return "", err
+		}
+		return "", fmt.Errorf("%w: %v", ErrNeedsAuth, revoked)
+	}
+	return token, nil
+}
