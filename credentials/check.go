@@ -23,7 +23,7 @@ func (s *Store) Test(ctx context.Context, id int) (*ent.Credential, error) {
 	}
 	var problem string // what is wrong, for an admin to read; "" when connected
 	switch c.Provider {
-	case schematype.ProviderZoom:
+	case schematype.ProviderZoom, schematype.ProviderZoomJWT:
 		problem, err = s.checkZoom(ctx, c)
 	case schematype.ProviderGoogle:
 		problem, err = s.checkGoogle(ctx, c)
@@ -51,6 +51,8 @@ func (s *Store) checkZoom(ctx context.Context, c *ent.Credential) (string, error
 	switch {
 	case err == nil:
 		return "", nil
+	case c.Provider == schematype.ProviderZoomJWT:
+		return "Zoom refused the JWT app's token (" + err.Error() + "). " + zoomJWTRetired, nil
 	case errors.As(err, &refused) && refused.OAuthError == "invalid_client":
 		return "Zoom refused the client id or client secret: copy both again from the app's page in the Zoom Marketplace", nil
 	case errors.As(err, &refused) && refused.OAuthError == "invalid_request":
@@ -64,21 +66,27 @@ func (s *Store) checkZoom(ctx context.Context, c *ent.Credential) (string, error
 // ErrNotConnected is a provider the company has no app for.
 var ErrNotConnected = errors.New("credentials: the company has not connected this provider")
 
-// Zoom is a client of the company's Zoom app.
+// Zoom is a client of the company's Zoom app: its Server-to-Server OAuth
+// app, or else its legacy JWT app (whose calls Zoom refuses, in words that
+// say so).
 func (s *Store) Zoom(ctx context.Context, companyID int) (*zoom.Client, error) {
-	c, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderZoom), credential.UserIDIsNil(),
-		credential.CompanyID(companyID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, ErrNotConnected
-	}
+	apps, err := s.client.Credential.Query().Where(credential.ProviderIn(schematype.ProviderZoom, schematype.ProviderZoomJWT),
+		credential.UserIDIsNil(), credential.CompanyID(companyID)).Order(ent.Asc(credential.FieldProvider)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
-	return s.zoomFor(c)
+	if len(apps) == 0 {
+		return nil, ErrNotConnected
+	}
+	return s.zoomFor(apps[0]) // ZOOM sorts before ZOOM_JWT
 }
 
 // zoomFor is a client of the Zoom app c holds.
 func (s *Store) zoomFor(c *ent.Credential) (*zoom.Client, error) {
+	if c.Provider == schematype.ProviderZoomJWT {
+		app, err := s.zoomJWTApp(c)
+		return zoom.NewJWT(s.at.Zoom, app), err
+	}
 	secret, err := s.ClientSecret(c)
 	if err != nil {
 		return nil, err

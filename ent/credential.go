@@ -38,6 +38,8 @@ type Credential struct {
 	BaseURL string `json:"base_url,omitempty"`
 	// TokenExpiresAt holds the value of the "token_expires_at" field.
 	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
+	// Zoom JWT app: the lifetime of the tokens it signs
+	TokenTTLMinutes int `json:"token_ttl_minutes,omitempty"`
 	// Status holds the value of the "status" field.
 	Status schematype.ConnectionStatus `json:"status,omitempty"`
 	// LastError holds the value of the "last_error" field.
@@ -98,7 +100,7 @@ func (*Credential) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case credential.FieldClientSecret, credential.FieldAccessToken, credential.FieldRefreshToken:
 			values[i] = new([]byte)
-		case credential.FieldID, credential.FieldCompanyID, credential.FieldUserID:
+		case credential.FieldID, credential.FieldCompanyID, credential.FieldUserID, credential.FieldTokenTTLMinutes:
 			values[i] = new(sql.NullInt64)
 		case credential.FieldProvider, credential.FieldClientID, credential.FieldAccountID, credential.FieldBaseURL, credential.FieldStatus, credential.FieldLastError:
 			values[i] = new(sql.NullString)
@@ -180,6 +182,12 @@ func (_m *Credential) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TokenExpiresAt = new(time.Time)
 				*_m.TokenExpiresAt = value.Time
+			}
+		case credential.FieldTokenTTLMinutes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field token_ttl_minutes", values[i])
+			} else if value.Valid {
+				_m.TokenTTLMinutes = int(value.Int64)
 			}
 		case credential.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -294,6 +302,9 @@ func (_m *Credential) String() string {
 		builder.WriteString("token_expires_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("token_ttl_minutes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TokenTTLMinutes))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -135,6 +135,20 @@ func (_c *CredentialCreate) SetNillableTokenExpiresAt(v *time.Time) *CredentialC
 	return _c
 }
 
+// SetTokenTTLMinutes sets the "token_ttl_minutes" field.
+func (_c *CredentialCreate) SetTokenTTLMinutes(v int) *CredentialCreate {
+	_c.mutation.SetTokenTTLMinutes(v)
+	return _c
+}
+
+// SetNillableTokenTTLMinutes sets the "token_ttl_minutes" field if the given value is not nil.
+func (_c *CredentialCreate) SetNillableTokenTTLMinutes(v *int) *CredentialCreate {
+	if v != nil {
+		_c.SetTokenTTLMinutes(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *CredentialCreate) SetStatus(v schematype.ConnectionStatus) *CredentialCreate {
 	_c.mutation.SetStatus(v)
@@ -348,6 +362,10 @@ func (_c *CredentialCreate) createSpec() (*Credential, *sqlgraph.CreateSpec) {
 		_spec.SetField(credential.FieldTokenExpiresAt, field.TypeTime, value)
 		_node.TokenExpiresAt = &value
 	}
+	if value, ok := _c.mutation.TokenTTLMinutes(); ok {
+		_spec.SetField(credential.FieldTokenTTLMinutes, field.TypeInt, value)
+		_node.TokenTTLMinutes = value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(credential.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
@@ -539,6 +557,30 @@ func (u *CredentialUpsert) UpdateTokenExpiresAt() *CredentialUpsert {
 // ClearTokenExpiresAt clears the value of the "token_expires_at" field.
 func (u *CredentialUpsert) ClearTokenExpiresAt() *CredentialUpsert {
 	u.SetNull(credential.FieldTokenExpiresAt)
+	return u
+}
+
+// SetTokenTTLMinutes sets the "token_ttl_minutes" field.
+func (u *CredentialUpsert) SetTokenTTLMinutes(v int) *CredentialUpsert {
+	u.Set(credential.FieldTokenTTLMinutes, v)
+	return u
+}
+
+// UpdateTokenTTLMinutes sets the "token_ttl_minutes" field to the value that was provided on create.
+func (u *CredentialUpsert) UpdateTokenTTLMinutes() *CredentialUpsert {
+	u.SetExcluded(credential.FieldTokenTTLMinutes)
+	return u
+}
+
+// AddTokenTTLMinutes adds v to the "token_ttl_minutes" field.
+func (u *CredentialUpsert) AddTokenTTLMinutes(v int) *CredentialUpsert {
+	u.Add(credential.FieldTokenTTLMinutes, v)
+	return u
+}
+
+// ClearTokenTTLMinutes clears the value of the "token_ttl_minutes" field.
+func (u *CredentialUpsert) ClearTokenTTLMinutes() *CredentialUpsert {
+	u.SetNull(credential.FieldTokenTTLMinutes)
 	return u
 }
 
@@ -793,6 +835,34 @@ func (u *CredentialUpsertOne) UpdateTokenExpiresAt() *CredentialUpsertOne {
 func (u *CredentialUpsertOne) ClearTokenExpiresAt() *CredentialUpsertOne {
 	return u.Update(func(s *CredentialUpsert) {
 		s.ClearTokenExpiresAt()
+	})
+}
+
+// SetTokenTTLMinutes sets the "token_ttl_minutes" field.
+func (u *CredentialUpsertOne) SetTokenTTLMinutes(v int) *CredentialUpsertOne {
+	return u.Update(func(s *CredentialUpsert) {
+		s.SetTokenTTLMinutes(v)
+	})
+}
+
+// AddTokenTTLMinutes adds v to the "token_ttl_minutes" field.
+func (u *CredentialUpsertOne) AddTokenTTLMinutes(v int) *CredentialUpsertOne {
+	return u.Update(func(s *CredentialUpsert) {
+		s.AddTokenTTLMinutes(v)
+	})
+}
+
+// UpdateTokenTTLMinutes sets the "token_ttl_minutes" field to the value that was provided on create.
+func (u *CredentialUpsertOne) UpdateTokenTTLMinutes() *CredentialUpsertOne {
+	return u.Update(func(s *CredentialUpsert) {
+		s.UpdateTokenTTLMinutes()
+	})
+}
+
+// ClearTokenTTLMinutes clears the value of the "token_ttl_minutes" field.
+func (u *CredentialUpsertOne) ClearTokenTTLMinutes() *CredentialUpsertOne {
+	return u.Update(func(s *CredentialUpsert) {
+		s.ClearTokenTTLMinutes()
 	})
 }
 
@@ -1230,6 +1300,34 @@ func (u *CredentialUpsertBulk) UpdateTokenExpiresAt() *CredentialUpsertBulk {
 func (u *CredentialUpsertBulk) ClearTokenExpiresAt() *CredentialUpsertBulk {
 	return u.Update(func(s *CredentialUpsert) {
 		s.ClearTokenExpiresAt()
+	})
+}
+
+// SetTokenTTLMinutes sets the "token_ttl_minutes" field.
+func (u *CredentialUpsertBulk) SetTokenTTLMinutes(v int) *CredentialUpsertBulk {
+	return u.Update(func(s *CredentialUpsert) {
+		s.SetTokenTTLMinutes(v)
+	})
+}
+
+// AddTokenTTLMinutes adds v to the "token_ttl_minutes" field.
+func (u *CredentialUpsertBulk) AddTokenTTLMinutes(v int) *CredentialUpsertBulk {
+	return u.Update(func(s *CredentialUpsert) {
+		s.AddTokenTTLMinutes(v)
+	})
+}
+
+// UpdateTokenTTLMinutes sets the "token_ttl_minutes" field to the value that was provided on create.
+func (u *CredentialUpsertBulk) UpdateTokenTTLMinutes() *CredentialUpsertBulk {
+	return u.Update(func(s *CredentialUpsert) {
+		s.UpdateTokenTTLMinutes()
+	})
+}
+
+// ClearTokenTTLMinutes clears the value of the "token_ttl_minutes" field.
+func (u *CredentialUpsertBulk) ClearTokenTTLMinutes() *CredentialUpsertBulk {
+	return u.Update(func(s *CredentialUpsert) {
+		s.ClearTokenTTLMinutes()
 	})
 }
 

@@ -116,6 +116,33 @@ func (_u *CredentialUpdate) ClearTokenExpiresAt() *CredentialUpdate {
 	return _u
 }
 
+// SetTokenTTLMinutes sets the "token_ttl_minutes" field.
+func (_u *CredentialUpdate) SetTokenTTLMinutes(v int) *CredentialUpdate {
+	_u.mutation.ResetTokenTTLMinutes()
+	_u.mutation.SetTokenTTLMinutes(v)
+	return _u
+}
+
+// SetNillableTokenTTLMinutes sets the "token_ttl_minutes" field if the given value is not nil.
+func (_u *CredentialUpdate) SetNillableTokenTTLMinutes(v *int) *CredentialUpdate {
+	if v != nil {
+		_u.SetTokenTTLMinutes(*v)
+	}
+	return _u
+}
+
+// AddTokenTTLMinutes adds value to the "token_ttl_minutes" field.
+func (_u *CredentialUpdate) AddTokenTTLMinutes(v int) *CredentialUpdate {
+	_u.mutation.AddTokenTTLMinutes(v)
+	return _u
+}
+
+// ClearTokenTTLMinutes clears the value of the "token_ttl_minutes" field.
+func (_u *CredentialUpdate) ClearTokenTTLMinutes() *CredentialUpdate {
+	_u.mutation.ClearTokenTTLMinutes()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *CredentialUpdate) SetStatus(v schematype.ConnectionStatus) *CredentialUpdate {
 	_u.mutation.SetStatus(v)
@@ -311,6 +338,15 @@ func (_u *CredentialUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.TokenExpiresAtCleared() {
 		_spec.ClearField(credential.FieldTokenExpiresAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.TokenTTLMinutes(); ok {
+		_spec.SetField(credential.FieldTokenTTLMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenTTLMinutes(); ok {
+		_spec.AddField(credential.FieldTokenTTLMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.TokenTTLMinutesCleared() {
+		_spec.ClearField(credential.FieldTokenTTLMinutes, field.TypeInt)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(credential.FieldStatus, field.TypeEnum, value)
 	}
@@ -449,6 +485,33 @@ func (_u *CredentialUpdateOne) SetNillableTokenExpiresAt(v *time.Time) *Credenti
 // ClearTokenExpiresAt clears the value of the "token_expires_at" field.
 func (_u *CredentialUpdateOne) ClearTokenExpiresAt() *CredentialUpdateOne {
 	_u.mutation.ClearTokenExpiresAt()
+	return _u
+}
+
+// SetTokenTTLMinutes sets the "token_ttl_minutes" field.
+func (_u *CredentialUpdateOne) SetTokenTTLMinutes(v int) *CredentialUpdateOne {
+	_u.mutation.ResetTokenTTLMinutes()
+	_u.mutation.SetTokenTTLMinutes(v)
+	return _u
+}
+
+// SetNillableTokenTTLMinutes sets the "token_ttl_minutes" field if the given value is not nil.
+func (_u *CredentialUpdateOne) SetNillableTokenTTLMinutes(v *int) *CredentialUpdateOne {
+	if v != nil {
+		_u.SetTokenTTLMinutes(*v)
+	}
+	return _u
+}
+
+// AddTokenTTLMinutes adds value to the "token_ttl_minutes" field.
+func (_u *CredentialUpdateOne) AddTokenTTLMinutes(v int) *CredentialUpdateOne {
+	_u.mutation.AddTokenTTLMinutes(v)
+	return _u
+}
+
+// ClearTokenTTLMinutes clears the value of the "token_ttl_minutes" field.
+func (_u *CredentialUpdateOne) ClearTokenTTLMinutes() *CredentialUpdateOne {
+	_u.mutation.ClearTokenTTLMinutes()
 	return _u
 }
 
@@ -676,6 +739,15 @@ func (_u *CredentialUpdateOne) sqlSave(ctx context.Context) (_node *Credential, 
 	}
 	if _u.mutation.TokenExpiresAtCleared() {
 		_spec.ClearField(credential.FieldTokenExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TokenTTLMinutes(); ok {
+		_spec.SetField(credential.FieldTokenTTLMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenTTLMinutes(); ok {
+		_spec.AddField(credential.FieldTokenTTLMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.TokenTTLMinutesCleared() {
+		_spec.ClearField(credential.FieldTokenTTLMinutes, field.TypeInt)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(credential.FieldStatus, field.TypeEnum, value)

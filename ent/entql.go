@@ -207,21 +207,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Credential",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			credential.FieldCompanyID:      {Type: field.TypeInt, Column: credential.FieldCompanyID},
-			credential.FieldCreatedAt:      {Type: field.TypeTime, Column: credential.FieldCreatedAt},
-			credential.FieldUpdatedAt:      {Type: field.TypeTime, Column: credential.FieldUpdatedAt},
-			credential.FieldProvider:       {Type: field.TypeEnum, Column: credential.FieldProvider},
-			credential.FieldUserID:         {Type: field.TypeInt, Column: credential.FieldUserID},
-			credential.FieldClientID:       {Type: field.TypeString, Column: credential.FieldClientID},
-			credential.FieldAccountID:      {Type: field.TypeString, Column: credential.FieldAccountID},
-			credential.FieldBaseURL:        {Type: field.TypeString, Column: credential.FieldBaseURL},
-			credential.FieldTokenExpiresAt: {Type: field.TypeTime, Column: credential.FieldTokenExpiresAt},
-			credential.FieldStatus:         {Type: field.TypeEnum, Column: credential.FieldStatus},
-			credential.FieldLastError:      {Type: field.TypeString, Column: credential.FieldLastError},
-			credential.FieldLastCheckedAt:  {Type: field.TypeTime, Column: credential.FieldLastCheckedAt},
-			credential.FieldClientSecret:   {Type: field.TypeBytes, Column: credential.FieldClientSecret},
-			credential.FieldAccessToken:    {Type: field.TypeBytes, Column: credential.FieldAccessToken},
-			credential.FieldRefreshToken:   {Type: field.TypeBytes, Column: credential.FieldRefreshToken},
+			credential.FieldCompanyID:       {Type: field.TypeInt, Column: credential.FieldCompanyID},
+			credential.FieldCreatedAt:       {Type: field.TypeTime, Column: credential.FieldCreatedAt},
+			credential.FieldUpdatedAt:       {Type: field.TypeTime, Column: credential.FieldUpdatedAt},
+			credential.FieldProvider:        {Type: field.TypeEnum, Column: credential.FieldProvider},
+			credential.FieldUserID:          {Type: field.TypeInt, Column: credential.FieldUserID},
+			credential.FieldClientID:        {Type: field.TypeString, Column: credential.FieldClientID},
+			credential.FieldAccountID:       {Type: field.TypeString, Column: credential.FieldAccountID},
+			credential.FieldBaseURL:         {Type: field.TypeString, Column: credential.FieldBaseURL},
+			credential.FieldTokenExpiresAt:  {Type: field.TypeTime, Column: credential.FieldTokenExpiresAt},
+			credential.FieldTokenTTLMinutes: {Type: field.TypeInt, Column: credential.FieldTokenTTLMinutes},
+			credential.FieldStatus:          {Type: field.TypeEnum, Column: credential.FieldStatus},
+			credential.FieldLastError:       {Type: field.TypeString, Column: credential.FieldLastError},
+			credential.FieldLastCheckedAt:   {Type: field.TypeTime, Column: credential.FieldLastCheckedAt},
+			credential.FieldClientSecret:    {Type: field.TypeBytes, Column: credential.FieldClientSecret},
+			credential.FieldAccessToken:     {Type: field.TypeBytes, Column: credential.FieldAccessToken},
+			credential.FieldRefreshToken:    {Type: field.TypeBytes, Column: credential.FieldRefreshToken},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -2120,6 +2121,11 @@ func (f *CredentialFilter) WhereBaseURL(p entql.StringP) {
 // WhereTokenExpiresAt applies the entql time.Time predicate on the token_expires_at field.
 func (f *CredentialFilter) WhereTokenExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(credential.FieldTokenExpiresAt))
+}
+
+// WhereTokenTTLMinutes applies the entql int predicate on the token_ttl_minutes field.
+func (f *CredentialFilter) WhereTokenTTLMinutes(p entql.IntP) {
+	f.Where(p.Field(credential.FieldTokenTTLMinutes))
 }
 
 // WhereStatus applies the entql string predicate on the status field.

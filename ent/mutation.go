@@ -7379,30 +7379,32 @@ func (m *ContactMutation) ResetEdge(name string) error {
 // CredentialMutation represents an operation that mutates the Credential nodes in the graph.
 type CredentialMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	created_at       *time.Time
-	updated_at       *time.Time
-	provider         *schematype.Provider
-	client_id        *string
-	account_id       *string
-	base_url         *string
-	token_expires_at *time.Time
-	status           *schematype.ConnectionStatus
-	last_error       *string
-	last_checked_at  *time.Time
-	client_secret    *[]byte
-	access_token     *[]byte
-	refresh_token    *[]byte
-	clearedFields    map[string]struct{}
-	company          *int
-	clearedcompany   bool
-	user             *int
-	cleareduser      bool
-	done             bool
-	oldValue         func(context.Context) (*Credential, error)
-	predicates       []predicate.Credential
+	op                   Op
+	typ                  string
+	id                   *int
+	created_at           *time.Time
+	updated_at           *time.Time
+	provider             *schematype.Provider
+	client_id            *string
+	account_id           *string
+	base_url             *string
+	token_expires_at     *time.Time
+	token_ttl_minutes    *int
+	addtoken_ttl_minutes *int
+	status               *schematype.ConnectionStatus
+	last_error           *string
+	last_checked_at      *time.Time
+	client_secret        *[]byte
+	access_token         *[]byte
+	refresh_token        *[]byte
+	clearedFields        map[string]struct{}
+	company              *int
+	clearedcompany       bool
+	user                 *int
+	cleareduser          bool
+	done                 bool
+	oldValue             func(context.Context) (*Credential, error)
+	predicates           []predicate.Credential
 }
 
 var _ ent.Mutation = (*CredentialMutation)(nil)
@@ -7892,6 +7894,76 @@ func (m *CredentialMutation) ResetTokenExpiresAt() {
 	delete(m.clearedFields, credential.FieldTokenExpiresAt)
 }
 
+// SetTokenTTLMinutes sets the "token_ttl_minutes" field.
+func (m *CredentialMutation) SetTokenTTLMinutes(i int) {
+	m.token_ttl_minutes = &i
+	m.addtoken_ttl_minutes = nil
+}
+
+// TokenTTLMinutes returns the value of the "token_ttl_minutes" field in the mutation.
+func (m *CredentialMutation) TokenTTLMinutes() (r int, exists bool) {
+	v := m.token_ttl_minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenTTLMinutes returns the old "token_ttl_minutes" field's value of the Credential entity.
+// If the Credential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CredentialMutation) OldTokenTTLMinutes(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenTTLMinutes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenTTLMinutes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenTTLMinutes: %w", err)
+	}
+	return oldValue.TokenTTLMinutes, nil
+}
+
+// AddTokenTTLMinutes adds i to the "token_ttl_minutes" field.
+func (m *CredentialMutation) AddTokenTTLMinutes(i int) {
+	if m.addtoken_ttl_minutes != nil {
+		*m.addtoken_ttl_minutes += i
+	} else {
+		m.addtoken_ttl_minutes = &i
+	}
+}
+
+// AddedTokenTTLMinutes returns the value that was added to the "token_ttl_minutes" field in this mutation.
+func (m *CredentialMutation) AddedTokenTTLMinutes() (r int, exists bool) {
+	v := m.addtoken_ttl_minutes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTokenTTLMinutes clears the value of the "token_ttl_minutes" field.
+func (m *CredentialMutation) ClearTokenTTLMinutes() {
+	m.token_ttl_minutes = nil
+	m.addtoken_ttl_minutes = nil
+	m.clearedFields[credential.FieldTokenTTLMinutes] = struct{}{}
+}
+
+// TokenTTLMinutesCleared returns if the "token_ttl_minutes" field was cleared in this mutation.
+func (m *CredentialMutation) TokenTTLMinutesCleared() bool {
+	_, ok := m.clearedFields[credential.FieldTokenTTLMinutes]
+	return ok
+}
+
+// ResetTokenTTLMinutes resets all changes to the "token_ttl_minutes" field.
+func (m *CredentialMutation) ResetTokenTTLMinutes() {
+	m.token_ttl_minutes = nil
+	m.addtoken_ttl_minutes = nil
+	delete(m.clearedFields, credential.FieldTokenTTLMinutes)
+}
+
 // SetStatus sets the "status" field.
 func (m *CredentialMutation) SetStatus(ss schematype.ConnectionStatus) {
 	m.status = &ss
@@ -8261,7 +8333,7 @@ func (m *CredentialMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CredentialMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.company != nil {
 		fields = append(fields, credential.FieldCompanyID)
 	}
@@ -8288,6 +8360,9 @@ func (m *CredentialMutation) Fields() []string {
 	}
 	if m.token_expires_at != nil {
 		fields = append(fields, credential.FieldTokenExpiresAt)
+	}
+	if m.token_ttl_minutes != nil {
+		fields = append(fields, credential.FieldTokenTTLMinutes)
 	}
 	if m.status != nil {
 		fields = append(fields, credential.FieldStatus)
@@ -8333,6 +8408,8 @@ func (m *CredentialMutation) Field(name string) (ent.Value, bool) {
 		return m.BaseURL()
 	case credential.FieldTokenExpiresAt:
 		return m.TokenExpiresAt()
+	case credential.FieldTokenTTLMinutes:
+		return m.TokenTTLMinutes()
 	case credential.FieldStatus:
 		return m.Status()
 	case credential.FieldLastError:
@@ -8372,6 +8449,8 @@ func (m *CredentialMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldBaseURL(ctx)
 	case credential.FieldTokenExpiresAt:
 		return m.OldTokenExpiresAt(ctx)
+	case credential.FieldTokenTTLMinutes:
+		return m.OldTokenTTLMinutes(ctx)
 	case credential.FieldStatus:
 		return m.OldStatus(ctx)
 	case credential.FieldLastError:
@@ -8456,6 +8535,13 @@ func (m *CredentialMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTokenExpiresAt(v)
 		return nil
+	case credential.FieldTokenTTLMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenTTLMinutes(v)
+		return nil
 	case credential.FieldStatus:
 		v, ok := value.(schematype.ConnectionStatus)
 		if !ok {
@@ -8506,6 +8592,9 @@ func (m *CredentialMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *CredentialMutation) AddedFields() []string {
 	var fields []string
+	if m.addtoken_ttl_minutes != nil {
+		fields = append(fields, credential.FieldTokenTTLMinutes)
+	}
 	return fields
 }
 
@@ -8514,6 +8603,8 @@ func (m *CredentialMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *CredentialMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case credential.FieldTokenTTLMinutes:
+		return m.AddedTokenTTLMinutes()
 	}
 	return nil, false
 }
@@ -8523,6 +8614,13 @@ func (m *CredentialMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *CredentialMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case credential.FieldTokenTTLMinutes:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTokenTTLMinutes(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Credential numeric field %s", name)
 }
@@ -8545,6 +8643,9 @@ func (m *CredentialMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(credential.FieldTokenExpiresAt) {
 		fields = append(fields, credential.FieldTokenExpiresAt)
+	}
+	if m.FieldCleared(credential.FieldTokenTTLMinutes) {
+		fields = append(fields, credential.FieldTokenTTLMinutes)
 	}
 	if m.FieldCleared(credential.FieldLastError) {
 		fields = append(fields, credential.FieldLastError)
@@ -8589,6 +8690,9 @@ func (m *CredentialMutation) ClearField(name string) error {
 		return nil
 	case credential.FieldTokenExpiresAt:
 		m.ClearTokenExpiresAt()
+		return nil
+	case credential.FieldTokenTTLMinutes:
+		m.ClearTokenTTLMinutes()
 		return nil
 	case credential.FieldLastError:
 		m.ClearLastError()
@@ -8639,6 +8743,9 @@ func (m *CredentialMutation) ResetField(name string) error {
 		return nil
 	case credential.FieldTokenExpiresAt:
 		m.ResetTokenExpiresAt()
+		return nil
+	case credential.FieldTokenTTLMinutes:
+		m.ResetTokenTTLMinutes()
 		return nil
 	case credential.FieldStatus:
 		m.ResetStatus()

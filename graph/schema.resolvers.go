@@ -40,6 +40,14 @@ func (r *companyResolver) OnlineProviders(ctx context.Context, obj *ent.Company)
 	return r.Resolver.Credentials.ConferenceProviders(ctx) // obj is the viewer's company: no other is readable
 }
 
+// Warning is the resolver for the warning field.
+func (r *credentialResolver) Warning(ctx context.Context, obj *ent.Credential) (*string, error) {
+	if w := credentials.Warning(obj); w != "" {
+		return &w, nil
+	}
+	return nil, nil
+}
+
 // RedirectURI is the resolver for the redirectURI field.
 func (r *credentialResolver) RedirectURI(ctx context.Context, obj *ent.Credential) (*string, error) {
 	if uri := r.Credentials.RedirectURI(obj); uri != "" {
@@ -238,6 +246,16 @@ func (r *mutationResolver) ConfigureZoom(ctx context.Context, input credentials.
 // ConfigureGoogle is the resolver for the configureGoogle field.
 func (r *mutationResolver) ConfigureGoogle(ctx context.Context, input credentials.GoogleApp) (*ent.Credential, error) {
 	return r.Credentials.ConfigureGoogle(ctx, input)
+}
+
+// ConfigureZoomJwt is the resolver for the configureZoomJWT field.
+func (r *mutationResolver) ConfigureZoomJwt(ctx context.Context, input credentials.ZoomJWTApp) (*ent.Credential, error) {
+	return r.Credentials.ConfigureZoomJWT(ctx, input)
+}
+
+// ZoomJWTToken is the resolver for the zoomJWTToken field.
+func (r *mutationResolver) ZoomJWTToken(ctx context.Context, id int) (string, error) {
+	return r.Credentials.ZoomJWTToken(ctx, id)
 }
 
 // AuthorizeCredentialURL is the resolver for the authorizeCredentialURL field.

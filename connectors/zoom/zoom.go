@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // Endpoints are Zoom's hosts; tests point them at a fake.
@@ -31,22 +33,47 @@ type App struct {
 	AccountID, ClientID, ClientSecret string
 }
 
+// JWTApp is a legacy JWT app, which signs its own tokens. Zoom stopped
+// taking them when it retired the app type on September 8, 2023.
+type JWTApp struct {
+	APIKey, APISecret string
+	TTL               time.Duration // each token's lifetime
+}
+
+// Token is a token as the JWT app issued it: HS256 with the API secret,
+// iss the API key, exp in Unix seconds.
+func (a JWTApp) Token(now time.Time) (string, time.Time, error) {
+	exp := now.Add(a.TTL)
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
+		Issuer: a.APIKey, ExpiresAt: jwt.NewNumericDate(exp)}).SignedString([]byte(a.APISecret))
+	return token, exp, err
+}
+
 // Client calls Zoom for one app, keeping its access token until shortly
 // before it expires. Zoom lets several tokens live at once, so replicas
 // each keep their own.
 type Client struct {
-	at   Endpoints
-	app  App
-	http *http.Client
+	at    Endpoints
+	http  *http.Client
+	issue func(context.Context) (string, time.Time, error) // a new token
+	jwt   bool
 
 	mu      sync.Mutex
 	token   string
 	expires time.Time
 }
 
-// New returns a client of app at endpoints.
+// New returns a client of a Server-to-Server OAuth app at endpoints.
 func New(at Endpoints, app App) *Client {
-	return &Client{at: at, app: app, http: &http.Client{Timeout: 30 * time.Second}}
+	c := &Client{at: at, http: &http.Client{Timeout: 30 * time.Second}}
+	c.issue = func(ctx context.Context) (string, time.Time, error) { return c.requestToken(ctx, app) }
+	return c
+}
+
+// NewJWT returns a client of a legacy JWT app at endpoints.
+func NewJWT(at Endpoints, app JWTApp) *Client {
+	return &Client{at: at, http: &http.Client{Timeout: 30 * time.Second}, jwt: true,
+		issue: func(context.Context) (string, time.Time, error) { return app.Token(time.Now()) }}
 }
 
 // Error is Zoom's refusal: its HTTP status, its code and message (or, when
@@ -124,9 +151,14 @@ func (c *Client) DeleteMeeting(ctx context.Context, id int64) error {
 	return c.call(ctx, http.MethodDelete, "/meetings/"+strconv.FormatInt(id, 10), nil, http.StatusNoContent, nil)
 }
 
-// CheckConnection gets a token: the cheapest call that proves the app's
-// credentials.
+// CheckConnection makes the cheapest call that proves the app's
+// credentials: a token for an OAuth app, a user for a JWT app, which signs
+// its tokens itself.
 func (c *Client) CheckConnection(ctx context.Context) error {
+	if c.jwt {
+		_, err := c.Users(ctx, 1, "")
+		return err
+	}
 	_, err := c.accessToken(ctx, true)
 	return err
 }
@@ -156,8 +188,11 @@ func (c *Client) call(ctx context.Context, method, path string, body any, want i
 		}
 		err = c.do(req, want, out)
 		var refused *Error
-		if attempt == 0 && errors.As(err, &refused) && refused.Status == http.StatusUnauthorized && refused.Code == tokenExpired {
+		if attempt == 0 && !c.jwt && errors.As(err, &refused) && refused.Status == http.StatusUnauthorized && refused.Code == tokenExpired {
 			continue
+		}
+		if c.jwt && errors.As(err, &refused) && refused.Status == http.StatusUnauthorized {
+			refused.Message += " (Zoom retired JWT apps on September 8, 2023: connect a Server-to-Server OAuth app)"
 		}
 		return err
 	}
@@ -171,22 +206,31 @@ func (c *Client) accessToken(ctx context.Context, fresh bool) (string, error) {
 	if !fresh && c.token != "" && time.Until(c.expires) > time.Minute {
 		return c.token, nil
 	}
-	form := url.Values{"grant_type": {"account_credentials"}, "account_id": {c.app.AccountID}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.at.OAuth+"/oauth/token", strings.NewReader(form.Encode()))
+	token, expires, err := c.issue(ctx)
 	if err != nil {
 		return "", err
 	}
-	req.SetBasicAuth(c.app.ClientID, c.app.ClientSecret)
+	c.token, c.expires = token, expires
+	return token, nil
+}
+
+// requestToken asks for a token with the account_credentials grant.
+func (c *Client) requestToken(ctx context.Context, app App) (string, time.Time, error) {
+	form := url.Values{"grant_type": {"account_credentials"}, "account_id": {app.AccountID}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.at.OAuth+"/oauth/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	req.SetBasicAuth(app.ClientID, app.ClientSecret)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	var tok struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
 	if err := c.do(req, http.StatusOK, &tok); err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
-	c.token, c.expires = tok.AccessToken, time.Now().Add(time.Duration(tok.ExpiresIn)*time.Second)
-	return c.token, nil
+	return tok.AccessToken, time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second), nil
 }
 
 // do sends req and reads a want answer into out, or Zoom's error.

@@ -1,6 +1,7 @@
 package zoom_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func fakeZoom(t *testing.T) (*zoomfake.Zoom, *zoom.Client, *atomic.Int32) {
@@ -115,5 +117,34 @@ func TestUsersComePageByPage(t *testing.T) {
 	}
 	if len(emails) != 5 || emails[4] != "user4@acme.example" {
 		t.Fatalf("users: %v", emails)
+	}
+}
+
+// TestAJWTAppSignsItsTokensAndZoomRefusesThem: the token is the one the JWT
+// app issued (HS256 with the secret, iss the key, exp in seconds), and Zoom,
+// which retired the app type, refuses it as an invalid access token.
+func TestAJWTAppSignsItsTokensAndZoomRefusesThem(t *testing.T) {
+	app := zoom.JWTApp{APIKey: "key-1", APISecret: "secret-1", TTL: 90 * time.Minute}
+	now := time.Unix(1_790_000_000, 0)
+	token, exp, err := app.Token(now)
+	if err != nil || !exp.Equal(now.Add(90*time.Minute)) {
+		t.Fatal(exp, err)
+	}
+	var claims jwt.RegisteredClaims
+	_, err = jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return []byte("secret-1"), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return now }))
+	if err != nil || claims.Issuer != "key-1" || claims.ExpiresAt.Unix() != now.Add(90*time.Minute).Unix() {
+		t.Fatalf("claims %+v, %v", claims, err)
+	}
+	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[0])
+	if string(header) != `{"alg":"HS256","typ":"JWT"}` {
+		t.Fatalf("header %s", header)
+	}
+
+	_, at, _ := fakeServer(t)
+	err = zoom.NewJWT(at, app).CheckConnection(t.Context())
+	var refused *zoom.Error
+	if !errors.As(err, &refused) || refused.Status != http.StatusUnauthorized || refused.Code != 124 {
+		t.Fatalf("checking a JWT app: %v", err)
 	}
 }

@@ -36,6 +36,8 @@ const (
 	FieldBaseURL = "base_url"
 	// FieldTokenExpiresAt holds the string denoting the token_expires_at field in the database.
 	FieldTokenExpiresAt = "token_expires_at"
+	// FieldTokenTTLMinutes holds the string denoting the token_ttl_minutes field in the database.
+	FieldTokenTTLMinutes = "token_ttl_minutes"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldLastError holds the string denoting the last_error field in the database.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldAccountID,
 	FieldBaseURL,
 	FieldTokenExpiresAt,
+	FieldTokenTTLMinutes,
 	FieldStatus,
 	FieldLastError,
 	FieldLastCheckedAt,
@@ -189,6 +192,11 @@ func ByBaseURL(opts ...sql.OrderTermOption) OrderOption {
 // ByTokenExpiresAt orders the results by the token_expires_at field.
 func ByTokenExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTokenExpiresAt, opts...).ToFunc()
+}
+
+// ByTokenTTLMinutes orders the results by the token_ttl_minutes field.
+func ByTokenTTLMinutes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTokenTTLMinutes, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

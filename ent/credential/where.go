@@ -96,6 +96,11 @@ func TokenExpiresAt(v time.Time) predicate.Credential {
 	return predicate.Credential(sql.FieldEQ(FieldTokenExpiresAt, v))
 }
 
+// TokenTTLMinutes applies equality check predicate on the "token_ttl_minutes" field. It's identical to TokenTTLMinutesEQ.
+func TokenTTLMinutes(v int) predicate.Credential {
+	return predicate.Credential(sql.FieldEQ(FieldTokenTTLMinutes, v))
+}
+
 // LastError applies equality check predicate on the "last_error" field. It's identical to LastErrorEQ.
 func LastError(v string) predicate.Credential {
 	return predicate.Credential(sql.FieldEQ(FieldLastError, v))
@@ -554,6 +559,56 @@ func TokenExpiresAtIsNil() predicate.Credential {
 // TokenExpiresAtNotNil applies the NotNil predicate on the "token_expires_at" field.
 func TokenExpiresAtNotNil() predicate.Credential {
 	return predicate.Credential(sql.FieldNotNull(FieldTokenExpiresAt))
+}
+
+// TokenTTLMinutesEQ applies the EQ predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesEQ(v int) predicate.Credential {
+	return predicate.Credential(sql.FieldEQ(FieldTokenTTLMinutes, v))
+}
+
+// TokenTTLMinutesNEQ applies the NEQ predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesNEQ(v int) predicate.Credential {
+	return predicate.Credential(sql.FieldNEQ(FieldTokenTTLMinutes, v))
+}
+
+// TokenTTLMinutesIn applies the In predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesIn(vs ...int) predicate.Credential {
+	return predicate.Credential(sql.FieldIn(FieldTokenTTLMinutes, vs...))
+}
+
+// TokenTTLMinutesNotIn applies the NotIn predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesNotIn(vs ...int) predicate.Credential {
+	return predicate.Credential(sql.FieldNotIn(FieldTokenTTLMinutes, vs...))
+}
+
+// TokenTTLMinutesGT applies the GT predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesGT(v int) predicate.Credential {
+	return predicate.Credential(sql.FieldGT(FieldTokenTTLMinutes, v))
+}
+
+// TokenTTLMinutesGTE applies the GTE predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesGTE(v int) predicate.Credential {
+	return predicate.Credential(sql.FieldGTE(FieldTokenTTLMinutes, v))
+}
+
+// TokenTTLMinutesLT applies the LT predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesLT(v int) predicate.Credential {
+	return predicate.Credential(sql.FieldLT(FieldTokenTTLMinutes, v))
+}
+
+// TokenTTLMinutesLTE applies the LTE predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesLTE(v int) predicate.Credential {
+	return predicate.Credential(sql.FieldLTE(FieldTokenTTLMinutes, v))
+}
+
+// TokenTTLMinutesIsNil applies the IsNil predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesIsNil() predicate.Credential {
+	return predicate.Credential(sql.FieldIsNull(FieldTokenTTLMinutes))
+}
+
+// TokenTTLMinutesNotNil applies the NotNil predicate on the "token_ttl_minutes" field.
+func TokenTTLMinutesNotNil() predicate.Credential {
+	return predicate.Credential(sql.FieldNotNull(FieldTokenTTLMinutes))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

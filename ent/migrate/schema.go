@@ -310,6 +310,7 @@ var (
 		{Name: "account_id", Type: field.TypeString, Nullable: true},
 		{Name: "base_url", Type: field.TypeString, Nullable: true},
 		{Name: "token_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "token_ttl_minutes", Type: field.TypeInt, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"CONNECTED", "NEEDS_AUTH", "ERROR"}, Default: "NEEDS_AUTH"},
 		{Name: "last_error", Type: field.TypeString, Nullable: true},
 		{Name: "last_checked_at", Type: field.TypeTime, Nullable: true},
@@ -327,13 +328,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "credentials_companies_company",
-				Columns:    []*schema.Column{CredentialsColumns[14]},
+				Columns:    []*schema.Column{CredentialsColumns[15]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "credentials_users_user",
-				Columns:    []*schema.Column{CredentialsColumns[15]},
+				Columns:    []*schema.Column{CredentialsColumns[16]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -342,7 +343,7 @@ var (
 			{
 				Name:    "credential_company_id_provider_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{CredentialsColumns[14], CredentialsColumns[3], CredentialsColumns[15]},
+				Columns: []*schema.Column{CredentialsColumns[15], CredentialsColumns[3], CredentialsColumns[16]},
 			},
 		},
 	}

@@ -34,6 +34,7 @@ func (Credential) Fields() []ent.Field {
 		field.String("account_id").Optional().Comment("Zoom account id, Microsoft tenant, VCC domain"),
 		field.String("base_url").Optional().Comment("TrueConf server, call center or SMS gateway"),
 		field.Time("token_expires_at").Optional().Nillable(),
+		field.Int("token_ttl_minutes").Optional().Comment("Zoom JWT app: the lifetime of the tokens it signs").Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Enum("status").GoType(schematype.ConnectionStatus("")).Default(string(schematype.StatusNeedsAuth)).Annotations(entgql.Type("ConnectionStatus")),
 		field.String("last_error").Optional(),
 		field.Time("last_checked_at").Optional().Nillable(),

@@ -224,6 +224,7 @@ type ComplexityRoot struct {
 		TokenExpiresAt func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
 		User           func(childComplexity int) int
+		Warning        func(childComplexity int) int
 	}
 
 	Event struct {
@@ -316,6 +317,7 @@ type ComplexityRoot struct {
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
 		ConfigureGoogle         func(childComplexity int, input credentials.GoogleApp) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
+		ConfigureZoomJwt        func(childComplexity int, input credentials.ZoomJWTApp) int
 		CreateAPIToken          func(childComplexity int, name string) int
 		CreateChannel           func(childComplexity int, input discussion.NewChannel) int
 		CreateContact           func(childComplexity int, input ent.CreateContactInput) int
@@ -346,6 +348,7 @@ type ComplexityRoot struct {
 		UpdateEvent             func(childComplexity int, id int, scope string, occurrence *time.Time, input scheduling.EventChanges) int
 		UpdateRoom              func(childComplexity int, id int, input ent.UpdateRoomInput) int
 		UpdateUser              func(childComplexity int, id int, input directory.UserChanges) int
+		ZoomJWTToken            func(childComplexity int, id int) int
 	}
 
 	Notification struct {
@@ -551,6 +554,7 @@ type CompanyResolver interface {
 	OnlineProviders(ctx context.Context, obj *ent.Company) ([]schematype.ConferenceProvider, error)
 }
 type CredentialResolver interface {
+	Warning(ctx context.Context, obj *ent.Credential) (*string, error)
 	RedirectURI(ctx context.Context, obj *ent.Credential) (*string, error)
 }
 type EventResolver interface {
@@ -589,6 +593,8 @@ type MutationResolver interface {
 	PostMessage(ctx context.Context, channel int, body string) (*ent.Post, error)
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
 	ConfigureGoogle(ctx context.Context, input credentials.GoogleApp) (*ent.Credential, error)
+	ConfigureZoomJwt(ctx context.Context, input credentials.ZoomJWTApp) (*ent.Credential, error)
+	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
 	SetProviderAccount(ctx context.Context, user int, provider schematype.Provider, externalUserID string) (*ent.ProviderAccount, error)
@@ -1366,6 +1372,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Credential.User(childComplexity), true
+	case "Credential.warning":
+		if e.ComplexityRoot.Credential.Warning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Credential.Warning(childComplexity), true
 
 	case "Event.allDay":
 		if e.ComplexityRoot.Event.AllDay == nil {
@@ -1756,6 +1768,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfigureZoom(childComplexity, args["input"].(credentials.ZoomApp)), true
+	case "Mutation.configureZoomJWT":
+		if e.ComplexityRoot.Mutation.ConfigureZoomJwt == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_configureZoomJWT_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfigureZoomJwt(childComplexity, args["input"].(credentials.ZoomJWTApp)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -2081,6 +2104,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["id"].(int), args["input"].(directory.UserChanges)), true
+	case "Mutation.zoomJWTToken":
+		if e.ComplexityRoot.Mutation.ZoomJWTToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_zoomJWTToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ZoomJWTToken(childComplexity, args["id"].(int)), true
 
 	case "Notification.body":
 		if e.ComplexityRoot.Notification.Body == nil {
@@ -2979,6 +3013,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ConferenceWhereInput", ec.unmarshalInputConferenceWhereInput),
 			graphql.NewInputUnmarshaler("ConfigureGoogleInput", ec.unmarshalInputConfigureGoogleInput),
 			graphql.NewInputUnmarshaler("ConfigureZoomInput", ec.unmarshalInputConfigureZoomInput),
+			graphql.NewInputUnmarshaler("ConfigureZoomJWTInput", ec.unmarshalInputConfigureZoomJWTInput),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("ContactWhereInput", ec.unmarshalInputContactWhereInput),
 			graphql.NewInputUnmarshaler("CreateChannelInput", ec.unmarshalInputCreateChannelInput),
@@ -3266,7 +3301,17 @@ input ConfigureGoogleInput {
   clientSecret: String!
 }
 
+input ConfigureZoomJWTInput {
+  apiKey: String!
+  "Sealed at rest; never readable again."
+  apiSecret: String!
+  "Lifetime of each token the app signs; 60 if not given."
+  tokenMinutes: Int
+}
+
 extend type Credential {
+  "What an admin should know before relying on this credential (a retired app type, say)."
+  warning: String
   "Register this exact address as an authorized redirect URI in the provider's app; null for providers without a consent step."
   redirectURI: String
 }
@@ -3372,6 +3417,14 @@ type Mutation {
   credential's redirectURI in Google's console and open authorizeCredentialURL.
   """
   configureGoogle(input: ConfigureGoogleInput!): Credential!
+  """
+  Store the company's legacy Zoom JWT app. Zoom retired this app type on
+  September 8, 2023; the credential's warning says how to move to a
+  Server-to-Server OAuth app (configureZoom).
+  """
+  configureZoomJWT(input: ConfigureZoomJWTInput!): Credential!
+  "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
+  zoomJWTToken(id: ID!): String!
   """
   The provider's consent page for a credential (admins only): open it in a
   browser and allow access; the provider sends you back to redirectURI, and
@@ -6572,6 +6625,8 @@ func (ec *executionContext) childFields_Credential(ctx context.Context, field gr
 		return ec.fieldContext_Credential_company(ctx, field)
 	case "user":
 		return ec.fieldContext_Credential_user(ctx, field)
+	case "warning":
+		return ec.fieldContext_Credential_warning(ctx, field)
 	case "redirectURI":
 		return ec.fieldContext_Credential_redirectURI(ctx, field)
 	}
@@ -7316,6 +7371,20 @@ func (ec *executionContext) field_Mutation_configureGoogle_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_configureZoomJWT_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (credentials.ZoomJWTApp, error) {
+			return ec.unmarshalNConfigureZoomJWTInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐZoomJWTApp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_configureZoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7837,6 +7906,20 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_zoomJWTToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -11551,6 +11634,29 @@ func (ec *executionContext) fieldContext_Credential_user(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Credential_warning(ctx context.Context, field graphql.CollectedField, obj *ent.Credential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Credential_warning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Credential().Warning(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Credential_warning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Credential", field, true, true, "String")
+}
+
 func (ec *executionContext) _Credential_redirectURI(ctx context.Context, field graphql.CollectedField, obj *ent.Credential) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14377,6 +14483,94 @@ func (ec *executionContext) fieldContext_Mutation_configureGoogle(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_configureGoogle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_configureZoomJWT(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_configureZoomJWT(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfigureZoomJwt(ctx, fc.Args["input"].(credentials.ZoomJWTApp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Credential) graphql.Marshaler {
+			return ec.marshalNCredential2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_configureZoomJWT(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Credential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_configureZoomJWT_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_zoomJWTToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_zoomJWTToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ZoomJWTToken(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_zoomJWTToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_zoomJWTToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22727,6 +22921,62 @@ func UnmarshalConfigureZoomInput(ctx context.Context, raw any) (credentials.Zoom
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfigureZoomJWTInput(ctx context.Context, obj any) (credentials.ZoomJWTApp, error) {
+	var it credentials.ZoomJWTApp
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"apiKey", "apiSecret", "tokenMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "apiKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.APIKey = data
+		case "apiSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("apiSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.APISecret = data
+		case "tokenMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tokenMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TokenMinutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfigureZoomJWTInput unmarshals raw into the ConfigureZoomJWTInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfigureZoomJWTInput(ctx context.Context, raw any) (credentials.ZoomJWTApp, error) {
+	var out credentials.ZoomJWTApp
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigureZoomJWTInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj any) (ent.ContactOrder, error) {
 	var it ent.ContactOrder
 	if obj == nil {
@@ -29234,6 +29484,12 @@ func (ec *executionContext) _Credential(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Credential_user(ctx, field, obj)
 				})
+		case "warning":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Credential_warning(ctx, field, obj)
+				})
 		case "redirectURI":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -30055,6 +30311,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "configureGoogle":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_configureGoogle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configureZoomJWT":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_configureZoomJWT(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "zoomJWTToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_zoomJWTToken(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -32085,6 +32355,11 @@ func (ec *executionContext) unmarshalNConfigureGoogleInput2githubᚗcomᚋconven
 
 func (ec *executionContext) unmarshalNConfigureZoomInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐZoomApp(ctx context.Context, v any) (credentials.ZoomApp, error) {
 	res, err := ec.unmarshalInputConfigureZoomInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConfigureZoomJWTInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐZoomJWTApp(ctx context.Context, v any) (credentials.ZoomJWTApp, error) {
+	res, err := ec.unmarshalInputConfigureZoomJWTInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -26,6 +26,7 @@ type Zoom struct {
 	meetings map[int64]*meeting
 	nextID   int64
 	fail     []failure
+	slow     time.Duration // every answer waits this long
 	users    []User
 	mux      *http.ServeMux
 }
@@ -78,6 +79,10 @@ func New(accountID, clientID, clientSecret string) *Zoom {
 
 func (z *Zoom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	z.mu.Lock()
+	slow := z.slow
+	z.mu.Unlock()
+	time.Sleep(slow)
+	z.mu.Lock()
 	var f *failure
 	if len(z.fail) > 0 {
 		f, z.fail = &z.fail[0], z.fail[1:]
@@ -128,6 +133,13 @@ func (z *Zoom) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	reply(w, http.StatusOK, map[string]any{"page_count": (total + size - 1) / size, "page_size": size,
 		"total_records": total, "next_page_token": next, "users": users})
+}
+
+// Slow makes every answer wait d, as a Zoom having a bad day.
+func (z *Zoom) Slow(d time.Duration) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.slow = d
 }
 
 // FailNext answers the next request with status and body, whatever it is.
