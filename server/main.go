@@ -46,7 +46,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	a, database, err := build(ctx, cfg, log)
+	var fakes *demo.Providers // the demo's Zoom and Google, inside this process
+	if cfg.Demo {
+		if fakes, err = demo.StartProviders(); err != nil {
+			return err
+		}
+		defer fakes.Close()
+	}
+	a, database, err := build(ctx, cfg, log, fakes)
 	if err != nil {
 		return err
 	}
@@ -56,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("listen: %w", err)
 	}
 	if cfg.Demo {
-		if err := printDemo(ctx, stdout, cfg, database, a); err != nil {
+		if err := printDemo(ctx, stdout, cfg, database, a, fakes); err != nil {
 			return err
 		}
 	}
@@ -68,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return serve(ctx, listener, a.Handler(), log)
 }
 
-func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB, error) {
+func build(ctx context.Context, cfg Config, log *slog.Logger, fakes *demo.Providers) (*app.App, *db.DB, error) {
 	keySpec, err := loadOrCreateKey(cfg, secret.NewKey, log)
 	if err != nil {
 		return nil, nil, err
@@ -94,12 +101,16 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*app.App, *db.DB,
 		database.Close()
 		return nil, nil, err
 	}
-	a, err := app.New(app.Options{
+	opts := app.Options{
 		DB: database, Keys: keys, Log: log, AllowedOrigins: cfg.AllowedOrigins, Broker: broker,
 		Introspection: cfg.Introspection, Development: cfg.Development,
 		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, MaxUserSockets: cfg.MaxUserSockets,
 		PublicURL: cfg.PublicURL, SMTP: cfg.SMTP, SMS: cfg.SMS, ReplyAddress: cfg.ReplyAddress, InboundSecret: cfg.InboundSecret, JobWorkers: cfg.JobWorkers,
-	})
+	}
+	if fakes != nil {
+		opts.Providers = &fakes.At
+	}
+	a, err := app.New(opts)
 	if err != nil {
 		database.Close()
 		return nil, nil, err
@@ -121,9 +132,12 @@ func newBroker(ctx context.Context, cfg Config, database *db.DB, log *slog.Logge
 // demoTokenTTL keeps the printed token usable for a working day of trying things.
 const demoTokenTTL = 12 * time.Hour
 
-func printDemo(ctx context.Context, w io.Writer, cfg Config, database *db.DB, a *app.App) error {
+func printDemo(ctx context.Context, w io.Writer, cfg Config, database *db.DB, a *app.App, fakes *demo.Providers) error {
 	admin, err := demo.Seed(ctx, database.Client, time.Now())
 	if err != nil {
+		return err
+	}
+	if err := fakes.Connect(ctx, a.Credentials, admin); err != nil {
 		return err
 	}
 	token, err := a.Auth.IssueAccessToken(admin, demoTokenTTL)
@@ -136,6 +150,9 @@ Convene demo company is ready.
   Sign in:   %s / %s   (every demo employee's password is %q)
   Headers:   {"Authorization": "Bearer %s"}
              (paste into GraphiQL's Headers tab; valid %s)
+  Online meetings: Zoom and Google Meet here are fakes inside this process,
+             so createEvent with provider ZOOM or GOOGLE_MEET gets a link a
+             moment later (watch eventChanged). The links are not real.
 
 `, cfg.PublicURL, demo.AdminEmail, demo.Password, demo.Password, token, demoTokenTTL)
 	return err

@@ -60,6 +60,23 @@ func TestREADMEDemo(t *testing.T) {
 	if d.Me.Company.Name != "Convene Demo" || d.Users.TotalCount < 10 || d.Rooms.TotalCount != 3 || d.Channels.TotalCount != 2 || d.EventList.TotalCount < 4 {
 		t.Fatalf("demo data: %s", body)
 	}
+	// Online meetings get their links from the demo's fake providers.
+	for provider, link := range map[string]string{"ZOOM": "https://zoom.us/j/", "GOOGLE_MEET": "https://meet.google.com/"} {
+		made := post(t, base, token, fmt.Sprintf(`mutation{ createEvent(input:{title:"Try %s", start:"2031-01-06T09:00:00Z", durationMinutes:30,
+			kind:ONLINE_MEETING, provider:%s, attendees:[]}){ id } }`, provider, provider))
+		id := regexp.MustCompile(`"id":"(\d+)"`).FindStringSubmatch(made)
+		if id == nil {
+			t.Fatalf("createEvent %s: %s", provider, made)
+		}
+		var got string
+		for deadline := time.Now().Add(20 * time.Second); !strings.Contains(got, link) && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			got = post(t, base, token, `{ node(id:"`+id[1]+`"){ ... on Event { conference { state joinURL lastError } } } }`)
+		}
+		if !strings.Contains(got, `"state":"READY"`) || !strings.Contains(got, link) {
+			t.Fatalf("the %s meeting's conference: %s", provider, got)
+		}
+	}
+
 	if _, err := os.Stat(filepath.Join(dir, "data", "convene.db")); err != nil {
 		t.Fatalf("the SQLite file is not under ./data: %v", err)
 	}

@@ -80,11 +80,13 @@ func (o Options) IsValid() error {
 
 // App is a running Convene, minus the listener.
 type App struct {
-	opts       Options
-	Auth       *auth.Service
-	Metrics    *Metrics
-	Broker     realtime.Broker
-	discussion *discussion.Discussion
+	opts    Options
+	Auth    *auth.Service
+	Metrics *Metrics
+	Broker  realtime.Broker
+	// Credentials holds the company's connections to outside systems.
+	Credentials *credentials.Store
+	discussion  *discussion.Discussion
 	// Jobs runs the background work: mail, reminders, provider calls.
 	Jobs    *jobs.Queue
 	query   *graph.Handler
@@ -154,6 +156,7 @@ func New(o Options) (*App, error) {
 		providers = *o.Providers
 	}
 	creds := credentials.New(o.DB.Client, o.Keys, providers, o.PublicURL)
+	a.Credentials = creds
 	planner := scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange)
 	if err := a.handleJobs(o, creds, planner); err != nil {
 		return nil, err

@@ -1,0 +1,102 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/google/googlefake"
+	"github.com/convene/convene/connectors/zoom"
+	"github.com/convene/convene/connectors/zoom/zoomfake"
+	"github.com/convene/convene/credentials"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/viewer"
+)
+
+// Providers are fake Zoom and Google servers on loopback, inside the demo
+// process, so that a newcomer's online meetings get links. The links are
+// not real: nobody can join them.
+type Providers struct {
+	At      credentials.Providers
+	servers []*http.Server
+}
+
+// The demo's apps at the fakes.
+const (
+	zoomAccount, zoomClient, zoomSecret = "demo-account", "demo-zoom-client", "demo-zoom-secret"
+	googleClient, googleSecret          = "demo.apps.googleusercontent.com", "demo-google-secret"
+)
+
+// StartProviders starts the fakes on 127.0.0.1.
+func StartProviders() (*Providers, error) {
+	p := &Providers{}
+	zoomAt, err := p.serve(zoomfake.New(zoomAccount, zoomClient, zoomSecret))
+	if err != nil {
+		return nil, err
+	}
+	googleAt, err := p.serve(googlefake.New(googleClient, googleSecret))
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.At = credentials.Providers{
+		Zoom:   zoom.Endpoints{API: zoomAt + "/v2", OAuth: zoomAt},
+		Google: google.Endpoints{Auth: googleAt + "/o/oauth2/auth", Token: googleAt + "/token", Calendar: googleAt + "/calendar/v3"},
+	}
+	return p, nil
+}
+
+func (p *Providers) serve(h http.Handler) (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	p.servers = append(p.servers, srv)
+	go func() { _ = srv.Serve(l) }()
+	return "http://" + l.Addr().String(), nil
+}
+
+// Close stops the fakes.
+func (p *Providers) Close() {
+	for _, srv := range p.servers {
+		_ = srv.Close()
+	}
+}
+
+// Connect gives the demo company a Zoom app and a Google app that an admin
+// has consented to, both at the fakes.
+func (p *Providers) Connect(ctx context.Context, store *credentials.Store, admin *ent.User) error {
+	ctx = viewer.NewContext(ctx, viewer.Viewer{UserID: admin.ID, CompanyID: admin.CompanyID, Role: viewer.Admin})
+	_, err := store.ConfigureZoom(ctx, credentials.ZoomApp{AccountID: zoomAccount, ClientID: zoomClient, ClientSecret: zoomSecret})
+	if err != nil {
+		return fmt.Errorf("demo: zoom: %w", err)
+	}
+	c, err := store.ConfigureGoogle(ctx, credentials.GoogleApp{ClientID: googleClient, ClientSecret: googleSecret})
+	if err != nil {
+		return fmt.Errorf("demo: google: %w", err)
+	}
+	consent, err := store.AuthorizeURL(ctx, c.ID)
+	if err != nil {
+		return fmt.Errorf("demo: google: %w", err)
+	}
+	// The fake's consent page allows at once and sends the browser back
+	// with a code; here the demo is the browser.
+	noFollow := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(consent)
+	if err != nil {
+		return fmt.Errorf("demo: google consent: %w", err)
+	}
+	res.Body.Close()
+	back, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || back.Query().Get("code") == "" {
+		return errors.New("demo: the fake Google gave no code")
+	}
+	_, err = store.CompleteGoogle(ctx, back.Query().Get("state"), back.Query().Get("code"))
+	return err
+}
