@@ -18,6 +18,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/notify"
@@ -42,17 +43,24 @@ type Apps interface {
 	GoogleCalendar(ctx context.Context, companyID int) (*google.Calendar, error)
 }
 
+// People are told, after commit, what became of a meeting's conference.
+type People interface {
+	// ConferenceReady: its link is there.
+	ConferenceReady(ctx context.Context, e *ent.Event)
+	// ConferenceFailed: it cannot be made; notice tells the organizer why.
+	ConferenceFailed(ctx context.Context, e *ent.Event, notice *ent.Notification)
+}
+
 // Conferences runs the conference jobs.
 type Conferences struct {
 	client    *ent.Client
 	providers map[schematype.ConferenceProvider]meetings
-	// ready tells the meeting's people, after commit, that its link is there.
-	ready func(context.Context, *ent.Event)
+	people    People
 }
 
 // New returns the conference jobs' handlers.
-func New(client *ent.Client, apps Apps, ready func(context.Context, *ent.Event)) *Conferences {
-	return &Conferences{client: client, ready: ready, providers: map[schematype.ConferenceProvider]meetings{
+func New(client *ent.Client, apps Apps, people People) *Conferences {
+	return &Conferences{client: client, people: people, providers: map[schematype.ConferenceProvider]meetings{
 		schematype.ConferenceZoom:       zoomMeetings{client: client, apps: apps},
 		schematype.ConferenceGoogleMeet: googleMeetings{apps: apps},
 	}}
@@ -174,19 +182,35 @@ func (s *Conferences) save(ctx context.Context, j *jobs.Job, c *ent.Conference, 
 	if err != nil {
 		return err
 	}
-	s.ready(ctx, e.Unwrap())
+	s.people.ConferenceReady(ctx, e.Unwrap())
 	return nil
 }
 
-// fail records why the conference cannot be made; the meeting stays.
+// fail records why the conference cannot be made, and tells the
+// organizer, who can retry it; the meeting stays.
 func (s *Conferences) fail(ctx context.Context, j *jobs.Job, c *ent.Conference, why error) error {
-	return db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+	var notice *ent.Notification
+	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		err := tx.Conference.UpdateOne(c).SetState(conference.StateFAILED).SetLastError(why.Error()).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		e := c.Edges.Event
+		notice, err = tx.Notification.Create().SetCompanyID(c.CompanyID).SetUserID(e.OrganizerID).
+			SetKind(notification.KindCONFERENCE_FAILED).SetEventID(e.ID).
+			SetTitle("No meeting link for " + e.Title).
+			SetBody(fmt.Sprintf("%s could not make the link: %v. The meeting stands; fix the cause, then retry the link (retryConference).", c.Provider, why)).
+			Save(ctx)
 		if err != nil {
 			return err
 		}
 		return j.DoneWith(ctx, tx)
 	})
+	if err != nil {
+		return err
+	}
+	s.people.ConferenceFailed(ctx, c.Edges.Event, notice.Unwrap())
+	return nil
 }
 
 // Kinds of the jobs that keep a provider's meeting in step with ours.

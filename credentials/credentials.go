@@ -44,6 +44,8 @@ type Store struct {
 	keys      *secret.Keyring
 	at        Providers
 	publicURL string // OAuth consent comes back here
+	// Tell pushes a notice stored for someone, after commit; nil tells no one.
+	Tell func(context.Context, *ent.Notification)
 }
 
 // New returns a Store sealing with keys, reaching the providers at at.

@@ -76,7 +76,7 @@ func (s *Store) DeclinedConsent(ctx context.Context, state, why string) error {
 	if err != nil {
 		return err
 	}
-	return s.needsAuth(ctx, c, "the consent was not given ("+why+"): authorize again and allow access")
+	return s.needsAuth(ctx, c.Update(), "the consent was not given ("+why+"): authorize again and allow access")
 }
 
 func (s *Store) googleOAuth(c *ent.Credential) (*oauth2.Config, error) {

@@ -17,7 +17,9 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/credential"
+	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/viewer"
 )
 
@@ -139,15 +141,16 @@ func (s *Store) saveToken(ctx context.Context, u *ent.CredentialUpdateOne, c *en
 	return u
 }
 
-// needsAuth records that an admin must authorize c again, and why.
-func (s *Store) needsAuth(ctx context.Context, c *ent.Credential, why string) error {
-	return c.Update().SetStatus(schematype.StatusNeedsAuth).SetLastError(why).SetLastCheckedAt(time.Now()).
+// needsAuth records, through u, that an admin must authorize its
+// credential again, and why.
+func (s *Store) needsAuth(ctx context.Context, u *ent.CredentialUpdateOne, why string) error {
+	return u.SetStatus(schematype.StatusNeedsAuth).SetLastError(why).SetLastCheckedAt(time.Now()).
 		ClearAccessToken().ClearTokenExpiresAt().Exec(ctx)
 }
 
 // refused records a consent that did not connect c, and says why.
 func (s *Store) refused(ctx context.Context, c *ent.Credential, why string) error {
-	if err := s.needsAuth(ctx, c, why); err != nil {
+	if err := s.needsAuth(ctx, c.Update(), why); err != nil {
 		return err
 	}
 	return apperr.New(apperr.ProviderError, "%s", why)
@@ -195,14 +198,47 @@ func (s *Store) freshToken(ctx context.Context, id int, config func(*ent.Credent
 		return "", err
 	}
 	if revoked != nil {
-		c, err := s.client.Credential.Get(ctx, id)
-		if err == nil {
-			err = s.needsAuth(ctx, c, revoked.Error())
-		}
-		if err != nil {
+		if err := s.lost(ctx, id, revoked.Error()); err != nil {
 			return "", err
 		}
 		return "", fmt.Errorf("%w: %v", ErrNeedsAuth, revoked)
 	}
 	return token, nil
+}
+
+// lost records that a credential needs an admin's consent again; if it was
+// connected until now, every admin of the company is told.
+func (s *Store) lost(ctx context.Context, id int, why string) error {
+	var notices []*ent.Notification
+	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		c, err := tx.Credential.Query().Where(credential.ID(id)).Modify(db.ForUpdate).Only(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.needsAuth(ctx, tx.Credential.UpdateOne(c), why); err != nil || c.Status != schematype.StatusConnected {
+			return err
+		}
+		admins, err := tx.User.Query().Where(user.CompanyID(c.CompanyID), user.RoleEQ(user.RoleADMIN), user.Active(true)).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, admin := range admins {
+			n, err := tx.Notification.Create().SetCompanyID(c.CompanyID).SetUserID(admin).SetKind(notification.KindCONNECTION_NEEDS_AUTH).
+				SetTitle(fmt.Sprintf("%s needs your consent again", c.Provider)).SetBody(why).Save(ctx)
+			if err != nil {
+				return err
+			}
+			notices = append(notices, n.Unwrap())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range notices {
+		if s.Tell != nil {
+			s.Tell(ctx, n)
+		}
+	}
+	return nil
 }

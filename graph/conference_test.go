@@ -115,6 +115,18 @@ func TestAFailedConferenceIsRetriedAndALinkRemoved(t *testing.T) {
 	if !strings.Contains(conf().LastError, "Invalid client_id or client_secret") {
 		t.Errorf("the failure says %q", conf().LastError)
 	}
+	var told struct {
+		Notifications struct {
+			Edges []struct {
+				Node struct{ Kind, Title, Body string }
+			}
+		}
+	}
+	env.Must(t, co.AdminToken, `{ notifications(first:5){ edges { node { kind title body } } } }`, nil, &told)
+	if n := told.Notifications.Edges; len(n) != 1 || n[0].Node.Kind != "CONFERENCE_FAILED" || !strings.Contains(n[0].Node.Body, "Invalid client_id") ||
+		!strings.Contains(n[0].Node.Title, "Sync") {
+		t.Errorf("the organizer was told %+v", n)
+	}
 	const retry = `mutation($e:ID!){ retryConference(event:$e){ id } }`
 	if res := env.Query(t, co.MemberToken, retry, map[string]any{"e": made.CreateEvent.ID}); res.Code() != "FORBIDDEN" {
 		t.Errorf("an attendee retried it: %+v", res.Errors)

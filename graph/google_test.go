@@ -128,6 +128,15 @@ func TestGoogleMeetFromConsentToCancel(t *testing.T) {
 	if creds.Node.Status != "NEEDS_AUTH" || !strings.Contains(creds.Node.LastError, "authorizes the app again") {
 		t.Fatalf("after the revocation: %+v", creds.Node)
 	}
+	var told struct {
+		Notifications struct {
+			Edges []struct{ Node struct{ Kind, Title string } }
+		}
+	}
+	env.Must(t, co.AdminToken, `{ notifications(first:5, where:{kind:CONNECTION_NEEDS_AUTH}){ edges { node { kind title } } } }`, nil, &told)
+	if n := told.Notifications.Edges; len(n) != 1 || !strings.Contains(n[0].Node.Title, "GOOGLE needs your consent again") {
+		t.Fatalf("the admin was told %+v", n)
+	}
 	if status, _ := consent(t, env, co.AdminToken, cred.ID); status != http.StatusOK {
 		t.Fatalf("consenting again: %d", status)
 	}

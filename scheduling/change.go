@@ -68,6 +68,15 @@ func people(e *ent.Event, attendees []*ent.Attendee, others []int) []int {
 	return slices.Compact(slices.Sorted(slices.Values(users)))
 }
 
+// ConferenceFailed tells the people and rooms of e that its conference
+// failed, with the organizer's notice; the conference job calls it once
+// that is committed.
+func (p *Planner) ConferenceFailed(ctx context.Context, e *ent.Event, notice *ent.Notification) {
+	if err := p.announce(ctx, Updated, e, nil, notice); err != nil {
+		slog.WarnContext(ctx, "announcing a failed conference", "event", e.ID, "err", err)
+	}
+}
+
 // ConferenceReady tells the people and rooms of e that its conference link
 // has arrived; the conference job calls it once that is committed.
 func (p *Planner) ConferenceReady(ctx context.Context, e *ent.Event) {

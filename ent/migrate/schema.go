@@ -562,7 +562,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"INVITATION", "UPDATE", "CANCELLATION", "REMINDER", "RESPONSE", "CALL_MISSED"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"INVITATION", "UPDATE", "CANCELLATION", "REMINDER", "RESPONSE", "CALL_MISSED", "CONFERENCE_FAILED", "CONNECTION_NEEDS_AUTH"}},
 		{Name: "title", Type: field.TypeString, Default: ""},
 		{Name: "body", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "read_at", Type: field.TypeTime, Nullable: true},

@@ -128,12 +128,14 @@ type Kind string
 
 // Kind values.
 const (
-	KindINVITATION   Kind = "INVITATION"
-	KindUPDATE       Kind = "UPDATE"
-	KindCANCELLATION Kind = "CANCELLATION"
-	KindREMINDER     Kind = "REMINDER"
-	KindRESPONSE     Kind = "RESPONSE"
-	KindCALL_MISSED  Kind = "CALL_MISSED"
+	KindINVITATION            Kind = "INVITATION"
+	KindUPDATE                Kind = "UPDATE"
+	KindCANCELLATION          Kind = "CANCELLATION"
+	KindREMINDER              Kind = "REMINDER"
+	KindRESPONSE              Kind = "RESPONSE"
+	KindCALL_MISSED           Kind = "CALL_MISSED"
+	KindCONFERENCE_FAILED     Kind = "CONFERENCE_FAILED"
+	KindCONNECTION_NEEDS_AUTH Kind = "CONNECTION_NEEDS_AUTH"
 )
 
 func (k Kind) String() string {
@@ -143,7 +145,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindINVITATION, KindUPDATE, KindCANCELLATION, KindREMINDER, KindRESPONSE, KindCALL_MISSED:
+	case KindINVITATION, KindUPDATE, KindCANCELLATION, KindREMINDER, KindRESPONSE, KindCALL_MISSED, KindCONFERENCE_FAILED, KindCONNECTION_NEEDS_AUTH:
 		return nil
 	default:
 		return fmt.Errorf("notification: invalid enum value for kind field: %q", k)

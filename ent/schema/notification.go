@@ -22,7 +22,7 @@ func (Notification) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}, Time
 func (Notification) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("user_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Enum("kind").Values("INVITATION", "UPDATE", "CANCELLATION", "REMINDER", "RESPONSE", "CALL_MISSED"),
+		field.Enum("kind").Values("INVITATION", "UPDATE", "CANCELLATION", "REMINDER", "RESPONSE", "CALL_MISSED", "CONFERENCE_FAILED", "CONNECTION_NEEDS_AUTH"),
 		field.String("title").Default(""),
 		field.Text("body").Default(""),
 		field.Int("event_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),

@@ -5227,6 +5227,8 @@ enum NotificationKind @goModel(model: "github.com/convene/convene/ent/notificati
   REMINDER
   RESPONSE
   CALL_MISSED
+  CONFERENCE_FAILED
+  CONNECTION_NEEDS_AUTH
 }
 """
 Ordering options for Notification connections

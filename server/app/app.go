@@ -156,6 +156,7 @@ func New(o Options) (*App, error) {
 		providers = *o.Providers
 	}
 	creds := credentials.New(o.DB.Client, o.Keys, providers, o.PublicURL)
+	creds.Tell = a.pushNotice
 	a.Credentials = creds
 	planner := scheduling.NewPlanner(o.DB.Client, creds, a.publishEventChange)
 	if err := a.handleJobs(o, creds, planner); err != nil {
@@ -215,7 +216,7 @@ func (a *App) handleJobs(o Options, creds *credentials.Store, planner *schedulin
 	a.Jobs.Handle(notify.KindInvitationMail, notify.NewInvitations(o.DB.Client, mailer, a.links, o.ReplyAddress).Mail)
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
-	conferences := conferencing.New(o.DB.Client, creds, planner.ConferenceReady)
+	conferences := conferencing.New(o.DB.Client, creds, planner)
 	a.consent = consentPage{creds: creds, connected: conferences.Resume, log: o.Log}
 	a.Jobs.Handle(conferencing.KindCreate, conferences.Create)
 	a.Jobs.Handle(conferencing.KindUpdate, conferences.Update)
