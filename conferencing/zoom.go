@@ -25,12 +25,17 @@ type zoomMeetings struct {
 }
 
 // create schedules the meeting at Zoom, hosted by the organizer's mapped
-// Zoom user, or the Zoom user with the organizer's address.
+// Zoom user, or the Zoom user with the organizer's address. Zoom has no
+// idempotency key, so the new meeting's id is recorded as soon as Zoom
+// answers, and a retry reads that meeting rather than making another.
 func (m zoomMeetings) create(ctx context.Context, c *ent.Conference) (details, error) {
 	e := c.Edges.Event
 	z, err := m.app(ctx, c.CompanyID)
 	if err != nil {
 		return details{}, err
+	}
+	if made, ok, err := m.madeBefore(ctx, z, c); ok || err != nil {
+		return made, err
 	}
 	host := e.Edges.Organizer.Email
 	if mapped, err := m.client.ProviderAccount.Query().Where(provideraccount.ProviderEQ(schematype.ProviderZoom),
@@ -45,7 +50,32 @@ func (m zoomMeetings) create(ctx context.Context, c *ent.Conference) (details, e
 	if err != nil {
 		return details{}, zoomRefusal("the Zoom meeting was refused", err)
 	}
-	return details{externalID: fmt.Sprint(made.ID), joinURL: made.JoinURL, hostURL: made.StartURL, password: made.Password}, nil
+	if err := m.client.Conference.UpdateOne(c).SetExternalID(fmt.Sprint(made.ID)).Exec(ctx); err != nil {
+		return details{}, err
+	}
+	return zoomDetails(made), nil
+}
+
+// madeBefore reads the meeting an earlier try made and recorded, if Zoom
+// still has it.
+func (m zoomMeetings) madeBefore(ctx context.Context, z *zoom.Client, c *ent.Conference) (details, bool, error) {
+	id, err := strconv.ParseInt(c.ExternalID, 10, 64)
+	if err != nil {
+		return details{}, false, nil // nothing recorded
+	}
+	made, err := z.GetMeeting(ctx, id)
+	var refused *zoom.Error
+	if errors.As(err, &refused) && refused.Status == http.StatusNotFound {
+		return details{}, false, nil // deleted at Zoom meanwhile: make a new one
+	}
+	if err != nil {
+		return details{}, false, zoomRefusal("Zoom refused to show the meeting made before", err)
+	}
+	return zoomDetails(made), true, nil
+}
+
+func zoomDetails(made zoom.Meeting) details {
+	return details{externalID: fmt.Sprint(made.ID), joinURL: made.JoinURL, hostURL: made.StartURL, password: made.Password}
 }
 
 func (m zoomMeetings) update(ctx context.Context, c *ent.Conference) error {

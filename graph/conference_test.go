@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/jobs"
 )
 
 // TestAZoomMeetingGetsItsLinkAfterItIsSaved: createEvent answers at once
@@ -150,5 +152,31 @@ func TestAFailedConferenceIsRetriedAndALinkRemoved(t *testing.T) {
 	mails := env.Mail.Wait(t, co.Member.Email, 3) // invitation, update with the link, update without it
 	if text, _ := mails[2].Part(t, "text/plain"); strings.Contains(text, "zoom.us") {
 		t.Errorf("the last update still shows the link: %q", text)
+	}
+}
+
+// TestARetriedZoomCreateFindsTheMeetingItMade: a worker that made the Zoom
+// meeting and recorded its id, then died before marking the conference
+// ready, leaves a retry that reads that meeting instead of making a second.
+func TestARetriedZoomCreateFindsTheMeetingItMade(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	env.Must(t, co.AdminToken, `mutation($in:ConfigureZoomInput!){ configureZoom(input:$in){ id } }`, map[string]any{"in": map[string]any{
+		"accountId": testenv.ZoomAccountID, "clientId": testenv.ZoomClientID, "clientSecret": testenv.ZoomClientSecret}}, &struct{}{})
+	env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": "Once", "start": time.Now().Add(time.Hour),
+		"durationMinutes": 30, "kind": "ONLINE_MEETING", "provider": "ZOOM", "attendees": []int{}}}, &struct{}{})
+	ctx := testenv.As(co.Admin)
+	conf := func() *ent.Conference { return env.DB.Client.Conference.Query().OnlyX(ctx) }
+	eventually(t, "the conference is ready", func() bool { return conf().State == conference.StateREADY })
+	first := conf()
+
+	// As the dead worker left it: the id recorded, the conference pending.
+	crashed := env.DB.Client.Conference.UpdateOne(first).SetState(conference.StatePENDING).SetJoinURL("").SaveX(ctx)
+	if err := jobs.Enqueue(ctx, env.DB.Client, conferencing.CreateJob(crashed)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the retry made it ready", func() bool { return conf().State == conference.StateREADY })
+	if again := conf(); again.ExternalID != first.ExternalID || again.JoinURL != first.JoinURL || env.Zoom.Meetings() != 1 {
+		t.Fatalf("after the retry: meeting %s (was %s), link %q, %d meetings at Zoom", again.ExternalID, first.ExternalID, again.JoinURL, env.Zoom.Meetings())
 	}
 }

@@ -141,6 +141,13 @@ func (c *Client) CreateMeeting(ctx context.Context, user string, m MeetingReques
 	return out, err
 }
 
+// GetMeeting reads a meeting.
+func (c *Client) GetMeeting(ctx context.Context, id int64) (Meeting, error) {
+	var out Meeting
+	err := c.call(ctx, http.MethodGet, "/meetings/"+strconv.FormatInt(id, 10), nil, http.StatusOK, &out)
+	return out, err
+}
+
 // UpdateMeeting changes a meeting's fields.
 func (c *Client) UpdateMeeting(ctx context.Context, id int64, m MeetingRequest) error {
 	return c.call(ctx, http.MethodPatch, "/meetings/"+strconv.FormatInt(id, 10), m, http.StatusNoContent, nil)
