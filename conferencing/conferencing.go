@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
@@ -41,6 +43,7 @@ func CreateJob(c *ent.Conference) jobs.New {
 type Apps interface {
 	Zoom(ctx context.Context, companyID int) (*zoom.Client, error)
 	GoogleCalendar(ctx context.Context, companyID int) (*google.Calendar, error)
+	MicrosoftGraph(ctx context.Context, companyID int) (*microsoft.Graph, error)
 }
 
 // People are told, after commit, what became of a meeting's conference.
@@ -63,6 +66,7 @@ func New(client *ent.Client, apps Apps, people People) *Conferences {
 	return &Conferences{client: client, people: people, providers: map[schematype.ConferenceProvider]meetings{
 		schematype.ConferenceZoom:       zoomMeetings{client: client, apps: apps},
 		schematype.ConferenceGoogleMeet: googleMeetings{apps: apps},
+		schematype.ConferenceTeams:      teamsMeetings{apps: apps},
 	}}
 }
 
@@ -279,4 +283,38 @@ func (s *Conferences) atProvider(ctx context.Context, j *jobs.Job, call func(mee
 		return s.client.Conference.UpdateOne(c).SetLastError(err.Error()).Exec(ctx)
 	}
 	return err
+}
+
+// refused is a provider's refusal as each connector reports it.
+type refused interface {
+	error
+	Retryable() bool
+	Wait() time.Duration // the provider's Retry-After
+	Words() string
+	Gone() bool // what the call was about is not there
+}
+
+// refusal makes a refusal no retry can mend permanent, in the provider's
+// words, and a throttled call wait as long as the provider asks.
+func refusal(what string, err error) error {
+	var r refused
+	switch {
+	case !errors.As(err, &r):
+		return err
+	case !r.Retryable():
+		return jobs.Permanent(fmt.Errorf("%s: %s", what, r.Words()))
+	case r.Wait() > 0:
+		return jobs.RetryAfter(err, r.Wait())
+	}
+	return err
+}
+
+// deleted is the result of deleting at a provider: one already gone counts
+// as deleted.
+func deleted(what string, err error) error {
+	var r refused
+	if errors.As(err, &r) && r.Gone() {
+		return nil
+	}
+	return refusal(what, err)
 }

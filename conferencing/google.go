@@ -28,7 +28,7 @@ func (m googleMeetings) create(ctx context.Context, c *ent.Conference) (details,
 	if err != nil {
 		return details{}, err
 	}
-	id := googleEventID(c)
+	id := chosenID(c)
 	ev := googleEvent(c.Edges.Event)
 	ev.ID, ev.ConferenceData = id, google.MeetRequest(id)
 	made, err := cal.Insert(ctx, ev)
@@ -41,7 +41,7 @@ func (m googleMeetings) create(ctx context.Context, c *ent.Conference) (details,
 		made, err = cal.Get(ctx, id)
 	}
 	if err != nil {
-		return details{}, googleRefusal("Google refused the meeting", err)
+		return details{}, refusal("Google refused the meeting", err)
 	}
 	switch made.MeetState() {
 	case "success":
@@ -60,7 +60,7 @@ func (m googleMeetings) update(ctx context.Context, c *ent.Conference) error {
 	if err != nil {
 		return err
 	}
-	return googleRefusal("Google refused the change", cal.Patch(ctx, c.ExternalID, googleEvent(c.Edges.Event)))
+	return refusal("Google refused the change", cal.Patch(ctx, c.ExternalID, googleEvent(c.Edges.Event)))
 }
 
 func (m googleMeetings) remove(ctx context.Context, c *ent.Conference) error {
@@ -68,12 +68,7 @@ func (m googleMeetings) remove(ctx context.Context, c *ent.Conference) error {
 	if err != nil {
 		return err
 	}
-	err = cal.Delete(ctx, c.ExternalID)
-	var refused *google.Error
-	if errors.As(err, &refused) && refused.Gone() {
-		return nil
-	}
-	return googleRefusal("Google refused to delete the meeting", err)
+	return deleted("Google refused to delete the meeting", cal.Delete(ctx, c.ExternalID))
 }
 
 func (m googleMeetings) calendar(ctx context.Context, companyID int) (*google.Calendar, error) {
@@ -84,9 +79,10 @@ func (m googleMeetings) calendar(ctx context.Context, companyID int) (*google.Ca
 	return cal, err
 }
 
-// googleEventID is the id the conference's event has at Google: base32hex,
-// as Google requires of ids a client picks, and the conference's own.
-func googleEventID(c *ent.Conference) string {
+// chosenID is the conference's own id at a provider that lets the client
+// choose one (Google's event id, Graph's transactionId): base32hex, as
+// Google requires.
+func chosenID(c *ent.Conference) string {
 	return fmt.Sprintf("convene%dt%d", c.ID, c.CreatedAt.UnixNano())
 }
 
@@ -107,19 +103,4 @@ func googleEvent(e *ent.Event) google.Event {
 		}
 	}
 	return ev
-}
-
-// googleRefusal makes a refusal no retry can mend permanent, in Google's
-// words, and a throttled call wait as long as Google asks.
-func googleRefusal(what string, err error) error {
-	var refused *google.Error
-	switch {
-	case !errors.As(err, &refused):
-		return err
-	case !refused.Retryable():
-		return jobs.Permanent(fmt.Errorf("%s: %s", what, refused.Message))
-	case refused.RetryAfter > 0:
-		return jobs.RetryAfter(err, refused.RetryAfter)
-	}
-	return err
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -48,7 +47,7 @@ func (m zoomMeetings) create(ctx context.Context, c *ent.Conference) (details, e
 	}
 	made, err := z.CreateMeeting(ctx, host, req)
 	if err != nil {
-		return details{}, zoomRefusal("the Zoom meeting was refused", err)
+		return details{}, refusal("the Zoom meeting was refused", err)
 	}
 	if err := m.client.Conference.UpdateOne(c).SetExternalID(fmt.Sprint(made.ID)).Exec(ctx); err != nil {
 		return details{}, err
@@ -64,12 +63,12 @@ func (m zoomMeetings) madeBefore(ctx context.Context, z *zoom.Client, c *ent.Con
 		return details{}, false, nil // nothing recorded
 	}
 	made, err := z.GetMeeting(ctx, id)
-	var refused *zoom.Error
-	if errors.As(err, &refused) && refused.Status == http.StatusNotFound {
+	var r refused
+	if errors.As(err, &r) && r.Gone() {
 		return details{}, false, nil // deleted at Zoom meanwhile: make a new one
 	}
 	if err != nil {
-		return details{}, false, zoomRefusal("Zoom refused to show the meeting made before", err)
+		return details{}, false, refusal("Zoom refused to show the meeting made before", err)
 	}
 	return zoomDetails(made), true, nil
 }
@@ -91,12 +90,7 @@ func (m zoomMeetings) update(ctx context.Context, c *ent.Conference) error {
 
 func (m zoomMeetings) remove(ctx context.Context, c *ent.Conference) error {
 	return m.call(ctx, c, func(z *zoom.Client, id int64) error {
-		err := z.DeleteMeeting(ctx, id)
-		var refused *zoom.Error
-		if errors.As(err, &refused) && refused.Status == http.StatusNotFound {
-			return nil
-		}
-		return err
+		return deleted("Zoom refused to delete the meeting", z.DeleteMeeting(ctx, id))
 	})
 }
 
@@ -110,7 +104,7 @@ func (m zoomMeetings) call(ctx context.Context, c *ent.Conference, f func(*zoom.
 	if err != nil {
 		return err
 	}
-	return zoomRefusal("Zoom refused the change", f(z, id))
+	return refusal("Zoom refused the change", f(z, id))
 }
 
 // app reaches Zoom through the company's app; without one, retrying cannot
@@ -121,21 +115,6 @@ func (m zoomMeetings) app(ctx context.Context, companyID int) (*zoom.Client, err
 		return nil, jobs.Permanent(errors.New("the company has no Zoom app: an admin connects one with configureZoom"))
 	}
 	return z, err
-}
-
-// zoomRefusal makes a refusal no retry can mend permanent, in Zoom's words,
-// and a throttled call wait as long as Zoom asks.
-func zoomRefusal(what string, err error) error {
-	var refused *zoom.Error
-	switch {
-	case !errors.As(err, &refused):
-		return err
-	case !refused.Retryable():
-		return jobs.Permanent(fmt.Errorf("%s: %s", what, refused.Words()))
-	case refused.RetryAfter > 0:
-		return jobs.RetryAfter(err, refused.RetryAfter)
-	}
-	return err
 }
 
 // zoomMeeting is the Zoom meeting of e: scheduled at its local time, or,

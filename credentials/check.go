@@ -25,8 +25,8 @@ func (s *Store) Test(ctx context.Context, id int) (*ent.Credential, error) {
 	switch c.Provider {
 	case schematype.ProviderZoom, schematype.ProviderZoomJWT:
 		problem, err = s.checkZoom(ctx, c)
-	case schematype.ProviderGoogle:
-		problem, err = s.checkGoogle(ctx, c)
+	case schematype.ProviderGoogle, schematype.ProviderMicrosoft:
+		problem, err = s.checkOAuth(ctx, c)
 	default:
 		return nil, apperr.Invalid("id", "checking %s connections comes with its connector", c.Provider)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
@@ -31,12 +32,13 @@ type ZoomApp struct {
 // Providers are where the outside systems are: their own hosts, but in
 // tests and the demo.
 type Providers struct {
-	Zoom   zoom.Endpoints
-	Google google.Endpoints
+	Zoom      zoom.Endpoints
+	Google    google.Endpoints
+	Microsoft microsoft.Endpoints
 }
 
 // Production are the providers' own hosts.
-var Production = Providers{Zoom: zoom.Production, Google: google.Production}
+var Production = Providers{Zoom: zoom.Production, Google: google.Production, Microsoft: microsoft.Production}
 
 // Store reads and writes credentials.
 type Store struct {

@@ -2,15 +2,11 @@ package credentials
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"strings"
 
-	"golang.org/x/oauth2"
-
-	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/ent"
-	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
 )
 
@@ -28,95 +24,60 @@ func (s *Store) ConfigureGoogle(ctx context.Context, app GoogleApp) (*ent.Creden
 		func(u *ent.CredentialUpdateOne) { u.SetClientID(app.ClientID) }, app.ClientSecret)
 }
 
-// RedirectURI is the address to register with the provider's app, where
-// its consent page sends the admin back; "" for providers without consent.
-func (s *Store) RedirectURI(c *ent.Credential) string {
-	switch c.Provider {
-	case schematype.ProviderGoogle:
-		return s.publicURL + "/oauth/google/callback"
-	}
-	return ""
+// MicrosoftApp is a company's Microsoft Entra app registration.
+type MicrosoftApp struct {
+	Tenant       *string // "common" if not given, else "organizations" or the tenant's id or domain
+	ClientID     string
+	ClientSecret string
 }
 
-// AuthorizeURL is the provider's consent page for credential id, for the
-// admin asking: offline access, a signed state and PKCE.
-func (s *Store) AuthorizeURL(ctx context.Context, id int) (string, error) {
-	c, err := s.client.Credential.Get(ctx, id) // admins only, by the credential's policy
-	if err != nil {
-		return "", err
+// ConfigureMicrosoft saves the company's Microsoft app. It needs an
+// admin's consent next (AuthorizeURL).
+func (s *Store) ConfigureMicrosoft(ctx context.Context, app MicrosoftApp) (*ent.Credential, error) {
+	tenant := "common"
+	if app.Tenant != nil && strings.TrimSpace(*app.Tenant) != "" {
+		tenant = strings.TrimSpace(*app.Tenant)
 	}
-	if s.RedirectURI(c) == "" {
-		return "", apperr.Invalid("id", "%s is connected with its keys alone: there is nothing to authorize", c.Provider)
-	}
-	cfg, err := s.googleOAuth(c)
-	if err != nil {
-		return "", err
-	}
-	state, verifier, err := s.newConsent(ctx, c)
-	if err != nil {
-		return "", err
-	}
-	return google.ConsentURL(cfg, state, verifier), nil
-}
-
-// CompleteGoogle finishes a Google consent: code and state are what Google
-// sent back to the callback.
-func (s *Store) CompleteGoogle(ctx context.Context, state, code string) (*ent.Credential, error) {
-	return s.completeConsent(ctx, state, code, s.googleOAuth)
-}
-
-// DeclinedConsent records that the admin did not grant access.
-func (s *Store) DeclinedConsent(ctx context.Context, state, why string) error {
-	claims, err := s.openConsent(state)
-	if err != nil {
-		return err
-	}
-	ctx = consentContext(ctx, claims)
-	c, err := s.client.Credential.Get(ctx, claims.Credential)
-	if err != nil {
-		return err
-	}
-	return s.needsAuth(ctx, c.Update(), "the consent was not given ("+why+"): authorize again and allow access")
-}
-
-func (s *Store) googleOAuth(c *ent.Credential) (*oauth2.Config, error) {
-	secret, err := s.ClientSecret(c)
-	if err != nil {
-		return nil, err
-	}
-	return google.OAuth(s.at.Google, c.ClientID, secret, s.RedirectURI(c)), nil
+	return s.configure(ctx, schematype.ProviderMicrosoft, "the app registration's Overview and Certificates & secrets pages in the Microsoft Entra admin center",
+		map[string]string{"clientId": app.ClientID, "clientSecret": app.ClientSecret},
+		func(u *ent.CredentialUpdateOne) { u.SetClientID(app.ClientID).SetAccountID(tenant) }, app.ClientSecret)
 }
 
 // GoogleCalendar is a client of the calendar the company's Google app was
 // authorized for; ErrNotConnected without an app, ErrNeedsAuth when its
 // consent is missing or was withdrawn.
 func (s *Store) GoogleCalendar(ctx context.Context, companyID int) (*google.Calendar, error) {
-	c, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderGoogle), credential.UserIDIsNil(),
-		credential.CompanyID(companyID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, ErrNotConnected
-	}
-	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-	token, err := s.freshToken(ctx, c.ID, s.googleOAuth)
+	token, err := s.companyToken(ctx, companyID, schematype.ProviderGoogle)
 	if err != nil {
 		return nil, err
 	}
 	return google.NewCalendar(s.at.Google, token), nil
 }
 
-// checkGoogle reads the authorized calendar, saying in words what is wrong.
-func (s *Store) checkGoogle(ctx context.Context, c *ent.Credential) (string, error) {
-	cal, err := s.GoogleCalendar(ctx, c.CompanyID)
-	if errors.Is(err, ErrNeedsAuth) {
-		return "", apperr.New(apperr.ProviderError, "Google needs an admin's consent: open authorizeCredentialURL and allow access")
-	}
+// MicrosoftGraph is a client of the mailbox the company's Microsoft app
+// was authorized for; errors as GoogleCalendar's.
+func (s *Store) MicrosoftGraph(ctx context.Context, companyID int) (*microsoft.Graph, error) {
+	token, err := s.companyToken(ctx, companyID, schematype.ProviderMicrosoft)
 	if err != nil {
-		return fmt.Sprintf("Google could not be reached: %v", err), nil
+		return nil, err
 	}
-	if _, err := cal.PrimaryCalendar(ctx); err != nil {
-		return "Google answered: " + err.Error(), nil
+	return microsoft.NewGraph(s.at.Microsoft, token), nil
+}
+
+// probe makes the cheapest real call with an OAuth credential's token.
+func (s *Store) probe(ctx context.Context, c *ent.Credential) error {
+	switch c.Provider {
+	case schematype.ProviderGoogle:
+		cal, err := s.GoogleCalendar(ctx, c.CompanyID)
+		if err == nil {
+			_, err = cal.PrimaryCalendar(ctx)
+		}
+		return err
+	default:
+		graph, err := s.MicrosoftGraph(ctx, c.CompanyID)
+		if err == nil {
+			_, err = graph.Calendar(ctx)
+		}
+		return err
 	}
-	return "", nil
 }

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/credential"
@@ -99,10 +101,72 @@ func consentContext(ctx context.Context, claims consentState) context.Context {
 	return viewer.NewCompanyContext(ctx, viewer.SystemOAuth, claims.Company)
 }
 
-// completeConsent exchanges the code the provider sent back for tokens,
+// RedirectURI is the address to register with the provider's app, where
+// its consent page sends the admin back; "" for providers without consent.
+func (s *Store) RedirectURI(c *ent.Credential) string {
+	switch c.Provider {
+	case schematype.ProviderGoogle:
+		return s.publicURL + "/oauth/google/callback"
+	case schematype.ProviderMicrosoft:
+		return s.publicURL + "/oauth/microsoft/callback"
+	}
+	return ""
+}
+
+// oauthConfig is the app c holds, as golang.org/x/oauth2 knows it.
+func (s *Store) oauthConfig(c *ent.Credential) (*oauth2.Config, error) {
+	secret, err := s.ClientSecret(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.Provider == schematype.ProviderMicrosoft {
+		return microsoft.OAuth(s.at.Microsoft, c.AccountID, c.ClientID, secret, s.RedirectURI(c)), nil
+	}
+	return google.OAuth(s.at.Google, c.ClientID, secret, s.RedirectURI(c)), nil
+}
+
+// AuthorizeURL is the provider's consent page for credential id, for the
+// admin asking: offline access, a signed state and PKCE.
+func (s *Store) AuthorizeURL(ctx context.Context, id int) (string, error) {
+	c, err := s.client.Credential.Get(ctx, id) // admins only, by the credential's policy
+	if err != nil {
+		return "", err
+	}
+	if s.RedirectURI(c) == "" {
+		return "", apperr.Invalid("id", "%s is connected with its keys alone: there is nothing to authorize", c.Provider)
+	}
+	cfg, err := s.oauthConfig(c)
+	if err != nil {
+		return "", err
+	}
+	state, verifier, err := s.newConsent(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	if c.Provider == schematype.ProviderMicrosoft {
+		return microsoft.ConsentURL(cfg, state, verifier), nil
+	}
+	return google.ConsentURL(cfg, state, verifier), nil
+}
+
+// DeclinedConsent records that the admin did not grant access.
+func (s *Store) DeclinedConsent(ctx context.Context, state, why string) error {
+	claims, err := s.openConsent(state)
+	if err != nil {
+		return err
+	}
+	ctx = consentContext(ctx, claims)
+	c, err := s.client.Credential.Get(ctx, claims.Credential)
+	if err != nil {
+		return err
+	}
+	return s.needsAuth(ctx, c.Update(), "the consent was not given ("+why+"): authorize again and allow access")
+}
+
+// CompleteConsent exchanges the code the provider sent back for tokens,
 // and saves them sealed: the credential is CONNECTED. It runs with no one
 // signed in (the browser comes from the provider), as the state's company.
-func (s *Store) completeConsent(ctx context.Context, state, code string, config func(*ent.Credential) (*oauth2.Config, error)) (*ent.Credential, error) {
+func (s *Store) CompleteConsent(ctx context.Context, state, code string) (*ent.Credential, error) {
 	claims, err := s.openConsent(state)
 	if err != nil {
 		return nil, err
@@ -112,7 +176,7 @@ func (s *Store) completeConsent(ctx context.Context, state, code string, config 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config(c)
+	cfg, err := s.oauthConfig(c)
 	if err != nil {
 		return nil, err
 	}
@@ -156,12 +220,38 @@ func (s *Store) refused(ctx context.Context, c *ent.Credential, why string) erro
 	return apperr.New(apperr.ProviderError, "%s", why)
 }
 
+// companyToken is a live access token of the company's app for provider.
+func (s *Store) companyToken(ctx context.Context, companyID int, provider schematype.Provider) (string, error) {
+	c, err := s.client.Credential.Query().Where(credential.ProviderEQ(provider), credential.UserIDIsNil(),
+		credential.CompanyID(companyID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return "", ErrNotConnected
+	}
+	if err != nil {
+		return "", fmt.Errorf("credentials: %w", err)
+	}
+	return s.freshToken(ctx, c.ID)
+}
+
+// checkOAuth makes a real call with the credential's token, saying in
+// words what is wrong.
+func (s *Store) checkOAuth(ctx context.Context, c *ent.Credential) (string, error) {
+	err := s.probe(ctx, c)
+	switch {
+	case errors.Is(err, ErrNeedsAuth):
+		return "", apperr.New(apperr.ProviderError, "%s needs an admin's consent: open authorizeCredentialURL and allow access", c.Provider)
+	case err != nil:
+		return fmt.Sprintf("%s answered: %v", c.Provider, err), nil
+	}
+	return "", nil
+}
+
 // freshToken is a live access token of the credential: the saved one while
 // it lasts, else a new one from its refresh token. Replicas share
 // credentials, so a refresh holds the credential's row: one refresh at a
 // time, and whoever waited reads the token the first one saved. The new
 // token (and a rotated refresh token) is committed before it is used.
-func (s *Store) freshToken(ctx context.Context, id int, config func(*ent.Credential) (*oauth2.Config, error)) (string, error) {
+func (s *Store) freshToken(ctx context.Context, id int) (string, error) {
 	var token string
 	var revoked error
 	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
@@ -178,7 +268,7 @@ func (s *Store) freshToken(ctx context.Context, id int, config func(*ent.Credent
 			revoked = errors.New("no consent yet: an admin authorizes the app (authorizeCredentialURL)")
 			return err
 		}
-		cfg, err := config(c)
+		cfg, err := s.oauthConfig(c)
 		if err != nil {
 			return err
 		}

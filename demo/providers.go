@@ -11,6 +11,8 @@ import (
 
 	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/google/googlefake"
+	"github.com/convene/convene/connectors/microsoft"
+	"github.com/convene/convene/connectors/microsoft/microsoftfake"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
 	"github.com/convene/convene/credentials"
@@ -18,7 +20,7 @@ import (
 	"github.com/convene/convene/viewer"
 )
 
-// Providers are fake Zoom and Google servers on loopback, inside the demo
+// Providers are fake Zoom, Google and Microsoft servers on loopback, inside the demo
 // process, so that a newcomer's online meetings get links. The links are
 // not real: nobody can join them.
 type Providers struct {
@@ -30,6 +32,7 @@ type Providers struct {
 const (
 	zoomAccount, zoomClient, zoomSecret = "demo-account", "demo-zoom-client", "demo-zoom-secret"
 	googleClient, googleSecret          = "demo.apps.googleusercontent.com", "demo-google-secret"
+	microsoftClient, microsoftSecret    = "00000000-0000-0000-0000-0000000de770", "demo-microsoft-secret"
 )
 
 // StartProviders starts the fakes on 127.0.0.1.
@@ -44,9 +47,15 @@ func StartProviders() (*Providers, error) {
 		p.Close()
 		return nil, err
 	}
+	microsoftAt, err := p.serve(microsoftfake.New(microsoftClient, microsoftSecret))
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.At = credentials.Providers{
-		Zoom:   zoom.Endpoints{API: zoomAt + "/v2", OAuth: zoomAt},
-		Google: google.Endpoints{Auth: googleAt + "/o/oauth2/auth", Token: googleAt + "/token", Calendar: googleAt + "/calendar/v3"},
+		Zoom:      zoom.Endpoints{API: zoomAt + "/v2", OAuth: zoomAt},
+		Google:    google.Endpoints{Auth: googleAt + "/o/oauth2/auth", Token: googleAt + "/token", Calendar: googleAt + "/calendar/v3"},
+		Microsoft: microsoft.Endpoints{Login: microsoftAt, Graph: microsoftAt + "/v1.0"},
 	}
 	return p, nil
 }
@@ -69,8 +78,8 @@ func (p *Providers) Close() {
 	}
 }
 
-// Connect gives the demo company a Zoom app and a Google app that an admin
-// has consented to, both at the fakes.
+// Connect gives the demo company a Zoom app, and a Google and a Microsoft
+// app that an admin has consented to, all at the fakes.
 func (p *Providers) Connect(ctx context.Context, store *credentials.Store, admin *ent.User) error {
 	ctx = viewer.NewContext(ctx, viewer.Viewer{UserID: admin.ID, CompanyID: admin.CompanyID, Role: viewer.Admin})
 	_, err := store.ConfigureZoom(ctx, credentials.ZoomApp{AccountID: zoomAccount, ClientID: zoomClient, ClientSecret: zoomSecret})
@@ -78,25 +87,40 @@ func (p *Providers) Connect(ctx context.Context, store *credentials.Store, admin
 		return fmt.Errorf("demo: zoom: %w", err)
 	}
 	c, err := store.ConfigureGoogle(ctx, credentials.GoogleApp{ClientID: googleClient, ClientSecret: googleSecret})
+	if err == nil {
+		err = consent(ctx, store, c)
+	}
 	if err != nil {
 		return fmt.Errorf("demo: google: %w", err)
 	}
+	c, err = store.ConfigureMicrosoft(ctx, credentials.MicrosoftApp{ClientID: microsoftClient, ClientSecret: microsoftSecret})
+	if err == nil {
+		err = consent(ctx, store, c)
+	}
+	if err != nil {
+		return fmt.Errorf("demo: microsoft: %w", err)
+	}
+	return nil
+}
+
+// consent runs an admin's consent for c at its fake.
+func consent(ctx context.Context, store *credentials.Store, c *ent.Credential) error {
 	consent, err := store.AuthorizeURL(ctx, c.ID)
 	if err != nil {
-		return fmt.Errorf("demo: google: %w", err)
+		return err
 	}
 	// The fake's consent page allows at once and sends the browser back
 	// with a code; here the demo is the browser.
 	noFollow := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := noFollow.Get(consent)
 	if err != nil {
-		return fmt.Errorf("demo: google consent: %w", err)
+		return err
 	}
 	res.Body.Close()
 	back, err := url.Parse(res.Header.Get("Location"))
 	if err != nil || back.Query().Get("code") == "" {
-		return errors.New("demo: the fake Google gave no code")
+		return errors.New("the fake consent page gave no code")
 	}
-	_, err = store.CompleteGoogle(ctx, back.Query().Get("state"), back.Query().Get("code"))
+	_, err = store.CompleteConsent(ctx, back.Query().Get("state"), back.Query().Get("code"))
 	return err
 }

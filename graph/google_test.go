@@ -17,6 +17,11 @@ import (
 // consent opens the consent page as the admin's browser would, lets the
 // fake Google allow access, and follows it back to our callback.
 func consent(t *testing.T, env *testenv.Env, token, credentialID string) (int, string) {
+	return consentAt(t, env, token, credentialID, "google")
+}
+
+// consentAt is consent for the provider whose callback path is name.
+func consentAt(t *testing.T, env *testenv.Env, token, credentialID, name string) (int, string) {
 	t.Helper()
 	var auth struct{ AuthorizeCredentialURL string }
 	env.Must(t, token, `mutation($id:ID!){ authorizeCredentialURL(id:$id) }`, map[string]any{"id": credentialID}, &auth)
@@ -26,7 +31,7 @@ func consent(t *testing.T, env *testenv.Env, token, credentialID string) (int, s
 		t.Fatalf("the consent page: %v %v", res, err)
 	}
 	back := res.Header.Get("Location")
-	if !strings.HasPrefix(back, env.Server.URL+"/oauth/google/callback?") {
+	if !strings.HasPrefix(back, env.Server.URL+"/oauth/"+name+"/callback?") {
 		t.Fatalf("Google sent the admin to %s", back)
 	}
 	return get(t, back)

@@ -253,6 +253,11 @@ func (r *mutationResolver) ConfigureZoomJwt(ctx context.Context, input credentia
 	return r.Credentials.ConfigureZoomJWT(ctx, input)
 }
 
+// ConfigureMicrosoft is the resolver for the configureMicrosoft field.
+func (r *mutationResolver) ConfigureMicrosoft(ctx context.Context, input credentials.MicrosoftApp) (*ent.Credential, error) {
+	return r.Credentials.ConfigureMicrosoft(ctx, input)
+}
+
 // ZoomJWTToken is the resolver for the zoomJWTToken field.
 func (r *mutationResolver) ZoomJWTToken(ctx context.Context, id int) (string, error) {
 	return r.Credentials.ZoomJWTToken(ctx, id)

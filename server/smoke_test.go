@@ -61,7 +61,8 @@ func TestREADMEDemo(t *testing.T) {
 		t.Fatalf("demo data: %s", body)
 	}
 	// Online meetings get their links from the demo's fake providers.
-	for provider, link := range map[string]string{"ZOOM": "https://zoom.us/j/", "GOOGLE_MEET": "https://meet.google.com/"} {
+	for provider, link := range map[string]string{"ZOOM": "https://zoom.us/j/", "GOOGLE_MEET": "https://meet.google.com/",
+		"TEAMS": "https://teams.microsoft.com/l/meetup-join/"} {
 		made := post(t, base, token, fmt.Sprintf(`mutation{ createEvent(input:{title:"Try %s", start:"2031-01-06T09:00:00Z", durationMinutes:30,
 			kind:ONLINE_MEETING, provider:%s, attendees:[]}){ id } }`, provider, provider))
 		id := regexp.MustCompile(`"id":"(\d+)"`).FindStringSubmatch(made)

@@ -3,17 +3,15 @@
 package google
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
+	"github.com/convene/convene/connectors/rest"
 	"golang.org/x/oauth2"
 )
 
@@ -60,15 +58,11 @@ func IsRevoked(err error) bool {
 }
 
 // Calendar calls Calendar API v3 with an access token.
-type Calendar struct {
-	base  string
-	token string
-	http  *http.Client
-}
+type Calendar struct{ api *rest.Client }
 
 // NewCalendar returns a client of the calendars the token reaches.
 func NewCalendar(at Endpoints, accessToken string) *Calendar {
-	return &Calendar{base: at.Calendar, token: accessToken, http: &http.Client{Timeout: 30 * time.Second}}
+	return &Calendar{api: rest.New(at.Calendar, accessToken, func(res *http.Response, raw []byte) error { return refusal(res, raw) })}
 }
 
 // Time is an event's start or end: a local time in an IANA zone.
@@ -172,6 +166,12 @@ func (e *Error) Retryable() bool {
 		e.Reason == "rateLimitExceeded" || e.Reason == "userRateLimitExceeded"
 }
 
+// Words is what Google said.
+func (e *Error) Words() string { return e.Message }
+
+// Wait is how long Google asked to wait before trying again, if it did.
+func (e *Error) Wait() time.Duration { return e.RetryAfter }
+
 // Gone reports whether the event is not there (never was, or deleted).
 func (e *Error) Gone() bool { return e.Status == http.StatusNotFound || e.Status == http.StatusGone }
 
@@ -183,63 +183,31 @@ func (e *Error) Duplicate() bool { return e.Status == http.StatusConflict }
 func (c *Calendar) Insert(ctx context.Context, ev Event) (*Event, error) {
 	var out Event
 	q := url.Values{"conferenceDataVersion": {"1"}, "sendUpdates": {"none"}}
-	return &out, c.call(ctx, http.MethodPost, "/calendars/primary/events?"+q.Encode(), ev, &out)
+	return &out, c.api.Call(ctx, http.MethodPost, "/calendars/primary/events?"+q.Encode(), ev, &out)
 }
 
 // Get reads an event of the primary calendar.
 func (c *Calendar) Get(ctx context.Context, id string) (*Event, error) {
 	var out Event
-	return &out, c.call(ctx, http.MethodGet, "/calendars/primary/events/"+url.PathEscape(id), nil, &out)
+	return &out, c.api.Call(ctx, http.MethodGet, "/calendars/primary/events/"+url.PathEscape(id), nil, &out)
 }
 
 // Patch changes the fields ev sets, telling no one.
 func (c *Calendar) Patch(ctx context.Context, id string, ev Event) error {
 	q := url.Values{"conferenceDataVersion": {"1"}, "sendUpdates": {"none"}}
-	return c.call(ctx, http.MethodPatch, "/calendars/primary/events/"+url.PathEscape(id)+"?"+q.Encode(), ev, nil)
+	return c.api.Call(ctx, http.MethodPatch, "/calendars/primary/events/"+url.PathEscape(id)+"?"+q.Encode(), ev, nil)
 }
 
 // Delete removes an event, telling no one.
 func (c *Calendar) Delete(ctx context.Context, id string) error {
-	return c.call(ctx, http.MethodDelete, "/calendars/primary/events/"+url.PathEscape(id)+"?sendUpdates=none", nil, nil)
+	return c.api.Call(ctx, http.MethodDelete, "/calendars/primary/events/"+url.PathEscape(id)+"?sendUpdates=none", nil, nil)
 }
 
 // PrimaryCalendar reads the primary calendar's id: the cheapest real call,
 // for checking a connection.
 func (c *Calendar) PrimaryCalendar(ctx context.Context) (string, error) {
 	var out struct{ ID string }
-	return out.ID, c.call(ctx, http.MethodGet, "/calendars/primary", nil, &out)
-}
-
-func (c *Calendar) call(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("google: %w", err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if res.StatusCode >= 300 {
-		return refusal(res, raw)
-	}
-	if out == nil || len(raw) == 0 {
-		return nil
-	}
-	return json.Unmarshal(raw, out)
+	return out.ID, c.api.Call(ctx, http.MethodGet, "/calendars/primary", nil, &out)
 }
 
 // refusal reads Google's error JSON; a body that is not one keeps its text.
@@ -262,8 +230,6 @@ func refusal(res *http.Response, raw []byte) *Error {
 	} else if len(raw) > 0 {
 		e.Message = string(raw)
 	}
-	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil {
-		e.RetryAfter = time.Duration(s) * time.Second
-	}
+	e.RetryAfter = rest.RetryAfter(res.Header)
 	return e
 }

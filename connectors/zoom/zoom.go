@@ -102,6 +102,12 @@ func (e *Error) Words() string {
 // Retryable reports whether the same call may succeed later.
 func (e *Error) Retryable() bool { return e.Status == http.StatusTooManyRequests || e.Status >= 500 }
 
+// Wait is how long Zoom asked to wait before trying again, if it did.
+func (e *Error) Wait() time.Duration { return e.RetryAfter }
+
+// Gone reports whether the meeting is not there.
+func (e *Error) Gone() bool { return e.Status == http.StatusNotFound }
+
 // tokenExpired is Zoom's code for an access token it no longer takes.
 const tokenExpired = 124
 

@@ -316,6 +316,7 @@ type ComplexityRoot struct {
 		AuthorizeCredentialURL  func(childComplexity int, id int) int
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
 		ConfigureGoogle         func(childComplexity int, input credentials.GoogleApp) int
+		ConfigureMicrosoft      func(childComplexity int, input credentials.MicrosoftApp) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
 		ConfigureZoomJwt        func(childComplexity int, input credentials.ZoomJWTApp) int
 		CreateAPIToken          func(childComplexity int, name string) int
@@ -594,6 +595,7 @@ type MutationResolver interface {
 	ConfigureZoom(ctx context.Context, input credentials.ZoomApp) (*ent.Credential, error)
 	ConfigureGoogle(ctx context.Context, input credentials.GoogleApp) (*ent.Credential, error)
 	ConfigureZoomJwt(ctx context.Context, input credentials.ZoomJWTApp) (*ent.Credential, error)
+	ConfigureMicrosoft(ctx context.Context, input credentials.MicrosoftApp) (*ent.Credential, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
@@ -1757,6 +1759,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfigureGoogle(childComplexity, args["input"].(credentials.GoogleApp)), true
+	case "Mutation.configureMicrosoft":
+		if e.ComplexityRoot.Mutation.ConfigureMicrosoft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_configureMicrosoft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfigureMicrosoft(childComplexity, args["input"].(credentials.MicrosoftApp)), true
 	case "Mutation.configureZoom":
 		if e.ComplexityRoot.Mutation.ConfigureZoom == nil {
 			break
@@ -3012,6 +3025,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ConferenceOrder", ec.unmarshalInputConferenceOrder),
 			graphql.NewInputUnmarshaler("ConferenceWhereInput", ec.unmarshalInputConferenceWhereInput),
 			graphql.NewInputUnmarshaler("ConfigureGoogleInput", ec.unmarshalInputConfigureGoogleInput),
+			graphql.NewInputUnmarshaler("ConfigureMicrosoftInput", ec.unmarshalInputConfigureMicrosoftInput),
 			graphql.NewInputUnmarshaler("ConfigureZoomInput", ec.unmarshalInputConfigureZoomInput),
 			graphql.NewInputUnmarshaler("ConfigureZoomJWTInput", ec.unmarshalInputConfigureZoomJWTInput),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
@@ -3301,6 +3315,15 @@ input ConfigureGoogleInput {
   clientSecret: String!
 }
 
+input ConfigureMicrosoftInput {
+  "common (the default), organizations, or the tenant's id or domain."
+  tenant: String
+  "The app registration's Application (client) ID."
+  clientId: String!
+  "Sealed at rest; never readable again."
+  clientSecret: String!
+}
+
 input ConfigureZoomJWTInput {
   apiKey: String!
   "Sealed at rest; never readable again."
@@ -3423,6 +3446,12 @@ type Mutation {
   Server-to-Server OAuth app (configureZoom).
   """
   configureZoomJWT(input: ConfigureZoomJWTInput!): Credential!
+  """
+  Store the company's Microsoft Entra app (Teams). Then register the
+  credential's redirectURI under the app's Authentication (Web platform)
+  and open authorizeCredentialURL.
+  """
+  configureMicrosoft(input: ConfigureMicrosoftInput!): Credential!
   "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
   zoomJWTToken(id: ID!): String!
   """
@@ -7365,6 +7394,20 @@ func (ec *executionContext) field_Mutation_configureGoogle_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (credentials.GoogleApp, error) {
 			return ec.unmarshalNConfigureGoogleInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐGoogleApp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_configureMicrosoft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (credentials.MicrosoftApp, error) {
+			return ec.unmarshalNConfigureMicrosoftInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐMicrosoftApp(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14529,6 +14572,50 @@ func (ec *executionContext) fieldContext_Mutation_configureZoomJWT(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_configureZoomJWT_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_configureMicrosoft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_configureMicrosoft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfigureMicrosoft(ctx, fc.Args["input"].(credentials.MicrosoftApp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Credential) graphql.Marshaler {
+			return ec.marshalNCredential2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_configureMicrosoft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Credential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_configureMicrosoft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22867,6 +22954,62 @@ func UnmarshalConfigureGoogleInput(ctx context.Context, raw any) (credentials.Go
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfigureMicrosoftInput(ctx context.Context, obj any) (credentials.MicrosoftApp, error) {
+	var it credentials.MicrosoftApp
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tenant", "clientId", "clientSecret"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenant"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tenant = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfigureMicrosoftInput unmarshals raw into the ConfigureMicrosoftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfigureMicrosoftInput(ctx context.Context, raw any) (credentials.MicrosoftApp, error) {
+	var out credentials.MicrosoftApp
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigureMicrosoftInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConfigureZoomInput(ctx context.Context, obj any) (credentials.ZoomApp, error) {
 	var it credentials.ZoomApp
 	if obj == nil {
@@ -30324,6 +30467,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "configureMicrosoft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_configureMicrosoft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "zoomJWTToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_zoomJWTToken(ctx, field)
@@ -32352,6 +32502,11 @@ func (ec *executionContext) unmarshalNConferenceWhereInput2ᚖgithubᚗcomᚋcon
 
 func (ec *executionContext) unmarshalNConfigureGoogleInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐGoogleApp(ctx context.Context, v any) (credentials.GoogleApp, error) {
 	res, err := ec.unmarshalInputConfigureGoogleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConfigureMicrosoftInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐMicrosoftApp(ctx context.Context, v any) (credentials.MicrosoftApp, error) {
+	res, err := ec.unmarshalInputConfigureMicrosoftInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

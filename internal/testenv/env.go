@@ -21,6 +21,8 @@ import (
 
 	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/google/googlefake"
+	"github.com/convene/convene/connectors/microsoft"
+	"github.com/convene/convene/connectors/microsoft/microsoftfake"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/connectors/sms/smsfake"
 	"github.com/convene/convene/connectors/zoom"
@@ -39,17 +41,18 @@ import (
 
 // Env is a running Convene on a fresh database.
 type Env struct {
-	broker  BrokerFactory
-	DB      *db.DB
-	App     *app.App
-	Keys    *secret.Keyring
-	Server  *httptest.Server
-	Queries *testdb.Counter
-	Mail    *Mailbox           // every mail the server sent
-	SMS     *smsfake.Gateway   // every text message it sent
-	Zoom    *zoomfake.Zoom     // the Zoom account its Zoom credentials reach
-	Google  *googlefake.Google // the Google its Google credentials reach
-	logs    *lockedWriter
+	broker    BrokerFactory
+	DB        *db.DB
+	App       *app.App
+	Keys      *secret.Keyring
+	Server    *httptest.Server
+	Queries   *testdb.Counter
+	Mail      *Mailbox                 // every mail the server sent
+	SMS       *smsfake.Gateway         // every text message it sent
+	Zoom      *zoomfake.Zoom           // the Zoom account its Zoom credentials reach
+	Google    *googlefake.Google       // the Google its Google credentials reach
+	Microsoft *microsoftfake.Microsoft // the tenant its Microsoft credentials reach
+	logs      *lockedWriter
 }
 
 // BrokerFactory makes one replica's broker.
@@ -112,6 +115,9 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	googleFake := googlefake.New(GoogleClientID, GoogleClientSecret)
 	googleServer := httptest.NewServer(googleFake)
 	t.Cleanup(googleServer.Close)
+	microsoftFake := microsoftfake.New(MicrosoftClientID, MicrosoftClientSecret)
+	microsoftServer := httptest.NewServer(microsoftFake)
+	t.Cleanup(microsoftServer.Close)
 	srv := httptest.NewUnstartedServer(nil) // its address is the public URL
 	opts := app.Options{
 		PublicURL: "http://" + srv.Listener.Addr().String(),
@@ -123,6 +129,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 			Zoom: zoom.Endpoints{API: zoomServer.URL + "/v2", OAuth: zoomServer.URL},
 			Google: google.Endpoints{Auth: googleServer.URL + "/o/oauth2/auth", Token: googleServer.URL + "/token",
 				Calendar: googleServer.URL + "/calendar/v3"},
+			Microsoft: microsoft.Endpoints{Login: microsoftServer.URL, Graph: microsoftServer.URL + "/v1.0"},
 		},
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,
@@ -141,7 +148,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts,
-		Zoom: zoomFake, Google: googleFake}
+		Zoom: zoomFake, Google: googleFake, Microsoft: microsoftFake}
 }
 
 // Logs returns everything the server logged so far, at debug level.
@@ -303,6 +310,12 @@ const (
 const (
 	GoogleClientID     = "convene-test.apps.googleusercontent.com"
 	GoogleClientSecret = "google-secret-1"
+)
+
+// The fake Microsoft tenant's app registration.
+const (
+	MicrosoftClientID     = "00000000-0000-0000-0000-00000000c0de"
+	MicrosoftClientSecret = "microsoft-secret-1"
 )
 
 // ReplyAddress stands as ORGANIZER in test servers' invitations, and

@@ -284,7 +284,7 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.HandleFunc("POST /rsvp/{token}", a.answers.record)
 	mux.HandleFunc("GET /calendar/{feed}", a.calendarFeed)
 	mux.HandleFunc("POST /inbound/itip", a.inboundReply)
-	mux.HandleFunc("GET /oauth/google/callback", a.consent.google)
+	mux.HandleFunc("GET /oauth/{provider}/callback", a.consent.callback)
 	// instrument sits inside limitRequest, so it sees the request the mux
 	// stamps with its route pattern.
 	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(a.opts.Log, mux))

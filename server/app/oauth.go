@@ -26,27 +26,36 @@ var consentTemplate = template.Must(template.New("consent").Parse(`<!doctype htm
 <body><h1>{{.Title}}</h1><p>{{.Message}}</p></body></html>
 `))
 
-// google handles /oauth/google/callback.
-func (p consentPage) google(w http.ResponseWriter, r *http.Request) {
+// names are the providers whose consent comes back to /oauth/{provider}/callback.
+var names = map[string]string{"google": "Google", "microsoft": "Microsoft"}
+
+// callback handles /oauth/{provider}/callback: the signed state says which
+// credential the consent was for.
+func (p consentPage) callback(w http.ResponseWriter, r *http.Request) {
+	name, ok := names[r.PathValue("provider")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
 	q := r.URL.Query()
 	if why := q.Get("error"); why != "" {
 		if err := p.creds.DeclinedConsent(r.Context(), q.Get("state"), why); err != nil {
 			p.render(w, http.StatusBadRequest, "Not connected", err.Error())
 			return
 		}
-		p.render(w, http.StatusOK, "Not connected", "Google was not connected: access was not allowed. Start again from the admin settings to connect it.")
+		p.render(w, http.StatusOK, "Not connected", name+" was not connected: access was not allowed. Start again from the admin settings to connect it.")
 		return
 	}
-	c, err := p.creds.CompleteGoogle(r.Context(), q.Get("state"), q.Get("code"))
+	c, err := p.creds.CompleteConsent(r.Context(), q.Get("state"), q.Get("code"))
 	if err != nil {
-		p.log.Warn("google consent failed", "err", err)
+		p.log.Warn("consent failed", "provider", name, "err", err)
 		p.render(w, http.StatusBadRequest, "Not connected", err.Error())
 		return
 	}
 	if err := p.connected(viewer.NewCompanyContext(r.Context(), viewer.SystemOAuth, c.CompanyID), c); err != nil {
-		p.log.Error("resuming after google consent", "err", err)
+		p.log.Error("resuming after consent", "provider", name, "err", err)
 	}
-	p.render(w, http.StatusOK, "Google connected", "Convene can now make Google Meet links for your company's meetings. You can close this page.")
+	p.render(w, http.StatusOK, name+" connected", "Convene can now make "+name+" meeting links for your company's meetings. You can close this page.")
 }
 
 func (p consentPage) render(w http.ResponseWriter, status int, title, message string) {

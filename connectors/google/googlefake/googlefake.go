@@ -6,8 +6,6 @@ package googlefake
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/convene/convene/connectors/fakekit"
 )
 
 // Google is the fake. Its zero value is not usable; call New.
@@ -26,13 +26,12 @@ type Google struct {
 	// link pending, as Google makes it asynchronously.
 	PendingReads int
 
-	mu      sync.Mutex
-	codes   map[string]grant     // authorization code → what it grants
-	refresh map[string]bool      // refresh token → still valid
-	access  map[string]time.Time // access token → expiry
-	events  map[string]*event
-	fail    []int // statuses for the next calendar calls
-	mux     *http.ServeMux
+	mu     sync.Mutex
+	codes  map[string]grant // authorization code → what it grants
+	tokens fakekit.Tokens
+	events map[string]*event
+	fail   fakekit.Failures // statuses for the next calendar calls
+	mux    *http.ServeMux
 }
 
 type grant struct{ redirect, challenge string }
@@ -45,8 +44,7 @@ type event struct {
 
 // New returns a fake Google with one OAuth client.
 func New(clientID, clientSecret string) *Google {
-	g := &Google{ClientID: clientID, ClientSecret: clientSecret, codes: map[string]grant{},
-		refresh: map[string]bool{}, access: map[string]time.Time{}, events: map[string]*event{}}
+	g := &Google{ClientID: clientID, ClientSecret: clientSecret, codes: map[string]grant{}, events: map[string]*event{}}
 	g.mux = http.NewServeMux()
 	g.mux.HandleFunc("GET /o/oauth2/auth", g.consent)
 	g.mux.HandleFunc("POST /token", g.token)
@@ -85,7 +83,7 @@ func (g *Google) consent(w http.ResponseWriter, r *http.Request) {
 	if q.Get("deny") == "1" {
 		back.Set("error", "access_denied")
 	} else {
-		code := "4/0A" + random()
+		code := "4/0A" + fakekit.Random()
 		g.codes[code] = grant{redirect: redirect.String(), challenge: q.Get("code_challenge")}
 		back.Set("code", code)
 		back.Set("scope", q.Get("scope"))
@@ -106,16 +104,13 @@ func (g *Google) token(w http.ResponseWriter, r *http.Request) {
 	case "authorization_code":
 		gr, ok := g.codes[r.PostForm.Get("code")]
 		delete(g.codes, r.PostForm.Get("code")) // a code is good once
-		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
-		if !ok || gr.redirect != r.PostForm.Get("redirect_uri") || base64.RawURLEncoding.EncodeToString(sum[:]) != gr.challenge {
+		if !ok || gr.redirect != r.PostForm.Get("redirect_uri") || !fakekit.PKCE(r.PostForm.Get("code_verifier"), gr.challenge) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "Bad Request")
 			return
 		}
-		rt := "1//0g" + random()
-		g.refresh[rt] = true
-		answer["refresh_token"] = rt
-	case "refresh_token":
-		if !g.refresh[r.PostForm.Get("refresh_token")] {
+		answer["refresh_token"] = g.tokens.Refresh("1//0g")
+	case "refresh_token": // Google's refresh tokens stay; none comes back
+		if !g.tokens.Redeem(r.PostForm.Get("refresh_token"), false) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
 			return
 		}
@@ -123,9 +118,7 @@ func (g *Google) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+r.PostForm.Get("grant_type"))
 		return
 	}
-	at := "ya29." + random()
-	g.access[at] = time.Now().Add(3599 * time.Second)
-	answer["access_token"] = at
+	answer["access_token"] = g.tokens.Access("ya29.", 3599*time.Second)
 	writeJSON(w, http.StatusOK, answer)
 }
 
@@ -137,13 +130,11 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 func (g *Google) authorized(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if exp, ok := g.access[token]; !ok || time.Now().After(exp) {
+		if !g.tokens.Valid(token) {
 			apiError(w, http.StatusUnauthorized, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
 			return
 		}
-		if len(g.fail) > 0 {
-			status := g.fail[0]
-			g.fail = g.fail[1:]
+		if status, ok := g.fail.Next(); ok {
 			if status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", "1")
 				apiError(w, status, "rateLimitExceeded", "Rate Limit Exceeded")
@@ -182,7 +173,7 @@ func (g *Google) insert(w http.ResponseWriter, r *http.Request) {
 	id, _ := body["id"].(string)
 	switch {
 	case id == "":
-		id = strings.ToLower(hex.EncodeToString([]byte(random()))[:26])
+		id = strings.ToLower(hex.EncodeToString([]byte(fakekit.Random()))[:26])
 	case !eventID.MatchString(id) || len(id) < 5 || len(id) > 1024:
 		apiError(w, http.StatusBadRequest, "invalid", "Invalid resource id value.")
 		return
@@ -277,20 +268,11 @@ func decodeEvent(w http.ResponseWriter, r *http.Request) (map[string]any, bool) 
 }
 
 // Revoke withdraws every consent, as an admin removing the app's access.
-func (g *Google) Revoke() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	clear(g.refresh)
-	clear(g.access)
-}
+func (g *Google) Revoke() { g.tokens.Revoke() }
 
 // FailNext answers the next calendar calls with these statuses (429 with
 // Retry-After, 5xx as backendError).
-func (g *Google) FailNext(statuses ...int) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.fail = append(g.fail, statuses...)
-}
+func (g *Google) FailNext(statuses ...int) { g.fail.Add(statuses...) }
 
 // Event is the event with id as Google holds it now, and whether it is
 // there and not deleted.
@@ -301,10 +283,7 @@ func (g *Google) Event(id string) (map[string]any, bool) {
 	if e == nil {
 		return nil, false
 	}
-	raw, _ := json.Marshal(e.body)
-	var copied map[string]any
-	_ = json.Unmarshal(raw, &copied)
-	return copied, !e.deleted
+	return fakekit.Copy(e.body), !e.deleted
 }
 
 // Live counts the events not deleted.
@@ -321,15 +300,7 @@ func (g *Google) Live() int {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func random() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	fakekit.WriteJSON(w, status, "application/json; charset=UTF-8", v)
 }
 
 func letters(n int) string {

@@ -1,0 +1,121 @@
+package conferencing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/teambition/rrule-go"
+
+	"github.com/convene/convene/connectors/microsoft"
+	"github.com/convene/convene/credentials"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/jobs"
+)
+
+// teamsMeetings are Microsoft Teams conferences: an event in the mailbox
+// the company's Microsoft app was authorized for, with its Teams link.
+type teamsMeetings struct{ apps Apps }
+
+// create makes the event with a transactionId of the conference's own, so
+// a retried create returns the event the first try made.
+func (m teamsMeetings) create(ctx context.Context, c *ent.Conference) (details, error) {
+	graph, err := m.graph(ctx, c.CompanyID)
+	if err != nil {
+		return details{}, err
+	}
+	ev := teamsEvent(c.Edges.Event)
+	ev.TransactionID = chosenID(c)
+	made, err := graph.Create(ctx, ev)
+	if err != nil {
+		return details{}, refusal("Microsoft refused the meeting", err)
+	}
+	if made.OnlineMeeting == nil || made.OnlineMeeting.JoinURL == "" {
+		return details{}, jobs.Permanent(errors.New("microsoft made the event without a Teams link: Teams may be off for this mailbox"))
+	}
+	return details{externalID: made.ID, joinURL: made.OnlineMeeting.JoinURL}, nil
+}
+
+func (m teamsMeetings) update(ctx context.Context, c *ent.Conference) error {
+	graph, err := m.graph(ctx, c.CompanyID)
+	if err != nil {
+		return err
+	}
+	return refusal("Microsoft refused the change", graph.Update(ctx, c.ExternalID, teamsEvent(c.Edges.Event)))
+}
+
+func (m teamsMeetings) remove(ctx context.Context, c *ent.Conference) error {
+	graph, err := m.graph(ctx, c.CompanyID)
+	if err != nil {
+		return err
+	}
+	return deleted("Microsoft refused to delete the meeting", graph.Delete(ctx, c.ExternalID))
+}
+
+func (m teamsMeetings) graph(ctx context.Context, companyID int) (*microsoft.Graph, error) {
+	graph, err := m.apps.MicrosoftGraph(ctx, companyID)
+	if errors.Is(err, credentials.ErrNotConnected) {
+		return nil, jobs.Permanent(errors.New("the company has no Microsoft app: an admin connects one with configureMicrosoft"))
+	}
+	return graph, err
+}
+
+// teamsEvent is e as Graph holds it: local times in e's zone, and its rule
+// as Graph's recurrence where Graph can say it.
+func teamsEvent(e *ent.Event) microsoft.Event {
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	start := e.StartAt.In(loc)
+	ev := microsoft.Event{Subject: e.Title, Body: &microsoft.Body{ContentType: "text", Content: e.Description},
+		Start: microsoft.At(start, loc.String()), End: microsoft.At(start.Add(time.Duration(e.DurationMinutes)*time.Minute), loc.String())}
+	if r, ok := graphRecurrence(e.Rrule, start, loc); ok {
+		ev.Recurrence = r
+	}
+	return ev
+}
+
+// graphRecurrence turns an RRULE into Graph's {pattern, range}: daily and
+// weekly rules and monthly ones on a day of the month, ending on a date,
+// after a count, or never. Other rules get no recurrence: the one Teams
+// link still serves every occurrence.
+func graphRecurrence(rule string, start time.Time, loc *time.Location) (json.RawMessage, bool) {
+	if rule == "" {
+		return nil, false
+	}
+	o, err := rrule.StrToROption(rule)
+	if err != nil || len(o.Bysetpos) > 0 || len(o.Bymonth) > 0 {
+		return nil, false
+	}
+	interval := max(o.Interval, 1)
+	pattern := map[string]any{"interval": interval}
+	switch {
+	case o.Freq == rrule.DAILY && len(o.Byweekday) == 0:
+		pattern["type"] = "daily"
+	case o.Freq == rrule.WEEKLY:
+		days := []string{strings.ToLower(start.Weekday().String())}
+		if len(o.Byweekday) > 0 {
+			days = nil
+			for _, d := range o.Byweekday {
+				days = append(days, strings.ToLower(time.Weekday((d.Day()+1)%7).String()))
+			}
+		}
+		pattern["type"], pattern["daysOfWeek"] = "weekly", days
+	case o.Freq == rrule.MONTHLY && len(o.Byweekday) == 0:
+		pattern["type"], pattern["dayOfMonth"] = "absoluteMonthly", start.Day()
+	default:
+		return nil, false
+	}
+	rng := map[string]any{"type": "noEnd", "startDate": start.Format(time.DateOnly), "recurrenceTimeZone": loc.String()}
+	switch {
+	case o.Count > 0:
+		rng["type"], rng["numberOfOccurrences"] = "numbered", o.Count
+	case !o.Until.IsZero():
+		rng["type"], rng["endDate"] = "endDate", o.Until.In(loc).Format(time.DateOnly)
+	}
+	raw, _ := json.Marshal(map[string]any{"pattern": pattern, "range": rng})
+	return raw, true
+}

@@ -1,0 +1,71 @@
+// Package rest sends the JSON requests providers' REST APIs take, with a
+// bearer token, and hands their refusals to the connector that knows
+// their shape.
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Client calls one API with one bearer token.
+type Client struct {
+	base, token string
+	http        *http.Client
+	refuse      func(*http.Response, []byte) error // reads the API's error body
+}
+
+// New returns a client of the API at base (without a trailing slash)
+// whose refusals refuse reads.
+func New(base, token string, refuse func(*http.Response, []byte) error) *Client {
+	return &Client{base: base, token: token, http: &http.Client{Timeout: 30 * time.Second}, refuse: refuse}
+}
+
+// Call sends body (if not nil) as JSON to path and reads a 2xx answer
+// into out (if not nil); any other answer is the API's refusal.
+func (c *Client) Call(ctx context.Context, method, path string, body, out any) error {
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, req.URL.Host, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode >= 300 {
+		return c.refuse(res, raw)
+	}
+	if out == nil || len(raw) == 0 {
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// RetryAfter is how long a Retry-After header (in seconds) asks to wait.
+func RetryAfter(h http.Header) time.Duration {
+	s, err := strconv.Atoi(h.Get("Retry-After"))
+	if err != nil || s < 0 {
+		return 0
+	}
+	return time.Duration(s) * time.Second
+}
