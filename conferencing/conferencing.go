@@ -13,6 +13,7 @@ import (
 
 	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/microsoft"
+	"github.com/convene/convene/connectors/trueconf"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
@@ -44,6 +45,7 @@ type Apps interface {
 	Zoom(ctx context.Context, companyID int) (*zoom.Client, error)
 	GoogleCalendar(ctx context.Context, companyID int) (*google.Calendar, error)
 	MicrosoftGraph(ctx context.Context, companyID int) (*microsoft.Graph, error)
+	TrueConf(ctx context.Context, companyID int) (*trueconf.Client, error)
 }
 
 // People are told, after commit, what became of a meeting's conference.
@@ -67,6 +69,7 @@ func New(client *ent.Client, apps Apps, people People) *Conferences {
 		schematype.ConferenceZoom:       zoomMeetings{client: client, apps: apps},
 		schematype.ConferenceGoogleMeet: googleMeetings{apps: apps},
 		schematype.ConferenceTeams:      teamsMeetings{apps: apps},
+		schematype.ConferenceTrueConf:   trueconfMeetings{apps: apps},
 	}}
 }
 
@@ -181,6 +184,11 @@ func (s *Conferences) save(ctx context.Context, j *jobs.Job, c *ent.Conference, 
 				return err
 			}
 		}
+		if next, ok := advanceJob(c, e, time.Now()); ok {
+			if err := jobs.Enqueue(ctx, tx.Client(), next); err != nil {
+				return err
+			}
+		}
 		return j.DoneWith(ctx, tx)
 	})
 	if err != nil {
@@ -241,10 +249,22 @@ func FollowJob(c *ent.Conference, e *ent.Event) (jobs.New, bool) {
 	return jobs.New{CompanyID: c.CompanyID, Kind: KindUpdate, Key: fmt.Sprintf("conference:%d:update:%d", c.ID, e.Sequence), Payload: c.ID}, true
 }
 
-// Update is the KindUpdate job's handler: the provider's meeting takes the
-// event's title, time and length as they are now.
+// Update is the KindUpdate and KindAdvance jobs' handler: the provider's
+// meeting takes the event's title, time, length and rule as they are now
+// (for TrueConf, its coming occurrence, and the job to move on after it).
 func (s *Conferences) Update(ctx context.Context, j *jobs.Job) error {
-	return s.atProvider(ctx, j, meetings.update)
+	return s.atProvider(ctx, j, func(m meetings, ctx context.Context, c *ent.Conference) error {
+		if c.State != conference.StateREADY {
+			return nil // removed meanwhile
+		}
+		if err := m.update(ctx, c); err != nil {
+			return err
+		}
+		if next, ok := advanceJob(c, c.Edges.Event, time.Now()); ok {
+			return jobs.Enqueue(ctx, s.client, next)
+		}
+		return nil
+	})
 }
 
 // Delete is the KindDelete job's handler.

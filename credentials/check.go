@@ -27,6 +27,8 @@ func (s *Store) Test(ctx context.Context, id int) (*ent.Credential, error) {
 		problem, err = s.checkZoom(ctx, c)
 	case schematype.ProviderGoogle, schematype.ProviderMicrosoft:
 		problem, err = s.checkOAuth(ctx, c)
+	case schematype.ProviderTrueConf:
+		problem, err = s.checkTrueConf(ctx, c)
 	default:
 		return nil, apperr.Invalid("id", "checking %s connections comes with its connector", c.Provider)
 	}

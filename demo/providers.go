@@ -13,6 +13,7 @@ import (
 	"github.com/convene/convene/connectors/google/googlefake"
 	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/connectors/microsoft/microsoftfake"
+	"github.com/convene/convene/connectors/trueconf/trueconffake"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
 	"github.com/convene/convene/credentials"
@@ -20,12 +21,13 @@ import (
 	"github.com/convene/convene/viewer"
 )
 
-// Providers are fake Zoom, Google and Microsoft servers on loopback, inside the demo
+// Providers are fake Zoom, Google, Microsoft and TrueConf servers on loopback, inside the demo
 // process, so that a newcomer's online meetings get links. The links are
 // not real: nobody can join them.
 type Providers struct {
-	At      credentials.Providers
-	servers []*http.Server
+	At         credentials.Providers
+	trueconfAt string // a TrueConf Server is the company's own: its address is in its credential
+	servers    []*http.Server
 }
 
 // The demo's apps at the fakes.
@@ -33,6 +35,7 @@ const (
 	zoomAccount, zoomClient, zoomSecret = "demo-account", "demo-zoom-client", "demo-zoom-secret"
 	googleClient, googleSecret          = "demo.apps.googleusercontent.com", "demo-google-secret"
 	microsoftClient, microsoftSecret    = "00000000-0000-0000-0000-0000000de770", "demo-microsoft-secret"
+	trueconfClient, trueconfSecret      = "demo-trueconf-client", "demo-trueconf-secret"
 )
 
 // StartProviders starts the fakes on 127.0.0.1.
@@ -52,6 +55,12 @@ func StartProviders() (*Providers, error) {
 		p.Close()
 		return nil, err
 	}
+	trueconfServer := trueconffake.New(trueconfClient, trueconfSecret)
+	if p.trueconfAt, err = p.serve(trueconfServer); err != nil {
+		p.Close()
+		return nil, err
+	}
+	trueconfServer.URL = p.trueconfAt
 	p.At = credentials.Providers{
 		Zoom:      zoom.Endpoints{API: zoomAt + "/v2", OAuth: zoomAt},
 		Google:    google.Endpoints{Auth: googleAt + "/o/oauth2/auth", Token: googleAt + "/token", Calendar: googleAt + "/calendar/v3"},
@@ -78,8 +87,8 @@ func (p *Providers) Close() {
 	}
 }
 
-// Connect gives the demo company a Zoom app, and a Google and a Microsoft
-// app that an admin has consented to, all at the fakes.
+// Connect gives the demo company a Zoom app, a Google and a Microsoft app
+// that an admin has consented to, and a TrueConf Server, all fakes.
 func (p *Providers) Connect(ctx context.Context, store *credentials.Store, admin *ent.User) error {
 	ctx = viewer.NewContext(ctx, viewer.Viewer{UserID: admin.ID, CompanyID: admin.CompanyID, Role: viewer.Admin})
 	_, err := store.ConfigureZoom(ctx, credentials.ZoomApp{AccountID: zoomAccount, ClientID: zoomClient, ClientSecret: zoomSecret})
@@ -99,6 +108,10 @@ func (p *Providers) Connect(ctx context.Context, store *credentials.Store, admin
 	}
 	if err != nil {
 		return fmt.Errorf("demo: microsoft: %w", err)
+	}
+	_, err = store.ConfigureTrueConf(ctx, credentials.TrueConfApp{ServerURL: p.trueconfAt, ClientID: trueconfClient, ClientSecret: trueconfSecret})
+	if err != nil {
+		return fmt.Errorf("demo: trueconf: %w", err)
 	}
 	return nil
 }

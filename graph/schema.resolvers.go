@@ -258,6 +258,11 @@ func (r *mutationResolver) ConfigureMicrosoft(ctx context.Context, input credent
 	return r.Credentials.ConfigureMicrosoft(ctx, input)
 }
 
+// ConfigureTrueConf is the resolver for the configureTrueConf field.
+func (r *mutationResolver) ConfigureTrueConf(ctx context.Context, input credentials.TrueConfApp) (*ent.Credential, error) {
+	return r.Credentials.ConfigureTrueConf(ctx, input)
+}
+
 // ZoomJWTToken is the resolver for the zoomJWTToken field.
 func (r *mutationResolver) ZoomJWTToken(ctx context.Context, id int) (string, error) {
 	return r.Credentials.ZoomJWTToken(ctx, id)

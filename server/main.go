@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	var fakes *demo.Providers // the demo's Zoom, Google and Microsoft, inside this process
+	var fakes *demo.Providers // the demo's video providers, fakes inside this process
 	if cfg.Demo {
 		if fakes, err = demo.StartProviders(); err != nil {
 			return err
@@ -150,9 +150,9 @@ Convene demo company is ready.
   Sign in:   %s / %s   (every demo employee's password is %q)
   Headers:   {"Authorization": "Bearer %s"}
              (paste into GraphiQL's Headers tab; valid %s)
-  Online meetings: Zoom, Google Meet and Teams here are fakes inside this
-             process, so createEvent with provider ZOOM, GOOGLE_MEET or TEAMS
-             gets a link a moment later (watch eventChanged). The links are not real.
+  Online meetings: Zoom, Google Meet, Teams and TrueConf here are fakes inside
+             this process, so createEvent with provider ZOOM, GOOGLE_MEET, TEAMS or
+             TRUECONF gets a link a moment later (watch eventChanged). The links are not real.
 
 `, cfg.PublicURL, demo.AdminEmail, demo.Password, demo.Password, token, demoTokenTTL)
 	return err

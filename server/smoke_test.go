@@ -62,7 +62,7 @@ func TestREADMEDemo(t *testing.T) {
 	}
 	// Online meetings get their links from the demo's fake providers.
 	for provider, link := range map[string]string{"ZOOM": "https://zoom.us/j/", "GOOGLE_MEET": "https://meet.google.com/",
-		"TEAMS": "https://teams.microsoft.com/l/meetup-join/"} {
+		"TEAMS": "https://teams.microsoft.com/l/meetup-join/", "TRUECONF": "http://127.0.0.1:"} {
 		made := post(t, base, token, fmt.Sprintf(`mutation{ createEvent(input:{title:"Try %s", start:"2031-01-06T09:00:00Z", durationMinutes:30,
 			kind:ONLINE_MEETING, provider:%s, attendees:[]}){ id } }`, provider, provider))
 		id := regexp.MustCompile(`"id":"(\d+)"`).FindStringSubmatch(made)

@@ -317,6 +317,7 @@ type ComplexityRoot struct {
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
 		ConfigureGoogle         func(childComplexity int, input credentials.GoogleApp) int
 		ConfigureMicrosoft      func(childComplexity int, input credentials.MicrosoftApp) int
+		ConfigureTrueConf       func(childComplexity int, input credentials.TrueConfApp) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
 		ConfigureZoomJwt        func(childComplexity int, input credentials.ZoomJWTApp) int
 		CreateAPIToken          func(childComplexity int, name string) int
@@ -596,6 +597,7 @@ type MutationResolver interface {
 	ConfigureGoogle(ctx context.Context, input credentials.GoogleApp) (*ent.Credential, error)
 	ConfigureZoomJwt(ctx context.Context, input credentials.ZoomJWTApp) (*ent.Credential, error)
 	ConfigureMicrosoft(ctx context.Context, input credentials.MicrosoftApp) (*ent.Credential, error)
+	ConfigureTrueConf(ctx context.Context, input credentials.TrueConfApp) (*ent.Credential, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
@@ -1770,6 +1772,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfigureMicrosoft(childComplexity, args["input"].(credentials.MicrosoftApp)), true
+	case "Mutation.configureTrueConf":
+		if e.ComplexityRoot.Mutation.ConfigureTrueConf == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_configureTrueConf_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfigureTrueConf(childComplexity, args["input"].(credentials.TrueConfApp)), true
 	case "Mutation.configureZoom":
 		if e.ComplexityRoot.Mutation.ConfigureZoom == nil {
 			break
@@ -3026,6 +3039,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ConferenceWhereInput", ec.unmarshalInputConferenceWhereInput),
 			graphql.NewInputUnmarshaler("ConfigureGoogleInput", ec.unmarshalInputConfigureGoogleInput),
 			graphql.NewInputUnmarshaler("ConfigureMicrosoftInput", ec.unmarshalInputConfigureMicrosoftInput),
+			graphql.NewInputUnmarshaler("ConfigureTrueConfInput", ec.unmarshalInputConfigureTrueConfInput),
 			graphql.NewInputUnmarshaler("ConfigureZoomInput", ec.unmarshalInputConfigureZoomInput),
 			graphql.NewInputUnmarshaler("ConfigureZoomJWTInput", ec.unmarshalInputConfigureZoomJWTInput),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
@@ -3324,6 +3338,14 @@ input ConfigureMicrosoftInput {
   clientSecret: String!
 }
 
+input ConfigureTrueConfInput {
+  "The server's address, such as https://video.example.com."
+  serverUrl: String!
+  clientId: String!
+  "Sealed at rest; never readable again."
+  clientSecret: String!
+}
+
 input ConfigureZoomJWTInput {
   apiKey: String!
   "Sealed at rest; never readable again."
@@ -3452,6 +3474,8 @@ type Mutation {
   and open authorizeCredentialURL.
   """
   configureMicrosoft(input: ConfigureMicrosoftInput!): Credential!
+  "Store the company's TrueConf Server and an OAuth client registered on it (client_credentials)."
+  configureTrueConf(input: ConfigureTrueConfInput!): Credential!
   "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
   zoomJWTToken(id: ID!): String!
   """
@@ -7408,6 +7432,20 @@ func (ec *executionContext) field_Mutation_configureMicrosoft_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (credentials.MicrosoftApp, error) {
 			return ec.unmarshalNConfigureMicrosoftInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐMicrosoftApp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_configureTrueConf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (credentials.TrueConfApp, error) {
+			return ec.unmarshalNConfigureTrueConfInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐTrueConfApp(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14616,6 +14654,50 @@ func (ec *executionContext) fieldContext_Mutation_configureMicrosoft(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_configureMicrosoft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_configureTrueConf(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_configureTrueConf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfigureTrueConf(ctx, fc.Args["input"].(credentials.TrueConfApp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Credential) graphql.Marshaler {
+			return ec.marshalNCredential2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_configureTrueConf(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Credential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_configureTrueConf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23010,6 +23092,62 @@ func UnmarshalConfigureMicrosoftInput(ctx context.Context, raw any) (credentials
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfigureTrueConfInput(ctx context.Context, obj any) (credentials.TrueConfApp, error) {
+	var it credentials.TrueConfApp
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"serverUrl", "clientId", "clientSecret"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "serverUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serverUrl"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServerURL = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfigureTrueConfInput unmarshals raw into the ConfigureTrueConfInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfigureTrueConfInput(ctx context.Context, raw any) (credentials.TrueConfApp, error) {
+	var out credentials.TrueConfApp
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigureTrueConfInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConfigureZoomInput(ctx context.Context, obj any) (credentials.ZoomApp, error) {
 	var it credentials.ZoomApp
 	if obj == nil {
@@ -30474,6 +30612,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "configureTrueConf":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_configureTrueConf(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "zoomJWTToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_zoomJWTToken(ctx, field)
@@ -32507,6 +32652,11 @@ func (ec *executionContext) unmarshalNConfigureGoogleInput2githubᚗcomᚋconven
 
 func (ec *executionContext) unmarshalNConfigureMicrosoftInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐMicrosoftApp(ctx context.Context, v any) (credentials.MicrosoftApp, error) {
 	res, err := ec.unmarshalInputConfigureMicrosoftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConfigureTrueConfInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐTrueConfApp(ctx context.Context, v any) (credentials.TrueConfApp, error) {
+	res, err := ec.unmarshalInputConfigureTrueConfInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

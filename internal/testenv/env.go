@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/connectors/microsoft/microsoftfake"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/connectors/sms/smsfake"
+	"github.com/convene/convene/connectors/trueconf/trueconffake"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
 	"github.com/convene/convene/credentials"
@@ -52,6 +53,7 @@ type Env struct {
 	Zoom      *zoomfake.Zoom           // the Zoom account its Zoom credentials reach
 	Google    *googlefake.Google       // the Google its Google credentials reach
 	Microsoft *microsoftfake.Microsoft // the tenant its Microsoft credentials reach
+	TrueConf  *trueconffake.TrueConf   // a TrueConf Server, at TrueConf.URL
 	logs      *lockedWriter
 }
 
@@ -118,6 +120,10 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	microsoftFake := microsoftfake.New(MicrosoftClientID, MicrosoftClientSecret)
 	microsoftServer := httptest.NewServer(microsoftFake)
 	t.Cleanup(microsoftServer.Close)
+	trueconfFake := trueconffake.New(TrueConfClientID, TrueConfClientSecret)
+	trueconfServer := httptest.NewServer(trueconfFake)
+	trueconfFake.URL = trueconfServer.URL
+	t.Cleanup(trueconfServer.Close)
 	srv := httptest.NewUnstartedServer(nil) // its address is the public URL
 	opts := app.Options{
 		PublicURL: "http://" + srv.Listener.Addr().String(),
@@ -148,7 +154,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts,
-		Zoom: zoomFake, Google: googleFake, Microsoft: microsoftFake}
+		Zoom: zoomFake, Google: googleFake, Microsoft: microsoftFake, TrueConf: trueconfFake}
 }
 
 // Logs returns everything the server logged so far, at debug level.
@@ -316,6 +322,12 @@ const (
 const (
 	MicrosoftClientID     = "00000000-0000-0000-0000-00000000c0de"
 	MicrosoftClientSecret = "microsoft-secret-1"
+)
+
+// The fake TrueConf Server's OAuth client.
+const (
+	TrueConfClientID     = "convene"
+	TrueConfClientSecret = "trueconf-secret-1"
 )
 
 // ReplyAddress stands as ORGANIZER in test servers' invitations, and

@@ -221,6 +221,7 @@ func (a *App) handleJobs(o Options, creds *credentials.Store, planner *schedulin
 	a.Jobs.Handle(conferencing.KindCreate, conferences.Create)
 	a.Jobs.Handle(conferencing.KindUpdate, conferences.Update)
 	a.Jobs.Handle(conferencing.KindDelete, conferences.Delete)
+	a.Jobs.Handle(conferencing.KindAdvance, conferences.Update)
 	a.Jobs.Handle(notify.KindReminderSend, notify.NewReminders(o.DB.Client, mailer, texts, a.pushNotice).Send)
 	return nil
 }
