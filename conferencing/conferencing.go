@@ -46,6 +46,7 @@ type Apps interface {
 	GoogleCalendar(ctx context.Context, companyID int) (*google.Calendar, error)
 	MicrosoftGraph(ctx context.Context, companyID int) (*microsoft.Graph, error)
 	TrueConf(ctx context.Context, companyID int) (*trueconf.Client, error)
+	ForgetToken(ctx context.Context, companyID int, provider schematype.Provider) error
 }
 
 // People are told, after commit, what became of a meeting's conference.
@@ -208,6 +209,9 @@ func (s *Conferences) fail(ctx context.Context, j *jobs.Job, c *ent.Conference, 
 			return err
 		}
 		e := c.Edges.Event
+		if err := mailIfWaiting(ctx, tx, e); err != nil {
+			return err
+		}
 		notice, err = tx.Notification.Create().SetCompanyID(c.CompanyID).SetUserID(e.OrganizerID).
 			SetKind(notification.KindCONFERENCE_FAILED).SetEventID(e.ID).
 			SetTitle("No meeting link for " + e.Title).
@@ -223,6 +227,20 @@ func (s *Conferences) fail(ctx context.Context, j *jobs.Job, c *ent.Conference, 
 	}
 	s.people.ConferenceFailed(ctx, c.Edges.Event, notice.Unwrap())
 	return nil
+}
+
+// mailIfWaiting sends, in tx, the invitations that waited for the link, if
+// the company holds them back: without a link they go now.
+func mailIfWaiting(ctx context.Context, tx *ent.Tx, e *ent.Event) error {
+	co, err := tx.Company.Get(ctx, e.CompanyID)
+	if err != nil || !co.InvitationsWaitForLink {
+		return err
+	}
+	e, err = tx.Event.UpdateOneID(e.ID).AddSequence(1).Save(ctx)
+	if err != nil {
+		return err
+	}
+	return notify.MailAttendees(ctx, tx.Client(), e, nil)
 }
 
 // Kinds of the jobs that keep a provider's meeting in step with ours.
@@ -329,12 +347,28 @@ func refusal(what string, err error) error {
 	return err
 }
 
-// deleted is the result of deleting at a provider: one already gone counts
-// as deleted.
-func deleted(what string, err error) error {
+// deleted is the result of deleting at a provider.
+func deleted(what string, err error) error { return refusal(what, ignoreGone(err)) }
+
+// ignoreGone counts what is already gone at the provider as deleted.
+func ignoreGone(err error) error {
 	var r refused
 	if errors.As(err, &r) && r.Gone() {
 		return nil
 	}
-	return refusal(what, err)
+	return err
+}
+
+// oauthRefusal is refusal for the providers reached with a consent's
+// access token, which they may refuse before it expires: a 401 forgets the
+// token, and the retry refreshes it.
+func oauthRefusal(ctx context.Context, apps Apps, c *ent.Conference, what string, err error) error {
+	var stale interface{ Unauthorized() bool }
+	if !errors.As(err, &stale) || !stale.Unauthorized() {
+		return refusal(what, err)
+	}
+	if ferr := apps.ForgetToken(ctx, c.CompanyID, credentials.ConferenceVia[c.Provider][0]); ferr != nil {
+		return ferr
+	}
+	return err
 }

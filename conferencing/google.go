@@ -41,7 +41,7 @@ func (m googleMeetings) create(ctx context.Context, c *ent.Conference) (details,
 		made, err = cal.Get(ctx, id)
 	}
 	if err != nil {
-		return details{}, refusal("Google refused the meeting", err)
+		return details{}, oauthRefusal(ctx, m.apps, c, "Google refused the meeting", err)
 	}
 	switch made.MeetState() {
 	case "success":
@@ -60,7 +60,7 @@ func (m googleMeetings) update(ctx context.Context, c *ent.Conference) error {
 	if err != nil {
 		return err
 	}
-	return refusal("Google refused the change", cal.Patch(ctx, c.ExternalID, googleEvent(c.Edges.Event)))
+	return oauthRefusal(ctx, m.apps, c, "Google refused the change", cal.Patch(ctx, c.ExternalID, googleEvent(c.Edges.Event)))
 }
 
 func (m googleMeetings) remove(ctx context.Context, c *ent.Conference) error {
@@ -68,7 +68,7 @@ func (m googleMeetings) remove(ctx context.Context, c *ent.Conference) error {
 	if err != nil {
 		return err
 	}
-	return deleted("Google refused to delete the meeting", cal.Delete(ctx, c.ExternalID))
+	return oauthRefusal(ctx, m.apps, c, "Google refused to delete the meeting", ignoreGone(cal.Delete(ctx, c.ExternalID)))
 }
 
 func (m googleMeetings) calendar(ctx context.Context, companyID int) (*google.Calendar, error) {

@@ -30,7 +30,7 @@ func (m teamsMeetings) create(ctx context.Context, c *ent.Conference) (details, 
 	ev.TransactionID = chosenID(c)
 	made, err := graph.Create(ctx, ev)
 	if err != nil {
-		return details{}, refusal("Microsoft refused the meeting", err)
+		return details{}, oauthRefusal(ctx, m.apps, c, "Microsoft refused the meeting", err)
 	}
 	if made.OnlineMeeting == nil || made.OnlineMeeting.JoinURL == "" {
 		return details{}, jobs.Permanent(errors.New("microsoft made the event without a Teams link: Teams may be off for this mailbox"))
@@ -43,7 +43,7 @@ func (m teamsMeetings) update(ctx context.Context, c *ent.Conference) error {
 	if err != nil {
 		return err
 	}
-	return refusal("Microsoft refused the change", graph.Update(ctx, c.ExternalID, teamsEvent(c.Edges.Event)))
+	return oauthRefusal(ctx, m.apps, c, "Microsoft refused the change", graph.Update(ctx, c.ExternalID, teamsEvent(c.Edges.Event)))
 }
 
 func (m teamsMeetings) remove(ctx context.Context, c *ent.Conference) error {
@@ -51,7 +51,7 @@ func (m teamsMeetings) remove(ctx context.Context, c *ent.Conference) error {
 	if err != nil {
 		return err
 	}
-	return deleted("Microsoft refused to delete the meeting", graph.Delete(ctx, c.ExternalID))
+	return oauthRefusal(ctx, m.apps, c, "Microsoft refused to delete the meeting", ignoreGone(graph.Delete(ctx, c.ExternalID)))
 }
 
 func (m teamsMeetings) graph(ctx context.Context, companyID int) (*microsoft.Graph, error) {

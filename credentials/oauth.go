@@ -233,6 +233,13 @@ func (s *Store) companyToken(ctx context.Context, companyID int, provider schema
 	return s.freshToken(ctx, c.ID)
 }
 
+// ForgetToken drops the company's saved access token for provider, which
+// the provider refused before it expired: the next call refreshes it.
+func (s *Store) ForgetToken(ctx context.Context, companyID int, provider schematype.Provider) error {
+	return s.client.Credential.Update().Where(credential.ProviderEQ(provider), credential.UserIDIsNil(), credential.CompanyID(companyID)).
+		ClearAccessToken().ClearTokenExpiresAt().Exec(ctx)
+}
+
 // checkOAuth makes a real call with the credential's token, saying in
 // words what is wrong.
 func (s *Store) checkOAuth(ctx context.Context, c *ent.Credential) (string, error) {

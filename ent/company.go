@@ -35,7 +35,9 @@ type Company struct {
 	HostTemplate string `json:"host_template,omitempty"`
 	// Zoom: a random 8-digit password per meeting
 	RandomMeetingPassword bool `json:"random_meeting_password,omitempty"`
-	selectValues          sql.SelectValues
+	// online meetings: invitations go out once the link is there (or could not be made); otherwise at once, then updated with the link
+	InvitationsWaitForLink bool `json:"invitations_wait_for_link,omitempty"`
+	selectValues           sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -43,7 +45,7 @@ func (*Company) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case company.FieldRandomMeetingPassword:
+		case company.FieldRandomMeetingPassword, company.FieldInvitationsWaitForLink:
 			values[i] = new(sql.NullBool)
 		case company.FieldID:
 			values[i] = new(sql.NullInt64)
@@ -126,6 +128,12 @@ func (_m *Company) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RandomMeetingPassword = value.Bool
 			}
+		case company.FieldInvitationsWaitForLink:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field invitations_wait_for_link", values[i])
+			} else if value.Valid {
+				_m.InvitationsWaitForLink = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -188,6 +196,9 @@ func (_m *Company) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("random_meeting_password=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RandomMeetingPassword))
+	builder.WriteString(", ")
+	builder.WriteString("invitations_wait_for_link=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InvitationsWaitForLink))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -140,6 +140,20 @@ func (_c *CompanyCreate) SetNillableRandomMeetingPassword(v *bool) *CompanyCreat
 	return _c
 }
 
+// SetInvitationsWaitForLink sets the "invitations_wait_for_link" field.
+func (_c *CompanyCreate) SetInvitationsWaitForLink(v bool) *CompanyCreate {
+	_c.mutation.SetInvitationsWaitForLink(v)
+	return _c
+}
+
+// SetNillableInvitationsWaitForLink sets the "invitations_wait_for_link" field if the given value is not nil.
+func (_c *CompanyCreate) SetNillableInvitationsWaitForLink(v *bool) *CompanyCreate {
+	if v != nil {
+		_c.SetInvitationsWaitForLink(*v)
+	}
+	return _c
+}
+
 // Mutation returns the CompanyMutation object of the builder.
 func (_c *CompanyCreate) Mutation() *CompanyMutation {
 	return _c.mutation
@@ -215,6 +229,10 @@ func (_c *CompanyCreate) defaults() error {
 		v := company.DefaultRandomMeetingPassword
 		_c.mutation.SetRandomMeetingPassword(v)
 	}
+	if _, ok := _c.mutation.InvitationsWaitForLink(); !ok {
+		v := company.DefaultInvitationsWaitForLink
+		_c.mutation.SetInvitationsWaitForLink(v)
+	}
 	return nil
 }
 
@@ -276,6 +294,9 @@ func (_c *CompanyCreate) check() error {
 	}
 	if _, ok := _c.mutation.RandomMeetingPassword(); !ok {
 		return &ValidationError{Name: "random_meeting_password", err: errors.New(`ent: missing required field "Company.random_meeting_password"`)}
+	}
+	if _, ok := _c.mutation.InvitationsWaitForLink(); !ok {
+		return &ValidationError{Name: "invitations_wait_for_link", err: errors.New(`ent: missing required field "Company.invitations_wait_for_link"`)}
 	}
 	return nil
 }
@@ -339,6 +360,10 @@ func (_c *CompanyCreate) createSpec() (*Company, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RandomMeetingPassword(); ok {
 		_spec.SetField(company.FieldRandomMeetingPassword, field.TypeBool, value)
 		_node.RandomMeetingPassword = value
+	}
+	if value, ok := _c.mutation.InvitationsWaitForLink(); ok {
+		_spec.SetField(company.FieldInvitationsWaitForLink, field.TypeBool, value)
+		_node.InvitationsWaitForLink = value
 	}
 	return _node, _spec
 }
@@ -485,6 +510,18 @@ func (u *CompanyUpsert) SetRandomMeetingPassword(v bool) *CompanyUpsert {
 // UpdateRandomMeetingPassword sets the "random_meeting_password" field to the value that was provided on create.
 func (u *CompanyUpsert) UpdateRandomMeetingPassword() *CompanyUpsert {
 	u.SetExcluded(company.FieldRandomMeetingPassword)
+	return u
+}
+
+// SetInvitationsWaitForLink sets the "invitations_wait_for_link" field.
+func (u *CompanyUpsert) SetInvitationsWaitForLink(v bool) *CompanyUpsert {
+	u.Set(company.FieldInvitationsWaitForLink, v)
+	return u
+}
+
+// UpdateInvitationsWaitForLink sets the "invitations_wait_for_link" field to the value that was provided on create.
+func (u *CompanyUpsert) UpdateInvitationsWaitForLink() *CompanyUpsert {
+	u.SetExcluded(company.FieldInvitationsWaitForLink)
 	return u
 }
 
@@ -642,6 +679,20 @@ func (u *CompanyUpsertOne) SetRandomMeetingPassword(v bool) *CompanyUpsertOne {
 func (u *CompanyUpsertOne) UpdateRandomMeetingPassword() *CompanyUpsertOne {
 	return u.Update(func(s *CompanyUpsert) {
 		s.UpdateRandomMeetingPassword()
+	})
+}
+
+// SetInvitationsWaitForLink sets the "invitations_wait_for_link" field.
+func (u *CompanyUpsertOne) SetInvitationsWaitForLink(v bool) *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetInvitationsWaitForLink(v)
+	})
+}
+
+// UpdateInvitationsWaitForLink sets the "invitations_wait_for_link" field to the value that was provided on create.
+func (u *CompanyUpsertOne) UpdateInvitationsWaitForLink() *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdateInvitationsWaitForLink()
 	})
 }
 
@@ -965,6 +1016,20 @@ func (u *CompanyUpsertBulk) SetRandomMeetingPassword(v bool) *CompanyUpsertBulk 
 func (u *CompanyUpsertBulk) UpdateRandomMeetingPassword() *CompanyUpsertBulk {
 	return u.Update(func(s *CompanyUpsert) {
 		s.UpdateRandomMeetingPassword()
+	})
+}
+
+// SetInvitationsWaitForLink sets the "invitations_wait_for_link" field.
+func (u *CompanyUpsertBulk) SetInvitationsWaitForLink(v bool) *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetInvitationsWaitForLink(v)
+	})
+}
+
+// UpdateInvitationsWaitForLink sets the "invitations_wait_for_link" field to the value that was provided on create.
+func (u *CompanyUpsertBulk) UpdateInvitationsWaitForLink() *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdateInvitationsWaitForLink()
 	})
 }
 

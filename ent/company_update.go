@@ -133,6 +133,20 @@ func (_u *CompanyUpdate) SetNillableRandomMeetingPassword(v *bool) *CompanyUpdat
 	return _u
 }
 
+// SetInvitationsWaitForLink sets the "invitations_wait_for_link" field.
+func (_u *CompanyUpdate) SetInvitationsWaitForLink(v bool) *CompanyUpdate {
+	_u.mutation.SetInvitationsWaitForLink(v)
+	return _u
+}
+
+// SetNillableInvitationsWaitForLink sets the "invitations_wait_for_link" field if the given value is not nil.
+func (_u *CompanyUpdate) SetNillableInvitationsWaitForLink(v *bool) *CompanyUpdate {
+	if v != nil {
+		_u.SetInvitationsWaitForLink(*v)
+	}
+	return _u
+}
+
 // Mutation returns the CompanyMutation object of the builder.
 func (_u *CompanyUpdate) Mutation() *CompanyMutation {
 	return _u.mutation
@@ -257,6 +271,9 @@ func (_u *CompanyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.RandomMeetingPassword(); ok {
 		_spec.SetField(company.FieldRandomMeetingPassword, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.InvitationsWaitForLink(); ok {
+		_spec.SetField(company.FieldInvitationsWaitForLink, field.TypeBool, value)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -379,6 +396,20 @@ func (_u *CompanyUpdateOne) SetRandomMeetingPassword(v bool) *CompanyUpdateOne {
 func (_u *CompanyUpdateOne) SetNillableRandomMeetingPassword(v *bool) *CompanyUpdateOne {
 	if v != nil {
 		_u.SetRandomMeetingPassword(*v)
+	}
+	return _u
+}
+
+// SetInvitationsWaitForLink sets the "invitations_wait_for_link" field.
+func (_u *CompanyUpdateOne) SetInvitationsWaitForLink(v bool) *CompanyUpdateOne {
+	_u.mutation.SetInvitationsWaitForLink(v)
+	return _u
+}
+
+// SetNillableInvitationsWaitForLink sets the "invitations_wait_for_link" field if the given value is not nil.
+func (_u *CompanyUpdateOne) SetNillableInvitationsWaitForLink(v *bool) *CompanyUpdateOne {
+	if v != nil {
+		_u.SetInvitationsWaitForLink(*v)
 	}
 	return _u
 }
@@ -536,6 +567,9 @@ func (_u *CompanyUpdateOne) sqlSave(ctx context.Context) (_node *Company, err er
 	}
 	if value, ok := _u.mutation.RandomMeetingPassword(); ok {
 		_spec.SetField(company.FieldRandomMeetingPassword, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.InvitationsWaitForLink(); ok {
+		_spec.SetField(company.FieldInvitationsWaitForLink, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Company{config: _u.config}

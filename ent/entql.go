@@ -149,6 +149,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			company.FieldInvitationTemplate:         {Type: field.TypeString, Column: company.FieldInvitationTemplate},
 			company.FieldHostTemplate:               {Type: field.TypeString, Column: company.FieldHostTemplate},
 			company.FieldRandomMeetingPassword:      {Type: field.TypeBool, Column: company.FieldRandomMeetingPassword},
+			company.FieldInvitationsWaitForLink:     {Type: field.TypeBool, Column: company.FieldInvitationsWaitForLink},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -1819,6 +1820,11 @@ func (f *CompanyFilter) WhereHostTemplate(p entql.StringP) {
 // WhereRandomMeetingPassword applies the entql bool predicate on the random_meeting_password field.
 func (f *CompanyFilter) WhereRandomMeetingPassword(p entql.BoolP) {
 	f.Where(p.Field(company.FieldRandomMeetingPassword))
+}
+
+// WhereInvitationsWaitForLink applies the entql bool predicate on the invitations_wait_for_link field.
+func (f *CompanyFilter) WhereInvitationsWaitForLink(p entql.BoolP) {
+	f.Where(p.Field(company.FieldInvitationsWaitForLink))
 }
 
 // addPredicate implements the predicateAdder interface.

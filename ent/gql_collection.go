@@ -867,6 +867,11 @@ func (_q *CompanyQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, company.FieldRandomMeetingPassword)
 				fieldSeen[company.FieldRandomMeetingPassword] = struct{}{}
 			}
+		case "invitationsWaitForLink":
+			if _, ok := fieldSeen[company.FieldInvitationsWaitForLink]; !ok {
+				selectedFields = append(selectedFields, company.FieldInvitationsWaitForLink)
+				fieldSeen[company.FieldInvitationsWaitForLink] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -11,6 +11,7 @@ type UpdateCompanyInput struct {
 	InvitationTemplate         *string
 	HostTemplate               *string
 	RandomMeetingPassword      *bool
+	InvitationsWaitForLink     *bool
 }
 
 // Mutate applies the UpdateCompanyInput on the CompanyMutation builder.
@@ -35,6 +36,9 @@ func (i *UpdateCompanyInput) Mutate(m *CompanyMutation) {
 	}
 	if v := i.RandomMeetingPassword; v != nil {
 		m.SetRandomMeetingPassword(*v)
+	}
+	if v := i.InvitationsWaitForLink; v != nil {
+		m.SetInvitationsWaitForLink(*v)
 	}
 }
 

@@ -1482,6 +1482,10 @@ type CompanyWhereInput struct {
 	// "random_meeting_password" field predicates.
 	RandomMeetingPassword    *bool `json:"randomMeetingPassword,omitempty"`
 	RandomMeetingPasswordNEQ *bool `json:"randomMeetingPasswordNEQ,omitempty"`
+
+	// "invitations_wait_for_link" field predicates.
+	InvitationsWaitForLink    *bool `json:"invitationsWaitForLink,omitempty"`
+	InvitationsWaitForLinkNEQ *bool `json:"invitationsWaitForLinkNEQ,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1842,6 +1846,12 @@ func (i *CompanyWhereInput) P() (predicate.Company, error) {
 	}
 	if i.RandomMeetingPasswordNEQ != nil {
 		predicates = append(predicates, company.RandomMeetingPasswordNEQ(*i.RandomMeetingPasswordNEQ))
+	}
+	if i.InvitationsWaitForLink != nil {
+		predicates = append(predicates, company.InvitationsWaitForLinkEQ(*i.InvitationsWaitForLink))
+	}
+	if i.InvitationsWaitForLinkNEQ != nil {
+		predicates = append(predicates, company.InvitationsWaitForLinkNEQ(*i.InvitationsWaitForLinkNEQ))
 	}
 
 	switch len(predicates) {

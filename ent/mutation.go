@@ -4709,6 +4709,7 @@ type CompanyMutation struct {
 	invitation_template          *string
 	host_template                *string
 	random_meeting_password      *bool
+	invitations_wait_for_link    *bool
 	clearedFields                map[string]struct{}
 	done                         bool
 	oldValue                     func(context.Context) (*Company, error)
@@ -5137,6 +5138,42 @@ func (m *CompanyMutation) ResetRandomMeetingPassword() {
 	m.random_meeting_password = nil
 }
 
+// SetInvitationsWaitForLink sets the "invitations_wait_for_link" field.
+func (m *CompanyMutation) SetInvitationsWaitForLink(b bool) {
+	m.invitations_wait_for_link = &b
+}
+
+// InvitationsWaitForLink returns the value of the "invitations_wait_for_link" field in the mutation.
+func (m *CompanyMutation) InvitationsWaitForLink() (r bool, exists bool) {
+	v := m.invitations_wait_for_link
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvitationsWaitForLink returns the old "invitations_wait_for_link" field's value of the Company entity.
+// If the Company object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompanyMutation) OldInvitationsWaitForLink(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvitationsWaitForLink is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvitationsWaitForLink requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvitationsWaitForLink: %w", err)
+	}
+	return oldValue.InvitationsWaitForLink, nil
+}
+
+// ResetInvitationsWaitForLink resets all changes to the "invitations_wait_for_link" field.
+func (m *CompanyMutation) ResetInvitationsWaitForLink() {
+	m.invitations_wait_for_link = nil
+}
+
 // Where appends a list predicates to the CompanyMutation builder.
 func (m *CompanyMutation) Where(ps ...predicate.Company) {
 	m.predicates = append(m.predicates, ps...)
@@ -5171,7 +5208,7 @@ func (m *CompanyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CompanyMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, company.FieldCreatedAt)
 	}
@@ -5199,6 +5236,9 @@ func (m *CompanyMutation) Fields() []string {
 	if m.random_meeting_password != nil {
 		fields = append(fields, company.FieldRandomMeetingPassword)
 	}
+	if m.invitations_wait_for_link != nil {
+		fields = append(fields, company.FieldInvitationsWaitForLink)
+	}
 	return fields
 }
 
@@ -5225,6 +5265,8 @@ func (m *CompanyMutation) Field(name string) (ent.Value, bool) {
 		return m.HostTemplate()
 	case company.FieldRandomMeetingPassword:
 		return m.RandomMeetingPassword()
+	case company.FieldInvitationsWaitForLink:
+		return m.InvitationsWaitForLink()
 	}
 	return nil, false
 }
@@ -5252,6 +5294,8 @@ func (m *CompanyMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldHostTemplate(ctx)
 	case company.FieldRandomMeetingPassword:
 		return m.OldRandomMeetingPassword(ctx)
+	case company.FieldInvitationsWaitForLink:
+		return m.OldInvitationsWaitForLink(ctx)
 	}
 	return nil, fmt.Errorf("unknown Company field %s", name)
 }
@@ -5323,6 +5367,13 @@ func (m *CompanyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRandomMeetingPassword(v)
+		return nil
+	case company.FieldInvitationsWaitForLink:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvitationsWaitForLink(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Company field %s", name)
@@ -5399,6 +5450,9 @@ func (m *CompanyMutation) ResetField(name string) error {
 		return nil
 	case company.FieldRandomMeetingPassword:
 		m.ResetRandomMeetingPassword()
+		return nil
+	case company.FieldInvitationsWaitForLink:
+		m.ResetInvitationsWaitForLink()
 		return nil
 	}
 	return fmt.Errorf("unknown Company field %s", name)

@@ -180,3 +180,47 @@ func TestARetriedZoomCreateFindsTheMeetingItMade(t *testing.T) {
 		t.Fatalf("after the retry: meeting %s (was %s), link %q, %d meetings at Zoom", again.ExternalID, first.ExternalID, again.JoinURL, env.Zoom.Meetings())
 	}
 }
+
+// TestInvitationsCanWaitForTheLink: in a company that holds invitations
+// back until the link is there, attendees get one invitation, with the
+// link; when the link cannot be made, one invitation without it.
+func TestInvitationsCanWaitForTheLink(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	env.Must(t, co.AdminToken, `mutation{ updateCompany(input:{invitationsWaitForLink:true}){ invitationsWaitForLink } }`, nil, &struct{}{})
+	configure := func(secret string) {
+		env.Must(t, co.AdminToken, `mutation($in:ConfigureZoomInput!){ configureZoom(input:$in){ id } }`, map[string]any{"in": map[string]any{
+			"accountId": testenv.ZoomAccountID, "clientId": testenv.ZoomClientID, "clientSecret": secret}}, &struct{}{})
+	}
+	meeting := func(title string) {
+		env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": title, "start": time.Now().Add(24 * time.Hour),
+			"durationMinutes": 30, "kind": "ONLINE_MEETING", "provider": "ZOOM", "attendees": []int{co.Member.ID}, "sendInvitations": true}}, &struct{}{})
+	}
+	configure(testenv.ZoomClientSecret)
+	env.Zoom.FailNext(http.StatusServiceUnavailable, "") // the link comes on the second try
+	meeting("Linked")
+	mails := env.Mail.Wait(t, co.Member.Email, 1)
+	if text, _ := mails[0].Part(t, "text/plain"); !strings.Contains(text, "https://zoom.us/j/") {
+		t.Fatalf("the one invitation has no link: %q", text)
+	}
+
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, m := range env.Mail.To(co.Member.Email) {
+			text, _ := m.Part(t, "text/plain")
+			t.Logf("%s | %.300q", m.Header(t, "Subject"), text)
+		}
+	})
+	configure("wrong")
+	meeting("Unlinked")
+	mails = env.Mail.Wait(t, co.Member.Email, 2)
+	if text, _ := mails[1].Part(t, "text/plain"); !strings.Contains(text, "Unlinked") || strings.Contains(text, "zoom.us") {
+		t.Fatalf("the invitation after the link failed: %q", text)
+	}
+	time.Sleep(500 * time.Millisecond) // nothing more is on its way
+	if got := env.Mail.To(co.Member.Email); len(got) != 2 {
+		t.Fatalf("%d mails, want one per meeting", len(got))
+	}
+}

@@ -112,6 +112,7 @@ func TestGoogleMeetFromConsentToCancel(t *testing.T) {
 		t.Fatalf("Google holds %d events; ours: %v", env.Google.Live(), held)
 	}
 
+	env.Google.ExpireAccessTokens() // refused before its time: the change refreshes it and goes through
 	env.Must(t, co.AdminToken, updateEvent, map[string]any{"id": ev.CreateEvent.ID, "s": "ALL", "in": map[string]any{"title": "Review, moved"}}, &struct{}{})
 	eventually(t, "Google's event renamed", func() bool { held, _ := env.Google.Event(conf().ExternalID); return held["summary"] == "Review, moved" })
 	env.Must(t, co.AdminToken, `mutation($id:ID!){ cancelEvent(id:$id){ id } }`, map[string]any{"id": ev.CreateEvent.ID}, &struct{}{})

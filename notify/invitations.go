@@ -161,6 +161,17 @@ func (s *Invitations) Mail(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return err
 	}
+	if p.Method == MethodRequest && co.InvitationsWaitForLink {
+		if linkPending(e) {
+			return nil // the link's arrival, or its failure, sends the next version
+		}
+		// The conference was read after the event: if the link came or
+		// failed in between, its newer version is on its way instead.
+		seq, err := s.client.Event.Query().Where(event.ID(e.ID)).Select(event.FieldSequence).Int(ctx)
+		if err != nil || seq > p.Sequence {
+			return err
+		}
+	}
 	mail, err := s.compose(meetingOf(e), p, co)
 	if err != nil {
 		return jobs.Permanent(err)
@@ -174,6 +185,12 @@ func (s *Invitations) Mail(ctx context.Context, j *jobs.Job) error {
 func withMeeting(q *ent.EventQuery) *ent.EventQuery {
 	return q.WithOrganizer().WithRoom().WithConference().WithSeries().
 		WithAttendees(func(q *ent.AttendeeQuery) { q.WithUser() })
+}
+
+// linkPending reports whether e's conference link is still being made.
+func linkPending(e *ent.Event) bool {
+	c := e.Edges.Conference
+	return c != nil && c.State == conference.StatePENDING
 }
 
 // meetingOf is what a mail or a feed shows of e, loaded withMeeting.

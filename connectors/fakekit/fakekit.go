@@ -62,6 +62,14 @@ func (t *Tokens) Redeem(refresh string, spend bool) bool {
 	return ok
 }
 
+// ExpireAccess ends every access token early, as a provider may; refresh
+// tokens stay good.
+func (t *Tokens) ExpireAccess() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	clear(t.access)
+}
+
 // Revoke withdraws every token, as an admin removing the app's access.
 func (t *Tokens) Revoke() {
 	t.mu.Lock()

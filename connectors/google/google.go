@@ -169,6 +169,9 @@ func (e *Error) Retryable() bool {
 // Words is what Google said.
 func (e *Error) Words() string { return e.Message }
 
+// Unauthorized reports a refused access token.
+func (e *Error) Unauthorized() bool { return e.Status == http.StatusUnauthorized }
+
 // Wait is how long Google asked to wait before trying again, if it did.
 func (e *Error) Wait() time.Duration { return e.RetryAfter }
 

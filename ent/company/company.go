@@ -32,6 +32,8 @@ const (
 	FieldHostTemplate = "host_template"
 	// FieldRandomMeetingPassword holds the string denoting the random_meeting_password field in the database.
 	FieldRandomMeetingPassword = "random_meeting_password"
+	// FieldInvitationsWaitForLink holds the string denoting the invitations_wait_for_link field in the database.
+	FieldInvitationsWaitForLink = "invitations_wait_for_link"
 	// Table holds the table name of the company in the database.
 	Table = "companies"
 )
@@ -48,6 +50,7 @@ var Columns = []string{
 	FieldInvitationTemplate,
 	FieldHostTemplate,
 	FieldRandomMeetingPassword,
+	FieldInvitationsWaitForLink,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -98,6 +101,8 @@ var (
 	HostTemplateValidator func(string) error
 	// DefaultRandomMeetingPassword holds the default value on creation for the "random_meeting_password" field.
 	DefaultRandomMeetingPassword bool
+	// DefaultInvitationsWaitForLink holds the default value on creation for the "invitations_wait_for_link" field.
+	DefaultInvitationsWaitForLink bool
 )
 
 // OrderOption defines the ordering options for the Company queries.
@@ -151,4 +156,9 @@ func ByHostTemplate(opts ...sql.OrderTermOption) OrderOption {
 // ByRandomMeetingPassword orders the results by the random_meeting_password field.
 func ByRandomMeetingPassword(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRandomMeetingPassword, opts...).ToFunc()
+}
+
+// ByInvitationsWaitForLink orders the results by the invitations_wait_for_link field.
+func ByInvitationsWaitForLink(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInvitationsWaitForLink, opts...).ToFunc()
 }

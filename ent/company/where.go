@@ -99,6 +99,11 @@ func RandomMeetingPassword(v bool) predicate.Company {
 	return predicate.Company(sql.FieldEQ(FieldRandomMeetingPassword, v))
 }
 
+// InvitationsWaitForLink applies equality check predicate on the "invitations_wait_for_link" field. It's identical to InvitationsWaitForLinkEQ.
+func InvitationsWaitForLink(v bool) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldInvitationsWaitForLink, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Company {
 	return predicate.Company(sql.FieldEQ(FieldCreatedAt, v))
@@ -577,6 +582,16 @@ func RandomMeetingPasswordEQ(v bool) predicate.Company {
 // RandomMeetingPasswordNEQ applies the NEQ predicate on the "random_meeting_password" field.
 func RandomMeetingPasswordNEQ(v bool) predicate.Company {
 	return predicate.Company(sql.FieldNEQ(FieldRandomMeetingPassword, v))
+}
+
+// InvitationsWaitForLinkEQ applies the EQ predicate on the "invitations_wait_for_link" field.
+func InvitationsWaitForLinkEQ(v bool) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldInvitationsWaitForLink, v))
+}
+
+// InvitationsWaitForLinkNEQ applies the NEQ predicate on the "invitations_wait_for_link" field.
+func InvitationsWaitForLinkNEQ(v bool) predicate.Company {
+	return predicate.Company(sql.FieldNEQ(FieldInvitationsWaitForLink, v))
 }
 
 // And groups predicates with the AND operator between them.

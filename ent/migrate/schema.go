@@ -225,6 +225,7 @@ var (
 		{Name: "invitation_template", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "host_template", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "random_meeting_password", Type: field.TypeBool, Default: true},
+		{Name: "invitations_wait_for_link", Type: field.TypeBool, Default: false},
 	}
 	// CompaniesTable holds the schema information for the "companies" table.
 	CompaniesTable = &schema.Table{

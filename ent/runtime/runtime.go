@@ -276,6 +276,10 @@ func init() {
 	companyDescRandomMeetingPassword := companyFields[6].Descriptor()
 	// company.DefaultRandomMeetingPassword holds the default value on creation for the random_meeting_password field.
 	company.DefaultRandomMeetingPassword = companyDescRandomMeetingPassword.Default.(bool)
+	// companyDescInvitationsWaitForLink is the schema descriptor for invitations_wait_for_link field.
+	companyDescInvitationsWaitForLink := companyFields[7].Descriptor()
+	// company.DefaultInvitationsWaitForLink holds the default value on creation for the invitations_wait_for_link field.
+	company.DefaultInvitationsWaitForLink = companyDescInvitationsWaitForLink.Default.(bool)
 	conferenceMixin := schema.Conference{}.Mixin()
 	conference.Policy = privacy.NewPolicies(conferenceMixin[0], schema.Conference{})
 	conference.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -28,6 +28,8 @@ func (Company) Fields() []ent.Field {
 		field.Text("host_template").Default("").Validate(schematype.ValidHostTemplate).
 			Comment("a mail to the organizer with each invitation, with shortcodes; empty: none"),
 		field.Bool("random_meeting_password").Default(true).Comment("Zoom: a random 8-digit password per meeting"),
+		field.Bool("invitations_wait_for_link").Default(false).
+			Comment("online meetings: invitations go out once the link is there (or could not be made); otherwise at once, then updated with the link"),
 	}
 }
 

@@ -159,6 +159,7 @@ type ComplexityRoot struct {
 		HostTemplate               func(childComplexity int) int
 		ID                         func(childComplexity int) int
 		InvitationTemplate         func(childComplexity int) int
+		InvitationsWaitForLink     func(childComplexity int) int
 		MeetingDescriptionTemplate func(childComplexity int) int
 		MeetingTopicTemplate       func(childComplexity int) int
 		Name                       func(childComplexity int) int
@@ -1088,6 +1089,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.InvitationTemplate(childComplexity), true
+	case "Company.invitationsWaitForLink":
+		if e.ComplexityRoot.Company.InvitationsWaitForLink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.InvitationsWaitForLink(childComplexity), true
 	case "Company.meetingDescriptionTemplate":
 		if e.ComplexityRoot.Company.MeetingDescriptionTemplate == nil {
 			break
@@ -4297,6 +4304,10 @@ type Company implements Node {
   Zoom: a random 8-digit password per meeting
   """
   randomMeetingPassword: Boolean!
+  """
+  online meetings: invitations go out once the link is there (or could not be made); otherwise at once, then updated with the link
+  """
+  invitationsWaitForLink: Boolean!
 }
 """
 Ordering options for Company connections
@@ -4448,6 +4459,11 @@ input CompanyWhereInput {
   """
   randomMeetingPassword: Boolean
   randomMeetingPasswordNEQ: Boolean
+  """
+  invitations_wait_for_link field predicates
+  """
+  invitationsWaitForLink: Boolean
+  invitationsWaitForLinkNEQ: Boolean
 }
 type Conference implements Node {
   id: ID!
@@ -6054,6 +6070,10 @@ input UpdateCompanyInput {
   Zoom: a random 8-digit password per meeting
   """
   randomMeetingPassword: Boolean
+  """
+  online meetings: invitations go out once the link is there (or could not be made); otherwise at once, then updated with the link
+  """
+  invitationsWaitForLink: Boolean
 }
 """
 UpdateContactInput is used for update Contact object.
@@ -6562,6 +6582,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_hostTemplate(ctx, field)
 	case "randomMeetingPassword":
 		return ec.fieldContext_Company_randomMeetingPassword(ctx, field)
+	case "invitationsWaitForLink":
+		return ec.fieldContext_Company_invitationsWaitForLink(ctx, field)
 	case "credentials":
 		return ec.fieldContext_Company_credentials(ctx, field)
 	case "onlineProviders":
@@ -10681,6 +10703,29 @@ func (ec *executionContext) _Company_randomMeetingPassword(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_Company_randomMeetingPassword(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Company", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Company_invitationsWaitForLink(ctx context.Context, field graphql.CollectedField, obj *ent.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_invitationsWaitForLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitationsWaitForLink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_invitationsWaitForLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Company", field, false, false, "Boolean")
 }
 
@@ -21664,7 +21709,7 @@ func (ec *executionContext) unmarshalInputCompanyWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "meetingTopicTemplate", "meetingTopicTemplateNEQ", "meetingTopicTemplateIn", "meetingTopicTemplateNotIn", "meetingTopicTemplateGT", "meetingTopicTemplateGTE", "meetingTopicTemplateLT", "meetingTopicTemplateLTE", "meetingTopicTemplateContains", "meetingTopicTemplateHasPrefix", "meetingTopicTemplateHasSuffix", "meetingTopicTemplateEqualFold", "meetingTopicTemplateContainsFold", "meetingDescriptionTemplate", "meetingDescriptionTemplateNEQ", "meetingDescriptionTemplateIn", "meetingDescriptionTemplateNotIn", "meetingDescriptionTemplateGT", "meetingDescriptionTemplateGTE", "meetingDescriptionTemplateLT", "meetingDescriptionTemplateLTE", "meetingDescriptionTemplateContains", "meetingDescriptionTemplateHasPrefix", "meetingDescriptionTemplateHasSuffix", "meetingDescriptionTemplateEqualFold", "meetingDescriptionTemplateContainsFold", "invitationTemplate", "invitationTemplateNEQ", "invitationTemplateIn", "invitationTemplateNotIn", "invitationTemplateGT", "invitationTemplateGTE", "invitationTemplateLT", "invitationTemplateLTE", "invitationTemplateContains", "invitationTemplateHasPrefix", "invitationTemplateHasSuffix", "invitationTemplateEqualFold", "invitationTemplateContainsFold", "hostTemplate", "hostTemplateNEQ", "hostTemplateIn", "hostTemplateNotIn", "hostTemplateGT", "hostTemplateGTE", "hostTemplateLT", "hostTemplateLTE", "hostTemplateContains", "hostTemplateHasPrefix", "hostTemplateHasSuffix", "hostTemplateEqualFold", "hostTemplateContainsFold", "randomMeetingPassword", "randomMeetingPasswordNEQ"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "meetingTopicTemplate", "meetingTopicTemplateNEQ", "meetingTopicTemplateIn", "meetingTopicTemplateNotIn", "meetingTopicTemplateGT", "meetingTopicTemplateGTE", "meetingTopicTemplateLT", "meetingTopicTemplateLTE", "meetingTopicTemplateContains", "meetingTopicTemplateHasPrefix", "meetingTopicTemplateHasSuffix", "meetingTopicTemplateEqualFold", "meetingTopicTemplateContainsFold", "meetingDescriptionTemplate", "meetingDescriptionTemplateNEQ", "meetingDescriptionTemplateIn", "meetingDescriptionTemplateNotIn", "meetingDescriptionTemplateGT", "meetingDescriptionTemplateGTE", "meetingDescriptionTemplateLT", "meetingDescriptionTemplateLTE", "meetingDescriptionTemplateContains", "meetingDescriptionTemplateHasPrefix", "meetingDescriptionTemplateHasSuffix", "meetingDescriptionTemplateEqualFold", "meetingDescriptionTemplateContainsFold", "invitationTemplate", "invitationTemplateNEQ", "invitationTemplateIn", "invitationTemplateNotIn", "invitationTemplateGT", "invitationTemplateGTE", "invitationTemplateLT", "invitationTemplateLTE", "invitationTemplateContains", "invitationTemplateHasPrefix", "invitationTemplateHasSuffix", "invitationTemplateEqualFold", "invitationTemplateContainsFold", "hostTemplate", "hostTemplateNEQ", "hostTemplateIn", "hostTemplateNotIn", "hostTemplateGT", "hostTemplateGTE", "hostTemplateLT", "hostTemplateLTE", "hostTemplateContains", "hostTemplateHasPrefix", "hostTemplateHasSuffix", "hostTemplateEqualFold", "hostTemplateContainsFold", "randomMeetingPassword", "randomMeetingPasswordNEQ", "invitationsWaitForLink", "invitationsWaitForLinkNEQ"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22364,6 +22409,20 @@ func (ec *executionContext) unmarshalInputCompanyWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.RandomMeetingPasswordNEQ = data
+		case "invitationsWaitForLink":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationsWaitForLink"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationsWaitForLink = data
+		case "invitationsWaitForLinkNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationsWaitForLinkNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationsWaitForLinkNEQ = data
 		}
 	}
 	return it, nil
@@ -27247,7 +27306,7 @@ func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timeZone", "meetingTopicTemplate", "meetingDescriptionTemplate", "invitationTemplate", "hostTemplate", "randomMeetingPassword"}
+	fieldsInOrder := [...]string{"name", "timeZone", "meetingTopicTemplate", "meetingDescriptionTemplate", "invitationTemplate", "hostTemplate", "randomMeetingPassword", "invitationsWaitForLink"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27303,6 +27362,13 @@ func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context
 				return it, err
 			}
 			it.RandomMeetingPassword = data
+		case "invitationsWaitForLink":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invitationsWaitForLink"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InvitationsWaitForLink = data
 		}
 	}
 	return it, nil
@@ -29384,6 +29450,11 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "randomMeetingPassword":
 			out.Values[i] = ec._Company_randomMeetingPassword(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "invitationsWaitForLink":
+			out.Values[i] = ec._Company_invitationsWaitForLink(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -267,6 +267,9 @@ func decodeEvent(w http.ResponseWriter, r *http.Request) (map[string]any, bool) 
 	return body, true
 }
 
+// ExpireAccessTokens ends the access tokens issued so far before their time.
+func (g *Google) ExpireAccessTokens() { g.tokens.ExpireAccess() }
+
 // Revoke withdraws every consent, as an admin removing the app's access.
 func (g *Google) Revoke() { g.tokens.Revoke() }
 
