@@ -91,11 +91,14 @@ func (p *Providers) Close() {
 // that an admin has consented to, and a TrueConf Server, all fakes.
 func (p *Providers) Connect(ctx context.Context, store *credentials.Store, admin *ent.User) error {
 	ctx = viewer.NewContext(ctx, viewer.Viewer{UserID: admin.ID, CompanyID: admin.CompanyID, Role: viewer.Admin})
-	_, err := store.ConfigureZoom(ctx, credentials.ZoomApp{AccountID: zoomAccount, ClientID: zoomClient, ClientSecret: zoomSecret})
+	c, err := store.ConfigureZoom(ctx, credentials.ZoomApp{AccountID: zoomAccount, ClientID: zoomClient, ClientSecret: zoomSecret})
+	if err == nil {
+		_, err = store.Test(ctx, c.ID) // shown CONNECTED, as an admin's check would
+	}
 	if err != nil {
 		return fmt.Errorf("demo: zoom: %w", err)
 	}
-	c, err := store.ConfigureGoogle(ctx, credentials.GoogleApp{ClientID: googleClient, ClientSecret: googleSecret})
+	c, err = store.ConfigureGoogle(ctx, credentials.GoogleApp{ClientID: googleClient, ClientSecret: googleSecret})
 	if err == nil {
 		err = consent(ctx, store, c)
 	}
@@ -109,7 +112,10 @@ func (p *Providers) Connect(ctx context.Context, store *credentials.Store, admin
 	if err != nil {
 		return fmt.Errorf("demo: microsoft: %w", err)
 	}
-	_, err = store.ConfigureTrueConf(ctx, credentials.TrueConfApp{ServerURL: p.trueconfAt, ClientID: trueconfClient, ClientSecret: trueconfSecret})
+	c, err = store.ConfigureTrueConf(ctx, credentials.TrueConfApp{ServerURL: p.trueconfAt, ClientID: trueconfClient, ClientSecret: trueconfSecret})
+	if err == nil {
+		_, err = store.Test(ctx, c.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("demo: trueconf: %w", err)
 	}

@@ -60,7 +60,11 @@ func TestREADMEDemo(t *testing.T) {
 	if d.Me.Company.Name != "Convene Demo" || d.Users.TotalCount < 10 || d.Rooms.TotalCount != 3 || d.Channels.TotalCount != 2 || d.EventList.TotalCount < 4 {
 		t.Fatalf("demo data: %s", body)
 	}
-	// Online meetings get their links from the demo's fake providers.
+	// Online meetings get their links from the demo's fake providers,
+	// every one of them connected.
+	if creds := post(t, base, token, `{ me { company { credentials { status } } } }`); strings.Count(creds, `"CONNECTED"`) != 4 {
+		t.Fatalf("the demo's connections: %s", creds)
+	}
 	for provider, link := range map[string]string{"ZOOM": "https://zoom.us/j/", "GOOGLE_MEET": "https://meet.google.com/",
 		"TEAMS": "https://teams.microsoft.com/l/meetup-join/", "TRUECONF": "http://127.0.0.1:"} {
 		made := post(t, base, token, fmt.Sprintf(`mutation{ createEvent(input:{title:"Try %s", start:"2031-01-06T09:00:00Z", durationMinutes:30,
