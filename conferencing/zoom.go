@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/convene/convene/connectors/zoom"
@@ -15,6 +16,7 @@ import (
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/jobs"
+	"github.com/teambition/rrule-go"
 )
 
 // zoomMeetings are conferences at the company's Zoom account.
@@ -117,8 +119,9 @@ func (m zoomMeetings) app(ctx context.Context, companyID int) (*zoom.Client, err
 	return z, err
 }
 
-// zoomMeeting is the Zoom meeting of e: scheduled at its local time, or,
-// for a series, one link for every occurrence (type 3).
+// zoomMeeting is the Zoom meeting of e: scheduled at its local time; a
+// series Zoom can say is a recurring meeting (type 8), any other one link
+// for every occurrence (type 3).
 func zoomMeeting(ctx context.Context, client *ent.Client, e *ent.Event) (zoom.MeetingRequest, error) {
 	loc, err := time.LoadLocation(e.TimeZone)
 	if err != nil {
@@ -128,6 +131,9 @@ func zoomMeeting(ctx context.Context, client *ent.Client, e *ent.Event) (zoom.Me
 		Timezone: e.TimeZone, Duration: e.DurationMinutes, Agenda: e.Description}
 	if e.Rrule != "" {
 		req.Type = 3
+		if r, ok := zoomRecurrence(e.Rrule, e.StartAt.In(loc)); ok {
+			req.Type, req.Recurrence = 8, r
+		}
 	}
 	co, err := client.Company.Get(ctx, e.CompanyID)
 	if err != nil {
@@ -143,4 +149,48 @@ func randomDigits(n int) string {
 	max := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
 	v, _ := rand.Int(rand.Reader, max)
 	return fmt.Sprintf("%0*d", n, v)
+}
+
+// zoomRecurrence is rule as Zoom's recurrence, if Zoom can say it: daily,
+// weekly or monthly (on a day, or on the nth weekday), within Zoom's
+// intervals, ending after at most 50 occurrences or on a date. Zoom ends a
+// rule without an end after one occurrence, so an endless rule does not fit.
+func zoomRecurrence(rule string, start time.Time) (*zoom.Recurrence, bool) {
+	o, err := rrule.StrToROption(rule)
+	if err != nil || len(o.Bysetpos) > 0 || len(o.Bymonth) > 0 || len(o.Bymonthday) > 1 || len(o.Bymonthday) == 1 && o.Bymonthday[0] < 1 {
+		return nil, false
+	}
+	r := &zoom.Recurrence{RepeatInterval: max(o.Interval, 1)}
+	switch {
+	case o.Count > 0 && o.Count <= 50:
+		r.EndTimes = o.Count
+	case o.Count == 0 && !o.Until.IsZero():
+		r.EndDateTime = o.Until.UTC().Format("2006-01-02T15:04:05Z")
+	default:
+		return nil, false
+	}
+	switch {
+	case o.Freq == rrule.DAILY && len(o.Byweekday) == 0 && r.RepeatInterval <= 90:
+		r.Type = 1
+	case o.Freq == rrule.WEEKLY && r.RepeatInterval <= 12:
+		r.Type, r.WeeklyDays = 2, strconv.Itoa(int(start.Weekday())+1)
+		if len(o.Byweekday) > 0 {
+			days := make([]string, len(o.Byweekday))
+			for i, d := range o.Byweekday {
+				days[i] = strconv.Itoa((d.Day()+1)%7 + 1) // rrule's Monday is 0; Zoom's Sunday is 1
+			}
+			r.WeeklyDays = strings.Join(days, ",")
+		}
+	case o.Freq == rrule.MONTHLY && r.RepeatInterval <= 3 && len(o.Byweekday) == 0:
+		r.Type, r.MonthlyDay = 3, start.Day()
+		if len(o.Bymonthday) == 1 {
+			r.MonthlyDay = o.Bymonthday[0]
+		}
+	case o.Freq == rrule.MONTHLY && r.RepeatInterval <= 3 && len(o.Byweekday) == 1 && o.Byweekday[0].N() != 0:
+		d := o.Byweekday[0]
+		r.Type, r.MonthlyWeek, r.MonthlyWeekDay = 3, d.N(), (d.Day()+1)%7+1
+	default:
+		return nil, false
+	}
+	return r, true
 }

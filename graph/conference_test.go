@@ -11,6 +11,7 @@ import (
 	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
+	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/jobs"
 )
@@ -222,5 +223,37 @@ func TestInvitationsCanWaitForTheLink(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // nothing more is on its way
 	if got := env.Mail.To(co.Member.Email); len(got) != 2 {
 		t.Fatalf("%d mails, want one per meeting", len(got))
+	}
+}
+
+// TestZoomSeriesBecomeRecurringMeetings: a rule Zoom can say becomes a
+// recurring meeting with a fixed time (type 8) and Zoom's own rule; an
+// endless one, which Zoom would end after one time, one link for all.
+func TestZoomSeriesBecomeRecurringMeetings(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	env.Must(t, co.AdminToken, `mutation($in:ConfigureZoomInput!){ configureZoom(input:$in){ id } }`, map[string]any{"in": map[string]any{
+		"accountId": testenv.ZoomAccountID, "clientId": testenv.ZoomClientID, "clientSecret": testenv.ZoomClientSecret}}, &struct{}{})
+	for rule, want := range map[string]struct {
+		kind       int
+		recurrence string
+	}{
+		"FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6":                {8, `{"type":2,"repeat_interval":1,"weekly_days":"2,4","monthly_day":0,"monthly_week":0,"monthly_week_day":0,"end_times":6,"end_date_time":""}`},
+		"FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20271231T000000Z": {8, `{"type":3,"repeat_interval":1,"weekly_days":null,"monthly_day":0,"monthly_week":-1,"monthly_week_day":6,"end_times":0,"end_date_time":"2027-12-31T00:00:00Z"}`},
+		"FREQ=DAILY;INTERVAL=2;COUNT=60":                 {3, ""},
+		"FREQ=WEEKLY":                                    {3, ""},
+	} {
+		var made struct{ CreateEvent struct{ ID string } }
+		env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": rule, "start": time.Now().Add(24 * time.Hour),
+			"durationMinutes": 30, "kind": "ONLINE_MEETING", "provider": "ZOOM", "attendees": []int{}, "recurrence": map[string]any{"rrule": rule}}}, &made)
+		var c *ent.Conference
+		eventually(t, rule, func() bool {
+			c = env.DB.Client.Conference.Query().Where(conference.HasEventWith(event.Title(rule))).OnlyX(testenv.As(co.Admin))
+			return c.State == conference.StateREADY
+		})
+		id, _ := strconv.ParseInt(c.ExternalID, 10, 64)
+		if kind, recurrence := env.Zoom.Recurrence(id); kind != want.kind || recurrence != want.recurrence {
+			t.Errorf("%s: type %d %s, want type %d %s", rule, kind, recurrence, want.kind, want.recurrence)
+		}
 	}
 }

@@ -120,6 +120,21 @@ type MeetingRequest struct {
 	Timezone  string `json:"timezone,omitempty"`
 	Password  string `json:"password,omitempty"`
 	Agenda    string `json:"agenda,omitempty"`
+	// Recurrence is a type 8 meeting's rule.
+	Recurrence *Recurrence `json:"recurrence,omitempty"`
+}
+
+// Recurrence is Zoom's repeat rule: daily (1), weekly (2) or monthly (3),
+// ending after a count or at a time.
+type Recurrence struct {
+	Type           int    `json:"type"`
+	RepeatInterval int    `json:"repeat_interval,omitempty"`
+	WeeklyDays     string `json:"weekly_days,omitempty"` // "2,4": 1 is Sunday
+	MonthlyDay     int    `json:"monthly_day,omitempty"`
+	MonthlyWeek    int    `json:"monthly_week,omitempty"` // -1 last, 1 to 4
+	MonthlyWeekDay int    `json:"monthly_week_day,omitempty"`
+	EndTimes       int    `json:"end_times,omitempty"`
+	EndDateTime    string `json:"end_date_time,omitempty"` // UTC
 }
 
 // Meeting is what Zoom answers about a meeting.

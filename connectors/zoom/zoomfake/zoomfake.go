@@ -56,6 +56,8 @@ type meeting struct {
 	JoinURL   string `json:"join_url"`
 	StartURL  string `json:"start_url"`
 	Password  string `json:"password"`
+
+	Recurrence *recurrence `json:"recurrence,omitempty"`
 }
 
 type failure struct {
@@ -133,6 +135,22 @@ func (z *Zoom) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	reply(w, http.StatusOK, map[string]any{"page_count": (total + size - 1) / size, "page_size": size,
 		"total_records": total, "next_page_token": next, "users": users})
+}
+
+// Recurrence is a meeting's recurrence as Zoom holds it: its type, and
+// the recurrence object as JSON ("" for none).
+func (z *Zoom) Recurrence(id int64) (meetingType int, recurrence string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	m, ok := z.meetings[id]
+	if !ok {
+		return 0, ""
+	}
+	if m.Recurrence != nil {
+		raw, _ := json.Marshal(m.Recurrence)
+		recurrence = string(raw)
+	}
+	return m.Type, recurrence
 }
 
 // Slow makes every answer wait d, as a Zoom having a bad day.
@@ -241,6 +259,41 @@ type request struct {
 	Timezone  *string         `json:"timezone"`
 	Password  *string         `json:"password"`
 	Agenda    *string         `json:"agenda"`
+	// Recurrence is checked for a type 8 meeting, as Zoom does.
+	Recurrence *recurrence `json:"recurrence"`
+}
+
+type recurrence struct {
+	Type           int             `json:"type"`
+	RepeatInterval int             `json:"repeat_interval"`
+	WeeklyDays     json.RawMessage `json:"weekly_days"` // a string, or a bare number as some clients send
+	MonthlyDay     int             `json:"monthly_day"`
+	MonthlyWeek    int             `json:"monthly_week"`
+	MonthlyWeekDay int             `json:"monthly_week_day"`
+	EndTimes       int             `json:"end_times"`
+	EndDateTime    string          `json:"end_date_time"`
+}
+
+var weeklyDays = regexp.MustCompile(`^"?[1-7](,[1-7])*"?$`)
+
+// valid applies Zoom's rules to a recurrence, returning the field at fault.
+func (r *recurrence) valid() (string, bool) {
+	limits := map[int]int{1: 90, 2: 12, 3: 3}
+	switch {
+	case limits[r.Type] == 0:
+		return "recurrence.type", false
+	case r.RepeatInterval < 0 || r.RepeatInterval > limits[r.Type]:
+		return "recurrence.repeat_interval", false
+	case r.Type == 2 && !weeklyDays.Match(r.WeeklyDays):
+		return "recurrence.weekly_days", false
+	case r.Type == 3 && (r.MonthlyDay < 0 || r.MonthlyDay > 31 || r.MonthlyDay == 0 && (r.MonthlyWeekDay < 1 || r.MonthlyWeekDay > 7)):
+		return "recurrence.monthly_day", false
+	case r.EndTimes > 0 && r.EndDateTime != "" || r.EndTimes > 50:
+		return "recurrence.end_times", false
+	case r.EndDateTime != "" && !utcStart.MatchString(r.EndDateTime):
+		return "recurrence.end_date_time", false
+	}
+	return "", true
 }
 
 // check applies Zoom's rules to a body, returning the field at fault.
@@ -271,6 +324,12 @@ func (q request) check(creating bool) (string, bool) {
 	}
 	if creating && (q.StartTime == nil || q.Duration == nil) {
 		return "start_time", false
+	}
+	if string(q.Type) == "8" {
+		if q.Recurrence == nil {
+			return "recurrence", false
+		}
+		return q.Recurrence.valid()
 	}
 	return "", true
 }
@@ -316,6 +375,9 @@ func apply(m *meeting, q request) {
 	}
 	if q.Agenda != nil {
 		m.Agenda = *q.Agenda
+	}
+	if q.Recurrence != nil {
+		m.Recurrence = q.Recurrence
 	}
 	if q.Password != nil {
 		m.Password = *q.Password
