@@ -259,15 +259,22 @@ func (s *Store) checkOAuth(ctx context.Context, c *ent.Credential) (string, erro
 // time, and whoever waited reads the token the first one saved. The new
 // token (and a rotated refresh token) is committed before it is used.
 func (s *Store) freshToken(ctx context.Context, id int) (string, error) {
+	c, err := s.client.Credential.Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if token, live, err := s.liveToken(c); live || err != nil { // most calls: no lock needed
+		return token, err
+	}
 	var token string
 	var revoked error
-	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+	err = db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		c, err := tx.Credential.Query().Where(credential.ID(id)).Modify(db.ForUpdate).Only(ctx)
 		if err != nil {
 			return err
 		}
-		if c.TokenExpiresAt != nil && time.Until(*c.TokenExpiresAt) > time.Minute {
-			token, err = s.keys.Open(c.AccessToken, place(c, credential.FieldAccessToken))
+		var live bool
+		if token, live, err = s.liveToken(c); live || err != nil { // refreshed while we waited
 			return err
 		}
 		refresh, err := s.keys.Open(c.RefreshToken, place(c, credential.FieldRefreshToken))
@@ -301,6 +308,15 @@ func (s *Store) freshToken(ctx context.Context, id int) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrNeedsAuth, revoked)
 	}
 	return token, nil
+}
+
+// liveToken is c's saved access token, if it lasts another minute.
+func (s *Store) liveToken(c *ent.Credential) (string, bool, error) {
+	if c.TokenExpiresAt == nil || time.Until(*c.TokenExpiresAt) <= time.Minute {
+		return "", false, nil
+	}
+	token, err := s.keys.Open(c.AccessToken, place(c, credential.FieldAccessToken))
+	return token, err == nil, err
 }
 
 // lost records that a credential needs an admin's consent again; if it was
