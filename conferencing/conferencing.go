@@ -109,11 +109,7 @@ func (s *Conferences) Create(ctx context.Context, j *jobs.Job) error {
 	if c.State != conference.StatePENDING {
 		return nil // removed meanwhile, or made already
 	}
-	m, ok := s.providers[c.Provider]
-	if !ok {
-		return s.fail(ctx, j, c, fmt.Errorf("creating %s conferences is not built yet", c.Provider))
-	}
-	got, err := m.create(ctx, c)
+	got, err := s.providers[c.Provider].create(ctx, c)
 	switch {
 	case errors.Is(err, credentials.ErrNeedsAuth):
 		return s.wait(ctx, j, c, err)
@@ -148,18 +144,20 @@ func (s *Conferences) Resume(ctx context.Context, cred *ent.Credential) error {
 	return db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		pending, err := tx.Conference.Query().Where(conference.CompanyID(cred.CompanyID), conference.StateEQ(conference.StatePENDING),
 			conference.ProviderIn(waiting...)).All(ctx)
-		if err != nil {
+		if err != nil || len(pending) == 0 {
 			return err
 		}
-		for _, c := range pending {
-			if c, err = tx.Conference.UpdateOne(c).SetLastError("").Save(ctx); err != nil { // a new save: a new job
-				return err
-			}
-			if err := jobs.Enqueue(ctx, tx.Client(), CreateJob(c)); err != nil {
-				return err
-			}
+		now := time.Now()
+		ids := make([]int, len(pending))
+		again := make([]jobs.New, len(pending))
+		for i, c := range pending {
+			c.UpdatedAt, ids[i] = now, c.ID // a new save: a new job
+			again[i] = CreateJob(c)
 		}
-		return nil
+		if err := tx.Conference.Update().Where(conference.IDIn(ids...)).SetLastError("").SetUpdatedAt(now).Exec(ctx); err != nil {
+			return err
+		}
+		return jobs.Enqueue(ctx, tx.Client(), again...)
 	})
 }
 
@@ -312,11 +310,10 @@ func (s *Conferences) atProvider(ctx context.Context, j *jobs.Job, call func(mee
 	if err != nil {
 		return err
 	}
-	m, ok := s.providers[c.Provider]
-	if !ok || c.ExternalID == "" {
+	if c.ExternalID == "" {
 		return nil // nothing at the provider to keep in step
 	}
-	err = call(m, ctx, c)
+	err = call(s.providers[c.Provider], ctx, c)
 	if jobs.IsPermanent(err) || errors.Is(err, credentials.ErrNeedsAuth) {
 		return s.client.Conference.UpdateOne(c).SetLastError(err.Error()).Exec(ctx)
 	}
@@ -346,9 +343,6 @@ func refusal(what string, err error) error {
 	}
 	return err
 }
-
-// deleted is the result of deleting at a provider.
-func deleted(what string, err error) error { return refusal(what, ignoreGone(err)) }
 
 // ignoreGone counts what is already gone at the provider as deleted.
 func ignoreGone(err error) error {

@@ -60,7 +60,7 @@ func (m trueconfMeetings) remove(ctx context.Context, c *ent.Conference) error {
 	if err != nil {
 		return err
 	}
-	return deleted("TrueConf refused to delete the conference", tc.Delete(ctx, c.ExternalID))
+	return refusal("TrueConf refused to delete the conference", ignoreGone(tc.Delete(ctx, c.ExternalID)))
 }
 
 func (m trueconfMeetings) server(ctx context.Context, companyID int) (*trueconf.Client, error) {

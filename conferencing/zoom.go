@@ -92,7 +92,7 @@ func (m zoomMeetings) update(ctx context.Context, c *ent.Conference) error {
 
 func (m zoomMeetings) remove(ctx context.Context, c *ent.Conference) error {
 	return m.call(ctx, c, func(z *zoom.Client, id int64) error {
-		return deleted("Zoom refused to delete the meeting", z.DeleteMeeting(ctx, id))
+		return ignoreGone(z.DeleteMeeting(ctx, id))
 	})
 }
 

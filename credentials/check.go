@@ -9,7 +9,6 @@ import (
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/ent"
-	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
 )
 
@@ -72,15 +71,11 @@ var ErrNotConnected = errors.New("credentials: the company has not connected thi
 // app, or else its legacy JWT app (whose calls Zoom refuses, in words that
 // say so).
 func (s *Store) Zoom(ctx context.Context, companyID int) (*zoom.Client, error) {
-	apps, err := s.client.Credential.Query().Where(credential.ProviderIn(schematype.ProviderZoom, schematype.ProviderZoomJWT),
-		credential.UserIDIsNil(), credential.CompanyID(companyID)).Order(ent.Asc(credential.FieldProvider)).All(ctx)
+	c, err := s.companyApp(ctx, companyID, schematype.ProviderZoom, schematype.ProviderZoomJWT)
 	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
+		return nil, err
 	}
-	if len(apps) == 0 {
-		return nil, ErrNotConnected
-	}
-	return s.zoomFor(apps[0]) // ZOOM sorts before ZOOM_JWT
+	return s.zoomFor(c)
 }
 
 // zoomFor is a client of the Zoom app c holds.

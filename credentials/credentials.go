@@ -93,6 +93,22 @@ func (s *Store) ClientSecret(c *ent.Credential) (string, error) {
 	return s.keys.Open(c.ClientSecret, place(c, credential.FieldClientSecret))
 }
 
+// companyApp is the company's app for the first of providers it has
+// connected (in the order given), or ErrNotConnected.
+func (s *Store) companyApp(ctx context.Context, companyID int, providers ...schematype.Provider) (*ent.Credential, error) {
+	apps, err := s.client.Credential.Query().Where(credential.ProviderIn(providers...), credential.UserIDIsNil(),
+		credential.CompanyID(companyID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	for _, p := range providers {
+		if i := slices.IndexFunc(apps, func(c *ent.Credential) bool { return c.Provider == p }); i >= 0 {
+			return apps[i], nil
+		}
+	}
+	return nil, ErrNotConnected
+}
+
 // companyCredential returns the company-wide credential for provider,
 // creating an empty one: a secret can only be sealed once its row has an id.
 func companyCredential(ctx context.Context, tx *ent.Tx, provider schematype.Provider) (*ent.Credential, error) {

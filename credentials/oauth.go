@@ -95,12 +95,6 @@ func (s *Store) openConsent(state string) (consentState, error) {
 	return claims, nil
 }
 
-// consentContext acts for the company whose admin asked for the consent:
-// the browser coming back from the provider carries no session.
-func consentContext(ctx context.Context, claims consentState) context.Context {
-	return viewer.NewCompanyContext(ctx, viewer.SystemOAuth, claims.Company)
-}
-
 // RedirectURI is the address to register with the provider's app, where
 // its consent page sends the admin back; "" for providers without consent.
 func (s *Store) RedirectURI(c *ent.Credential) string {
@@ -149,14 +143,30 @@ func (s *Store) AuthorizeURL(ctx context.Context, id int) (string, error) {
 	return google.ConsentURL(cfg, state, verifier), nil
 }
 
-// DeclinedConsent records that the admin did not grant access.
-func (s *Store) DeclinedConsent(ctx context.Context, state, why string) error {
+// consentFor opens a state that came back from a consent page and reads
+// its credential, acting for the company whose admin asked for the
+// consent: the browser coming back carries no session. The admin must
+// still be one.
+func (s *Store) consentFor(ctx context.Context, state string) (context.Context, consentState, *ent.Credential, error) {
 	claims, err := s.openConsent(state)
 	if err != nil {
-		return err
+		return nil, claims, nil, err
 	}
-	ctx = consentContext(ctx, claims)
+	ctx = viewer.NewCompanyContext(ctx, viewer.SystemOAuth, claims.Company)
+	admin, err := s.client.User.Query().Where(user.ID(claims.Admin), user.RoleEQ(user.RoleADMIN), user.Active(true)).Exist(ctx)
+	if err == nil && !admin {
+		err = apperr.New(apperr.Forbidden, "whoever started this consent is no longer an admin: an admin starts it again")
+	}
+	if err != nil {
+		return nil, claims, nil, err
+	}
 	c, err := s.client.Credential.Get(ctx, claims.Credential)
+	return ctx, claims, c, err
+}
+
+// DeclinedConsent records that the admin did not grant access.
+func (s *Store) DeclinedConsent(ctx context.Context, state, why string) error {
+	ctx, _, c, err := s.consentFor(ctx, state)
 	if err != nil {
 		return err
 	}
@@ -164,15 +174,9 @@ func (s *Store) DeclinedConsent(ctx context.Context, state, why string) error {
 }
 
 // CompleteConsent exchanges the code the provider sent back for tokens,
-// and saves them sealed: the credential is CONNECTED. It runs with no one
-// signed in (the browser comes from the provider), as the state's company.
+// and saves them sealed: the credential is CONNECTED.
 func (s *Store) CompleteConsent(ctx context.Context, state, code string) (*ent.Credential, error) {
-	claims, err := s.openConsent(state)
-	if err != nil {
-		return nil, err
-	}
-	ctx = consentContext(ctx, claims)
-	c, err := s.client.Credential.Get(ctx, claims.Credential)
+	ctx, claims, c, err := s.consentFor(ctx, state)
 	if err != nil {
 		return nil, err
 	}
@@ -222,15 +226,11 @@ func (s *Store) refused(ctx context.Context, c *ent.Credential, why string) erro
 
 // companyToken is a live access token of the company's app for provider.
 func (s *Store) companyToken(ctx context.Context, companyID int, provider schematype.Provider) (string, error) {
-	c, err := s.client.Credential.Query().Where(credential.ProviderEQ(provider), credential.UserIDIsNil(),
-		credential.CompanyID(companyID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return "", ErrNotConnected
-	}
+	c, err := s.companyApp(ctx, companyID, provider)
 	if err != nil {
-		return "", fmt.Errorf("credentials: %w", err)
+		return "", err
 	}
-	return s.freshToken(ctx, c.ID)
+	return s.freshToken(ctx, c)
 }
 
 // ForgetToken drops the company's saved access token for provider, which
@@ -258,18 +258,14 @@ func (s *Store) checkOAuth(ctx context.Context, c *ent.Credential) (string, erro
 // credentials, so a refresh holds the credential's row: one refresh at a
 // time, and whoever waited reads the token the first one saved. The new
 // token (and a rotated refresh token) is committed before it is used.
-func (s *Store) freshToken(ctx context.Context, id int) (string, error) {
-	c, err := s.client.Credential.Get(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	if token, live, err := s.liveToken(c); live || err != nil { // most calls: no lock needed
+func (s *Store) freshToken(ctx context.Context, saved *ent.Credential) (string, error) {
+	if token, live, err := s.liveToken(saved); live || err != nil { // most calls: no lock needed
 		return token, err
 	}
 	var token string
 	var revoked error
-	err = db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		c, err := tx.Credential.Query().Where(credential.ID(id)).Modify(db.ForUpdate).Only(ctx)
+	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		c, err := tx.Credential.Query().Where(credential.ID(saved.ID)).Modify(db.ForUpdate).Only(ctx)
 		if err != nil {
 			return err
 		}
@@ -302,7 +298,7 @@ func (s *Store) freshToken(ctx context.Context, id int) (string, error) {
 		return "", err
 	}
 	if revoked != nil {
-		if err := s.lost(ctx, id, revoked.Error()); err != nil {
+		if err := s.lost(ctx, saved.ID, revoked.Error()); err != nil {
 			return "", err
 		}
 		return "", fmt.Errorf("%w: %v", ErrNeedsAuth, revoked)
@@ -335,22 +331,18 @@ func (s *Store) lost(ctx context.Context, id int, why string) error {
 		if err != nil {
 			return err
 		}
-		for _, admin := range admins {
-			n, err := tx.Notification.Create().SetCompanyID(c.CompanyID).SetUserID(admin).SetKind(notification.KindCONNECTION_NEEDS_AUTH).
-				SetTitle(fmt.Sprintf("%s needs your consent again", c.Provider)).SetBody(why).Save(ctx)
-			if err != nil {
-				return err
-			}
-			notices = append(notices, n.Unwrap())
-		}
-		return nil
+		notices, err = tx.Notification.MapCreateBulk(admins, func(n *ent.NotificationCreate, i int) {
+			n.SetCompanyID(c.CompanyID).SetUserID(admins[i]).SetKind(notification.KindCONNECTION_NEEDS_AUTH).
+				SetTitle(fmt.Sprintf("%s needs your consent again", c.Provider)).SetBody(why)
+		}).Save(ctx)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	for _, n := range notices {
 		if s.Tell != nil {
-			s.Tell(ctx, n)
+			s.Tell(ctx, n.Unwrap())
 		}
 	}
 	return nil

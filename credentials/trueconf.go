@@ -9,7 +9,6 @@ import (
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/trueconf"
 	"github.com/convene/convene/ent"
-	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
 )
 
@@ -35,13 +34,9 @@ func (s *Store) ConfigureTrueConf(ctx context.Context, app TrueConfApp) (*ent.Cr
 // TrueConf is a client of the company's TrueConf Server, or
 // ErrNotConnected.
 func (s *Store) TrueConf(ctx context.Context, companyID int) (*trueconf.Client, error) {
-	c, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderTrueConf), credential.UserIDIsNil(),
-		credential.CompanyID(companyID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, ErrNotConnected
-	}
+	c, err := s.companyApp(ctx, companyID, schematype.ProviderTrueConf)
 	if err != nil {
-		return nil, fmt.Errorf("credentials: %w", err)
+		return nil, err
 	}
 	return s.trueConfFor(c)
 }

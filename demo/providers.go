@@ -9,12 +9,9 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/google/googlefake"
-	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/connectors/microsoft/microsoftfake"
 	"github.com/convene/convene/connectors/trueconf/trueconffake"
-	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/ent"
@@ -40,44 +37,25 @@ const (
 
 // StartProviders starts the fakes on 127.0.0.1.
 func StartProviders() (*Providers, error) {
-	p := &Providers{}
-	zoomAt, err := p.serve(zoomfake.New(zoomAccount, zoomClient, zoomSecret))
-	if err != nil {
-		return nil, err
-	}
-	googleAt, err := p.serve(googlefake.New(googleClient, googleSecret))
-	if err != nil {
-		p.Close()
-		return nil, err
-	}
-	microsoftAt, err := p.serve(microsoftfake.New(microsoftClient, microsoftSecret))
-	if err != nil {
-		p.Close()
-		return nil, err
-	}
 	trueconfServer := trueconffake.New(trueconfClient, trueconfSecret)
-	if p.trueconfAt, err = p.serve(trueconfServer); err != nil {
-		p.Close()
-		return nil, err
+	fakes := []http.Handler{zoomfake.New(zoomAccount, zoomClient, zoomSecret), googlefake.New(googleClient, googleSecret),
+		microsoftfake.New(microsoftClient, microsoftSecret), trueconfServer}
+	p := &Providers{}
+	at := make([]string, len(fakes))
+	for i, h := range fakes {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		p.servers = append(p.servers, srv)
+		go func() { _ = srv.Serve(l) }()
+		at[i] = "http://" + l.Addr().String()
 	}
-	trueconfServer.URL = p.trueconfAt
-	p.At = credentials.Providers{
-		Zoom:      zoom.Endpoints{API: zoomAt + "/v2", OAuth: zoomAt},
-		Google:    google.Endpoints{Auth: googleAt + "/o/oauth2/auth", Token: googleAt + "/token", Calendar: googleAt + "/calendar/v3"},
-		Microsoft: microsoft.Endpoints{Login: microsoftAt, Graph: microsoftAt + "/v1.0"},
-	}
+	p.At = credentials.Providers{Zoom: zoomfake.Endpoints(at[0]), Google: googlefake.Endpoints(at[1]), Microsoft: microsoftfake.Endpoints(at[2])}
+	p.trueconfAt, trueconfServer.URL = at[3], at[3]
 	return p, nil
-}
-
-func (p *Providers) serve(h http.Handler) (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("demo: %w", err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	p.servers = append(p.servers, srv)
-	go func() { _ = srv.Serve(l) }()
-	return "http://" + l.Addr().String(), nil
 }
 
 // Close stops the fakes.

@@ -12,6 +12,7 @@ import (
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/viewer"
 )
 
 // consent opens the consent page as the admin's browser would, lets the
@@ -183,5 +184,13 @@ func TestConsentCallbackRefusesForgedAndReplayedStates(t *testing.T) {
 	denied := url.Values{"state": {u.Query().Get("state")}, "error": {"access_denied"}}
 	if status, page := get(t, env.Server.URL+"/oauth/google/callback?"+denied.Encode()); status != http.StatusOK || !strings.Contains(page, "not connected") {
 		t.Errorf("a declined consent: %d %s", status, page)
+	}
+
+	// A consent started by an admin who is no longer one connects nothing.
+	res, _ = noFollow.Get(auth.AuthorizeCredentialURL)
+	back = res.Header.Get("Location")
+	env.DB.Client.User.UpdateOne(co.Admin).SetRole("MEMBER").ExecX(viewer.NewSystemContext(t.Context(), viewer.SystemSeed))
+	if status, page := get(t, back); status != http.StatusBadRequest || !strings.Contains(page, "no longer an admin") {
+		t.Errorf("a consent by a former admin: %d %s", status, page)
 	}
 }

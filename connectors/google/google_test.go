@@ -22,7 +22,7 @@ func connect(t *testing.T) (*googlefake.Google, google.Endpoints, *oauth2.Config
 	fake.PendingReads = 1
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
-	at := google.Endpoints{Auth: srv.URL + "/o/oauth2/auth", Token: srv.URL + "/token", Calendar: srv.URL + "/calendar/v3"}
+	at := googlefake.Endpoints(srv.URL)
 	cfg := google.OAuth(at, fake.ClientID, fake.ClientSecret, "http://127.0.0.1:1/oauth/google/callback")
 	verifier := oauth2.GenerateVerifier()
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -31,7 +31,7 @@ func fakeServer(t *testing.T) (*zoomfake.Zoom, zoom.Endpoints, *atomic.Int32) {
 		fake.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return fake, zoom.Endpoints{API: srv.URL + "/v2", OAuth: srv.URL}, &tokens
+	return fake, zoomfake.Endpoints(srv.URL), &tokens
 }
 
 func TestAMeetingIsCreatedChangedAndDeleted(t *testing.T) {

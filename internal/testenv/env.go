@@ -19,14 +19,11 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/google/googlefake"
-	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/connectors/microsoft/microsoftfake"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/connectors/sms/smsfake"
 	"github.com/convene/convene/connectors/trueconf/trueconffake"
-	"github.com/convene/convene/connectors/zoom"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
@@ -132,10 +129,9 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 		SMS:          sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
 		ReplyAddress: ReplyAddress, InboundSecret: InboundSecret,
 		Providers: &credentials.Providers{
-			Zoom: zoom.Endpoints{API: zoomServer.URL + "/v2", OAuth: zoomServer.URL},
-			Google: google.Endpoints{Auth: googleServer.URL + "/o/oauth2/auth", Token: googleServer.URL + "/token",
-				Calendar: googleServer.URL + "/calendar/v3"},
-			Microsoft: microsoft.Endpoints{Login: microsoftServer.URL, Graph: microsoftServer.URL + "/v1.0"},
+			Zoom:      zoomfake.Endpoints(zoomServer.URL),
+			Google:    googlefake.Endpoints(googleServer.URL),
+			Microsoft: microsoftfake.Endpoints(microsoftServer.URL),
 		},
 		Introspection: true, RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20,
 		BcryptCost: bcrypt.MinCost, WebSocketInitTimeout: time.Second, WebSocketPingInterval: TestPingInterval, MaxUserSockets: TestSocketsPerUser,

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/convene/convene/connectors/google"
+
 	"github.com/convene/convene/connectors/fakekit"
 )
 
@@ -40,6 +42,11 @@ type event struct {
 	body         map[string]any
 	pendingReads int
 	deleted      bool
+}
+
+// Endpoints are where a client finds the fake served at base.
+func Endpoints(base string) google.Endpoints {
+	return google.Endpoints{Auth: base + "/o/oauth2/auth", Token: base + "/token", Calendar: base + "/calendar/v3"}
 }
 
 // New returns a fake Google with one OAuth client.

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/convene/convene/connectors/microsoft"
+
 	"github.com/convene/convene/connectors/fakekit"
 )
 
@@ -30,6 +32,11 @@ type Microsoft struct {
 }
 
 type grant struct{ redirect, challenge string }
+
+// Endpoints are where a client finds the fake served at base.
+func Endpoints(base string) microsoft.Endpoints {
+	return microsoft.Endpoints{Login: base, Graph: base + "/v1.0"}
+}
 
 // New returns a fake tenant with one app registration.
 func New(clientID, clientSecret string) *Microsoft {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/convene/convene/connectors/zoom"
 )
 
 // Zoom is the fake. Its zero value is not usable; call New.
@@ -64,6 +66,9 @@ type failure struct {
 	status int
 	body   string
 }
+
+// Endpoints are where a client finds the fake served at base.
+func Endpoints(base string) zoom.Endpoints { return zoom.Endpoints{API: base + "/v2", OAuth: base} }
 
 // New returns a fake Zoom account with one S2S app.
 func New(accountID, clientID, clientSecret string) *Zoom {
