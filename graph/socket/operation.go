@@ -59,20 +59,9 @@ func (c *conn) stop(id string) {
 func (o *operation) run(raw json.RawMessage) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	start := graphql.Now()
-	var params graphql.RawParams
-	if err := json.Unmarshal(raw, &params); err != nil {
-		o.fail(gqlerror.List{gqlerror.Errorf("invalid operation payload: %s", err)})
+	rc, ok := o.operationContext(raw)
+	if !ok {
 		return
-	}
-	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	rc, errs := o.c.exec.CreateOperationContext(o.ctx, &params)
-	if errs != nil {
-		o.fail(o.c.exec.DispatchError(graphql.WithOperationContext(o.ctx, rc), errs).Errors)
-		return
-	}
-	if rc.Operation.Operation == ast.Subscription {
-		o.shape = shapeOf(rc)
 	}
 	o.responses, o.resCtx = o.c.exec.DispatchOperation(context.WithValue(o.ctx, operationKey{}, o), rc)
 	if rc.Operation.Operation == ast.Subscription && o.pushed {
@@ -81,6 +70,35 @@ func (o *operation) run(raw json.RawMessage) {
 	// A query or mutation, or a subscription refused before it began.
 	for o.next() {
 	}
+}
+
+// operationContext makes the operation's context from its payload, or
+// shares the one of a running subscription sent with the same payload. It
+// answers an operation that cannot be made with its errors.
+func (o *operation) operationContext(raw json.RawMessage) (*graphql.OperationContext, bool) {
+	contexts := &o.c.t.contexts
+	if sc := contexts.get(o.ctx, raw); sc != nil {
+		o.shape = sc.shape
+		return sc.rc, true
+	}
+	start := graphql.Now()
+	var params graphql.RawParams
+	if err := json.Unmarshal(raw, &params); err != nil {
+		o.fail(gqlerror.List{gqlerror.Errorf("invalid operation payload: %s", err)})
+		return nil, false
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	rc, errs := o.c.exec.CreateOperationContext(o.ctx, &params)
+	if errs != nil {
+		o.fail(o.c.exec.DispatchError(graphql.WithOperationContext(o.ctx, rc), errs).Errors)
+		return nil, false
+	}
+	if rc.Operation.Operation != ast.Subscription {
+		return rc, true
+	}
+	sc := contexts.put(o.ctx, &sharedContext{payload: string(raw), rc: rc, shape: shapeOf(rc)})
+	o.shape = sc.shape
+	return sc.rc, true
 }
 
 // next sends the operation's next result, or completes it when there is

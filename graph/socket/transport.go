@@ -43,18 +43,20 @@ type Options struct {
 
 // Transport is a gqlgen transport for WebSocket upgrades.
 type Transport struct {
-	o       Options
-	renders *coalesce.Cache[[]byte] // results made once for many subscribers
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	closed  bool
+	o        Options
+	renders  *coalesce.Cache[[]byte] // results made once for many subscribers
+	contexts sharedContexts
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	closed   bool
 }
 
 var _ graphql.Transport = (*Transport)(nil)
 
 // New returns a transport with options o.
 func New(o Options) *Transport {
-	return &Transport{o: o, renders: coalesce.New[[]byte](sharedRenderTTL), conns: map[*conn]struct{}{}}
+	return &Transport{o: o, renders: coalesce.New[[]byte](sharedRenderTTL),
+		contexts: sharedContexts{m: map[string]*sharedContext{}}, conns: map[*conn]struct{}{}}
 }
 
 // sharedRenderTTL is how long a shared result is kept for the subscribers
