@@ -119,21 +119,19 @@ func (m zoomMeetings) app(ctx context.Context, companyID int) (*zoom.Client, err
 	return z, err
 }
 
-// zoomMeeting is the Zoom meeting of e: scheduled at its local time; a
-// series Zoom can say is a recurring meeting (type 8), any other one link
-// for every occurrence (type 3).
+// zoomMeeting is the Zoom meeting of e, scheduled at its local time: a
+// series Zoom can say is a recurring meeting (type 8), any other a
+// rolling one (see rolling) set for its nearest occurrence.
 func zoomMeeting(ctx context.Context, client *ent.Client, e *ent.Event) (zoom.MeetingRequest, error) {
 	loc, err := time.LoadLocation(e.TimeZone)
 	if err != nil {
 		return zoom.MeetingRequest{}, jobs.Permanent(err)
 	}
-	req := zoom.MeetingRequest{Topic: e.Title, Type: 2, StartTime: zoom.LocalTime(e.StartAt.In(loc)),
+	start := nextOccurrence(e, time.Now()).In(loc)
+	req := zoom.MeetingRequest{Topic: e.Title, Type: 2, StartTime: zoom.LocalTime(start),
 		Timezone: e.TimeZone, Duration: e.DurationMinutes, Agenda: e.Description}
-	if e.Rrule != "" {
-		req.Type = 3
-		if r, ok := zoomRecurrence(e.Rrule, e.StartAt.In(loc)); ok {
-			req.Type, req.Recurrence = 8, r
-		}
+	if r, ok := zoomRecurrence(e.Rrule, e.StartAt.In(loc)); e.Rrule != "" && ok {
+		req.Type, req.StartTime, req.Recurrence = 8, zoom.LocalTime(e.StartAt.In(loc)), r
 	}
 	co, err := client.Company.Get(ctx, e.CompanyID)
 	if err != nil {

@@ -12,8 +12,10 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/jobs"
+	"github.com/convene/convene/viewer"
 )
 
 // TestAZoomMeetingGetsItsLinkAfterItIsSaved: createEvent answers at once
@@ -227,8 +229,9 @@ func TestInvitationsCanWaitForTheLink(t *testing.T) {
 }
 
 // TestZoomSeriesBecomeRecurringMeetings: a rule Zoom can say becomes a
-// recurring meeting with a fixed time (type 8) and Zoom's own rule; an
-// endless one, which Zoom would end after one time, one link for all.
+// recurring meeting with a fixed time (type 8) and Zoom's own rule; any
+// other (here, one Zoom's daily interval cannot say) a meeting (type 2)
+// for its coming occurrence.
 func TestZoomSeriesBecomeRecurringMeetings(t *testing.T) {
 	env := testenv.New(t, "sqlite3")
 	co := env.NewCompany(t, "Acme")
@@ -240,8 +243,7 @@ func TestZoomSeriesBecomeRecurringMeetings(t *testing.T) {
 	}{
 		"FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6":                {8, `{"type":2,"repeat_interval":1,"weekly_days":"2,4","monthly_day":0,"monthly_week":0,"monthly_week_day":0,"end_times":6,"end_date_time":""}`},
 		"FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20271231T000000Z": {8, `{"type":3,"repeat_interval":1,"weekly_days":null,"monthly_day":0,"monthly_week":-1,"monthly_week_day":6,"end_times":0,"end_date_time":"2027-12-31T00:00:00Z"}`},
-		"FREQ=DAILY;INTERVAL=2;COUNT=60":                 {3, ""},
-		"FREQ=WEEKLY":                                    {3, ""},
+		"FREQ=DAILY;INTERVAL=100;COUNT=3":                {2, ""},
 	} {
 		var made struct{ CreateEvent struct{ ID string } }
 		env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": rule, "start": time.Now().Add(24 * time.Hour),
@@ -255,5 +257,47 @@ func TestZoomSeriesBecomeRecurringMeetings(t *testing.T) {
 		if kind, recurrence := env.Zoom.Recurrence(id); kind != want.kind || recurrence != want.recurrence {
 			t.Errorf("%s: type %d %s, want type %d %s", rule, kind, recurrence, want.kind, want.recurrence)
 		}
+	}
+}
+
+// TestZoomSeriesZoomCannotSayRollOnOneMeeting: an endless weekly series,
+// which Zoom would end after one time, keeps one Zoom meeting, with one
+// link, scheduled for its coming occurrence and moved on once that ends.
+func TestZoomSeriesZoomCannotSayRollOnOneMeeting(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	env.Must(t, co.AdminToken, `mutation($in:ConfigureZoomInput!){ configureZoom(input:$in){ id } }`, map[string]any{"in": map[string]any{
+		"accountId": testenv.ZoomAccountID, "clientId": testenv.ZoomClientID, "clientSecret": testenv.ZoomClientSecret}}, &struct{}{})
+	first := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
+	env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": "Weekly", "start": first, "timeZone": "Asia/Ho_Chi_Minh",
+		"durationMinutes": 30, "kind": "ONLINE_MEETING", "provider": "ZOOM", "attendees": []int{}, "recurrence": map[string]any{"rrule": "FREQ=WEEKLY"}}}, &struct{}{})
+	ctx := testenv.As(co.Admin)
+	conf := func() *ent.Conference { return env.DB.Client.Conference.Query().OnlyX(ctx) }
+	eventually(t, "the Zoom meeting", func() bool { return conf().State == conference.StateREADY })
+	c := conf()
+	id, _ := strconv.ParseInt(c.ExternalID, 10, 64)
+	saigon, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	scheduledFor := func(at time.Time) bool {
+		_, start, ok := env.Zoom.Meeting(id)
+		kind, _ := env.Zoom.Recurrence(id)
+		return ok && kind == 2 && start == at.In(saigon).Format("2006-01-02T15:04:05")
+	}
+	system := viewer.NewSystemContext(ctx, viewer.SystemJobs)
+	advanceAt := func(at time.Time) bool {
+		waiting := env.DB.Client.Job.Query().Where(job.Kind(conferencing.KindAdvance), job.StateEQ(job.StatePENDING)).AllX(system)
+		return len(waiting) == 1 && waiting[0].RunAt.Equal(at)
+	}
+	if !scheduledFor(first) || !advanceAt(first.Add(30*time.Minute)) {
+		t.Fatalf("not scheduled for the coming occurrence %v, to move on when it ends", first)
+	}
+
+	// As if thirteen days had passed: the coming occurrence is tomorrow's.
+	env.DB.Client.Event.UpdateOneID(c.EventID).SetStartAt(first.Add(-13 * 24 * time.Hour)).ExecX(ctx)
+	env.DB.Client.Job.Update().Where(job.Kind(conferencing.KindAdvance)).SetRunAt(time.Now().UTC()).ExecX(system)
+	coming := first.Add(24 * time.Hour)
+	eventually(t, "the meeting moved on", func() bool { return scheduledFor(coming) })
+	eventually(t, "the next job to move on", func() bool { return advanceAt(coming.Add(30 * time.Minute)) })
+	if moved := conf(); env.Zoom.Meetings() != 1 || moved.JoinURL != c.JoinURL {
+		t.Errorf("%d meetings at Zoom, link %q then %q: want one meeting and one link", env.Zoom.Meetings(), c.JoinURL, moved.JoinURL)
 	}
 }

@@ -384,6 +384,9 @@ func apply(m *meeting, q request) {
 	if q.Recurrence != nil {
 		m.Recurrence = q.Recurrence
 	}
+	if m.Type != 8 { // only a recurring meeting with a fixed time keeps a rule
+		m.Recurrence = nil
+	}
 	if q.Password != nil {
 		m.Password = *q.Password
 	}
