@@ -116,9 +116,18 @@ func (s *Conferences) Create(ctx context.Context, j *jobs.Job) error {
 	case jobs.IsPermanent(err):
 		return s.fail(ctx, j, c, err)
 	case err != nil:
-		return err
+		return s.retrying(ctx, c, err)
 	}
 	return s.save(ctx, j, c, got)
+}
+
+// retrying shows why the conference is not made yet, while the job tries
+// again: the organizer sees the provider's trouble, not just a wait.
+func (s *Conferences) retrying(ctx context.Context, c *ent.Conference, why error) error {
+	if err := s.client.Conference.UpdateOne(c).SetLastError(fmt.Sprintf("trying again: %v", why)).Exec(ctx); err != nil {
+		return err
+	}
+	return why
 }
 
 // wait leaves the conference PENDING until an admin authorizes its

@@ -17,12 +17,12 @@ import (
 
 // consent opens the consent page as the admin's browser would, lets the
 // fake Google allow access, and follows it back to our callback.
-func consent(t *testing.T, env *testenv.Env, token, credentialID string) (int, string) {
+func consent(t testing.TB, env *testenv.Env, token, credentialID string) (int, string) {
 	return consentAt(t, env, token, credentialID, "google")
 }
 
 // consentAt is consent for the provider whose callback path is name.
-func consentAt(t *testing.T, env *testenv.Env, token, credentialID, name string) (int, string) {
+func consentAt(t testing.TB, env *testenv.Env, token, credentialID, name string) (int, string) {
 	t.Helper()
 	var auth struct{ AuthorizeCredentialURL string }
 	env.Must(t, token, `mutation($id:ID!){ authorizeCredentialURL(id:$id) }`, map[string]any{"id": credentialID}, &auth)
@@ -38,7 +38,7 @@ func consentAt(t *testing.T, env *testenv.Env, token, credentialID, name string)
 	return get(t, back)
 }
 
-func get(t *testing.T, address string) (int, string) {
+func get(t testing.TB, address string) (int, string) {
 	t.Helper()
 	res, err := http.Get(address)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"time"
 )
@@ -78,29 +79,76 @@ func (t *Tokens) Revoke() {
 	clear(t.refresh)
 }
 
-// Failures are statuses to answer the next calls with.
-type Failures struct {
+// Trouble is what tests make go wrong at a fake: statuses for the next
+// calls, a while of being down, creates whose answers are lost after the
+// work was done, and slow answers. A fake
+// embeds it and passes its calls through Serve.
+type Trouble struct {
 	mu   sync.Mutex
 	next []int
+	down int // the status every call gets while down
+	lose int // POSTs still to come whose answers are lost
+	slow time.Duration
 }
 
-// Add queues statuses.
-func (f *Failures) Add(statuses ...int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.next = append(f.next, statuses...)
+// FailNext answers the next calls with these statuses.
+func (t *Trouble) FailNext(statuses ...int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.next = append(t.next, statuses...)
 }
 
-// Next takes the next status, if any is queued.
-func (f *Failures) Next() (int, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.next) == 0 {
-		return 0, false
+// GoDown answers every call with status until ComeBack.
+func (t *Trouble) GoDown(status int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.down = status
+}
+
+// ComeBack ends GoDown.
+func (t *Trouble) ComeBack() { t.GoDown(0) }
+
+// LoseNextCreates does the next n POSTs' work but answers each with 504
+// Gateway Timeout, as a proxy that gave up waiting: the caller does not
+// know that what it asked for was made.
+func (t *Trouble) LoseNextCreates(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lose = n
+}
+
+// Slow makes every answer wait d.
+func (t *Trouble) Slow(d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.slow = d
+}
+
+// Serve gives a call the trouble set for it: it waits if answers are slow,
+// then has refuse answer the status it fails with, or runs serve, keeping
+// its answer from the caller if that one is to be lost.
+func (t *Trouble) Serve(w http.ResponseWriter, r *http.Request, serve http.HandlerFunc, refuse func(http.ResponseWriter, int)) {
+	t.mu.Lock()
+	slow, status, lost := t.slow, t.down, false
+	switch {
+	case status != 0:
+	case len(t.next) > 0:
+		status, t.next = t.next[0], t.next[1:]
+	case t.lose > 0 && r.Method == http.MethodPost:
+		t.lose--
+		lost = true
 	}
-	status := f.next[0]
-	f.next = f.next[1:]
-	return status, true
+	t.mu.Unlock()
+	time.Sleep(slow)
+	switch {
+	case status != 0:
+		refuse(w, status)
+	case lost:
+		serve(httptest.NewRecorder(), r)
+		refuse(w, http.StatusGatewayTimeout)
+	default:
+		serve(w, r)
+	}
 }
 
 // PKCE reports whether verifier answers an S256 challenge.

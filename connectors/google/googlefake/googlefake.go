@@ -28,12 +28,12 @@ type Google struct {
 	// link pending, as Google makes it asynchronously.
 	PendingReads int
 
-	mu     sync.Mutex
-	codes  map[string]grant // authorization code → what it grants
-	tokens fakekit.Tokens
-	events map[string]*event
-	fail   fakekit.Failures // statuses for the next calendar calls
-	mux    *http.ServeMux
+	mu              sync.Mutex
+	codes           map[string]grant // authorization code → what it grants
+	tokens          fakekit.Tokens
+	events          map[string]*event
+	fakekit.Trouble // failures, downtime, lost and slow answers for tests
+	mux             *http.ServeMux
 }
 
 type grant struct{ redirect, challenge string }
@@ -141,16 +141,14 @@ func (g *Google) authorized(next http.HandlerFunc) http.HandlerFunc {
 			apiError(w, http.StatusUnauthorized, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
 			return
 		}
-		if status, ok := g.fail.Next(); ok {
+		g.Serve(w, r, next, func(w http.ResponseWriter, status int) {
 			if status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", "1")
 				apiError(w, status, "rateLimitExceeded", "Rate Limit Exceeded")
 				return
 			}
 			apiError(w, status, "backendError", "Backend Error")
-			return
-		}
-		next(w, r)
+		})
 	}
 }
 
@@ -279,10 +277,6 @@ func (g *Google) ExpireAccessTokens() { g.tokens.ExpireAccess() }
 
 // Revoke withdraws every consent, as an admin removing the app's access.
 func (g *Google) Revoke() { g.tokens.Revoke() }
-
-// FailNext answers the next calendar calls with these statuses (429 with
-// Retry-After, 5xx as backendError).
-func (g *Google) FailNext(statuses ...int) { g.fail.Add(statuses...) }
 
 // Event is the event with id as Google holds it now, and whether it is
 // there and not deleted.

@@ -22,13 +22,13 @@ import (
 type Microsoft struct {
 	ClientID, ClientSecret string
 
-	mu     sync.Mutex
-	codes  map[string]grant
-	tokens fakekit.Tokens
-	events map[string]map[string]any
-	byTx   map[string]string // transactionId → event id
-	fail   fakekit.Failures
-	mux    *http.ServeMux
+	mu              sync.Mutex
+	codes           map[string]grant
+	tokens          fakekit.Tokens
+	events          map[string]map[string]any
+	byTx            map[string]string // transactionId → event id
+	fakekit.Trouble                   // failures, downtime, lost and slow answers for tests
+	mux             *http.ServeMux
 }
 
 type grant struct{ redirect, challenge string }
@@ -115,12 +115,10 @@ func (m *Microsoft) authorized(next http.HandlerFunc) http.HandlerFunc {
 			graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
 			return
 		}
-		if status, ok := m.fail.Next(); ok {
+		m.Serve(w, r, next, func(w http.ResponseWriter, status int) {
 			w.Header().Set("Retry-After", "1")
 			graphError(w, status, "serviceNotAvailable", "The service is temporarily unavailable.")
-			return
-		}
-		next(w, r)
+		})
 	}
 }
 
@@ -200,9 +198,6 @@ func decode(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 
 // Revoke withdraws every consent and token, as an admin removing the app.
 func (m *Microsoft) Revoke() { m.tokens.Revoke() }
-
-// FailNext answers the next Graph calls with these statuses.
-func (m *Microsoft) FailNext(statuses ...int) { m.fail.Add(statuses...) }
 
 // Event is an event as Graph holds it, if it is there.
 func (m *Microsoft) Event(id string) (map[string]any, bool) {

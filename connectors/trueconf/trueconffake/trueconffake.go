@@ -21,11 +21,11 @@ type TrueConf struct {
 	ClientID, ClientSecret string
 	URL                    string // where it is served, for the links it gives
 
-	mu          sync.Mutex
-	tokens      fakekit.Tokens
-	conferences map[string]map[string]any
-	fail        fakekit.Failures
-	mux         *http.ServeMux
+	mu              sync.Mutex
+	tokens          fakekit.Tokens
+	conferences     map[string]map[string]any
+	fakekit.Trouble // failures, downtime, lost and slow answers for tests
+	mux             *http.ServeMux
 }
 
 // New returns a server with one OAuth client.
@@ -70,11 +70,9 @@ func (f *TrueConf) authorized(next http.HandlerFunc) http.HandlerFunc {
 			apiError(w, http.StatusUnauthorized, "accessTokenInvalid", "Access token is invalid or expired.", "access_token")
 			return
 		}
-		if status, ok := f.fail.Next(); ok {
+		f.Serve(w, r, next, func(w http.ResponseWriter, status int) {
 			apiError(w, status, "internalError", "Internal Server Error", "")
-			return
-		}
-		next(w, r)
+		})
 	}
 }
 
@@ -151,9 +149,6 @@ func (f *TrueConf) found(w http.ResponseWriter, r *http.Request) (map[string]any
 	}
 	return c, c != nil
 }
-
-// FailNext answers the next API calls with these statuses.
-func (f *TrueConf) FailNext(statuses ...int) { f.fail.Add(statuses...) }
 
 // Conference is a conference as the server holds it, if it is there.
 func (f *TrueConf) Conference(id string) (map[string]any, bool) {
