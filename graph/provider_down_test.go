@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/connectors/fakekit"
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/viewer"
@@ -19,33 +22,58 @@ type downProvider struct {
 	name    string
 	connect func(testing.TB, *testenv.Env, *testenv.Company)
 	fake    func(*testenv.Env) (*fakekit.Trouble, func() int)
+	title   func(env *testenv.Env, externalID string) string // of the meeting the provider holds
+	link    string                                           // how its join links begin
 }
 
-var downProviders = []downProvider{
-	{"GOOGLE_MEET", func(t testing.TB, env *testenv.Env, co *testenv.Company) {
-		var made struct{ ConfigureGoogle struct{ ID string } }
-		env.Must(t, co.AdminToken, `mutation($in:ConfigureGoogleInput!){ configureGoogle(input:$in){ id } }`, map[string]any{"in": map[string]any{
-			"clientId": testenv.GoogleClientID, "clientSecret": testenv.GoogleClientSecret}}, &made)
-		if status, _ := consent(t, env, co.AdminToken, made.ConfigureGoogle.ID); status != http.StatusOK {
-			t.Fatalf("consent: %d", status)
-		}
-	}, func(env *testenv.Env) (*fakekit.Trouble, func() int) { return &env.Google.Trouble, env.Google.Live }},
-	{"TEAMS", func(t testing.TB, env *testenv.Env, co *testenv.Company) {
-		var made struct{ ConfigureMicrosoft struct{ ID string } }
-		env.Must(t, co.AdminToken, `mutation($in:ConfigureMicrosoftInput!){ configureMicrosoft(input:$in){ id } }`, map[string]any{"in": map[string]any{
-			"clientId": testenv.MicrosoftClientID, "clientSecret": testenv.MicrosoftClientSecret}}, &made)
-		if status, _ := consentAt(t, env, co.AdminToken, made.ConfigureMicrosoft.ID, "microsoft"); status != http.StatusOK {
-			t.Fatalf("consent: %d", status)
-		}
-	}, func(env *testenv.Env) (*fakekit.Trouble, func() int) {
+var downProviders = []downProvider{{
+	name: "GOOGLE_MEET",
+	connect: connectByConsent("configureGoogle", "ConfigureGoogleInput", "google",
+		map[string]any{"clientId": testenv.GoogleClientID, "clientSecret": testenv.GoogleClientSecret}),
+	fake: func(env *testenv.Env) (*fakekit.Trouble, func() int) { return &env.Google.Trouble, env.Google.Live },
+	title: func(env *testenv.Env, id string) string {
+		held, _ := env.Google.Event(id)
+		return fmt.Sprint(held["summary"])
+	},
+	link: "https://meet.google.com/",
+}, {
+	name: "TEAMS",
+	connect: connectByConsent("configureMicrosoft", "ConfigureMicrosoftInput", "microsoft",
+		map[string]any{"clientId": testenv.MicrosoftClientID, "clientSecret": testenv.MicrosoftClientSecret}),
+	fake: func(env *testenv.Env) (*fakekit.Trouble, func() int) {
 		return &env.Microsoft.Trouble, env.Microsoft.Events
-	}},
-	{"TRUECONF", func(t testing.TB, env *testenv.Env, co *testenv.Company) {
+	},
+	title: func(env *testenv.Env, id string) string {
+		held, _ := env.Microsoft.Event(id)
+		return fmt.Sprint(held["subject"])
+	},
+	link: "https://teams.microsoft.com/l/meetup-join/",
+}, {
+	name: "TRUECONF",
+	connect: func(t testing.TB, env *testenv.Env, co *testenv.Company) {
 		env.Must(t, co.AdminToken, `mutation($in:ConfigureTrueConfInput!){ configureTrueConf(input:$in){ id } }`, map[string]any{"in": map[string]any{
 			"serverUrl": env.TrueConf.URL, "clientId": testenv.TrueConfClientID, "clientSecret": testenv.TrueConfClientSecret}}, &struct{}{})
-	}, func(env *testenv.Env) (*fakekit.Trouble, func() int) {
+	},
+	fake: func(env *testenv.Env) (*fakekit.Trouble, func() int) {
 		return &env.TrueConf.Trouble, env.TrueConf.Conferences
-	}},
+	},
+	title: func(env *testenv.Env, id string) string {
+		held, _ := env.TrueConf.Conference(id)
+		return fmt.Sprint(held["topic"])
+	},
+	link: "http://127.0.0.1:",
+}}
+
+// connectByConsent configures an OAuth app with mutation and consents to
+// it as the admin, through the callback named callback.
+func connectByConsent(mutation, input, callback string, in map[string]any) func(testing.TB, *testenv.Env, *testenv.Company) {
+	return func(t testing.TB, env *testenv.Env, co *testenv.Company) {
+		var made map[string]struct{ ID string }
+		env.Must(t, co.AdminToken, `mutation($in:`+input+`!){ `+mutation+`(input:$in){ id } }`, map[string]any{"in": in}, &made)
+		if status, _ := consentAt(t, env, co.AdminToken, made[mutation].ID, callback); status != http.StatusOK {
+			t.Fatalf("consent: %d", status)
+		}
+	}
 }
 
 // connected is a company connected to the provider, and the provider's
@@ -101,6 +129,55 @@ func TestAProviderDownForAWhileLosesNoMeeting(t *testing.T) {
 			})
 			if n := held(); n != 1 || seen.Node.Conference.LastError != "" {
 				t.Errorf("the provider holds %d meetings, want 1; last error %q", n, seen.Node.Conference.LastError)
+			}
+		})
+	}
+}
+
+// TestEachProvidersMeetingFromLinkToRemoval: a meeting made from a channel
+// gets the provider's link by subscription and in the channel post; moved,
+// the provider's meeting follows; its link removed, the provider's meeting
+// goes and ours stays.
+func TestEachProvidersMeetingFromLinkToRemoval(t *testing.T) {
+	for _, p := range downProviders {
+		t.Run(p.name, func(t *testing.T) {
+			env, co, _, held := p.connected(t)
+			var ch struct{ CreateChannel struct{ ID string } }
+			env.Must(t, co.AdminToken, `mutation($m:[ID!]){ createChannel(input:{name:"team", members:$m}){ id } }`, map[string]any{"m": []int{co.Member.ID}}, &ch)
+			changes := subscribe(t, env, co.MemberToken, "1", `subscription{ eventChanged{ kind event { conference { state joinURL } } } }`, nil)
+			posts := subscribe(t, env, co.MemberToken, "2", `subscription($c:ID!){ channelPostUpdated(channel:$c){ body } }`, map[string]any{"c": ch.CreateChannel.ID})
+			time.Sleep(100 * time.Millisecond)
+
+			var made struct{ CreateEvent struct{ ID string } }
+			env.Must(t, co.AdminToken, `mutation($in:CreateEventInput!){ createEvent(input:$in){ id } }`, map[string]any{"in": map[string]any{
+				"title": "Launch", "start": time.Now().Add(24 * time.Hour), "durationMinutes": 30, "provider": p.name, "channel": ch.CreateChannel.ID}}, &made)
+			for {
+				m, err := next(t, changes)
+				if err != nil {
+					t.Fatalf("waiting for the link: %v", err)
+				}
+				if payload := toJSON(m.Payload); strings.Contains(payload, `"kind":"CONFERENCE_READY"`) {
+					if !strings.Contains(payload, `"joinURL":"`+p.link) {
+						t.Fatalf("the ready conference: %s", payload)
+					}
+					break
+				}
+			}
+			if m, err := next(t, posts); err != nil || !strings.Contains(toJSON(m.Payload), p.link) {
+				t.Fatalf("the channel post: %+v %v", m, err)
+			}
+
+			conf := func() *ent.Conference { return env.DB.Client.Conference.Query().OnlyX(testenv.As(co.Admin)) }
+			external := conf().ExternalID
+			env.Must(t, co.AdminToken, updateEvent, map[string]any{"id": made.CreateEvent.ID, "s": "ALL",
+				"in": map[string]any{"title": "Launch, moved", "start": time.Now().Add(48 * time.Hour)}}, &struct{}{})
+			eventually(t, "the provider's meeting moved", func() bool { return p.title(env, external) == "Launch, moved" })
+
+			var removed struct{ RemoveConference struct{ Kind, Title string } }
+			env.Must(t, co.AdminToken, `mutation($e:ID!){ removeConference(event:$e){ kind title } }`, map[string]any{"e": made.CreateEvent.ID}, &removed)
+			eventually(t, "the provider's meeting deleted", func() bool { return held() == 0 })
+			if removed.RemoveConference.Kind != "MEETING" || removed.RemoveConference.Title != "Launch, moved" || conf().State != conference.StateREMOVED {
+				t.Fatalf("after removing the link: %+v, conference %s", removed, conf().State)
 			}
 		})
 	}
