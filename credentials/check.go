@@ -28,6 +28,8 @@ func (s *Store) Test(ctx context.Context, id int) (*ent.Credential, error) {
 		problem, err = s.checkOAuth(ctx, c)
 	case schematype.ProviderTrueConf:
 		problem, err = s.checkTrueConf(ctx, c)
+	case schematype.ProviderVCC:
+		problem, err = s.checkCallCenter(ctx, c)
 	default:
 		return nil, apperr.Invalid("id", "checking %s connections comes with its connector", c.Provider)
 	}

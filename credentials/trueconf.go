@@ -22,13 +22,23 @@ type TrueConfApp struct {
 
 // ConfigureTrueConf saves the company's TrueConf Server and its client.
 func (s *Store) ConfigureTrueConf(ctx context.Context, app TrueConfApp) (*ent.Credential, error) {
-	server := strings.TrimRight(strings.TrimSpace(app.ServerURL), "/")
-	if u, err := url.Parse(server); server != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "") {
-		return nil, apperr.Invalid("serverUrl", "must be the server's address, such as https://video.example.com")
+	server, err := serverAddress("serverUrl", app.ServerURL, "https://video.example.com")
+	if err != nil {
+		return nil, err
 	}
 	return s.configure(ctx, schematype.ProviderTrueConf, "the TrueConf Server's control panel (API → OAuth2)",
 		map[string]string{"serverUrl": server, "clientId": app.ClientID, "clientSecret": app.ClientSecret},
 		func(u *ent.CredentialUpdateOne) { u.SetBaseURL(server).SetClientID(app.ClientID) }, app.ClientSecret)
+}
+
+// serverAddress is raw as a server's address, without a trailing slash;
+// empty stays empty, for configure to call required.
+func serverAddress(field, raw, example string) (string, error) {
+	server := strings.TrimRight(strings.TrimSpace(raw), "/")
+	if u, err := url.Parse(server); server != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "") {
+		return "", apperr.Invalid(field, "must be the server's address, such as %s", example)
+	}
+	return server, nil
 }
 
 // TrueConf is a client of the company's TrueConf Server, or

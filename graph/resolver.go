@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/convene/convene/auth"
+	"github.com/convene/convene/calls"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -25,6 +26,7 @@ type Resolver struct {
 	Auth        *auth.Service
 	Directory   *directory.Directory
 	Credentials *credentials.Store
+	Agents      *calls.Agents
 	Calendar    *scheduling.Calendar
 	Planner     *scheduling.Planner
 	Broker      realtime.Broker

@@ -13,6 +13,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/auth"
+	"github.com/convene/convene/calls"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -261,6 +262,16 @@ func (r *mutationResolver) ConfigureMicrosoft(ctx context.Context, input credent
 // ConfigureTrueConf is the resolver for the configureTrueConf field.
 func (r *mutationResolver) ConfigureTrueConf(ctx context.Context, input credentials.TrueConfApp) (*ent.Credential, error) {
 	return r.Credentials.ConfigureTrueConf(ctx, input)
+}
+
+// ConfigureCallCenter is the resolver for the configureCallCenter field.
+func (r *mutationResolver) ConfigureCallCenter(ctx context.Context, input credentials.CallCenterApp) (*ent.Credential, error) {
+	return r.Credentials.ConfigureCallCenter(ctx, input)
+}
+
+// CallCenterToken is the resolver for the callCenterToken field.
+func (r *mutationResolver) CallCenterToken(ctx context.Context) (*calls.CenterSession, error) {
+	return r.Agents.CenterSession(ctx)
 }
 
 // ZoomJWTToken is the resolver for the zoomJWTToken field.

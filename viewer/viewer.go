@@ -70,6 +70,9 @@ const (
 	// SystemOAuth completes a consent the provider sends back to us (the
 	// signed state names the company), and keeps access tokens fresh.
 	SystemOAuth SystemPath = "oauth"
+	// SystemCallCenter signs an agent in at their company's call center with
+	// the company's access key, which agents use but may not read.
+	SystemCallCenter SystemPath = "call-center"
 )
 
 type systemKey struct{}

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/convene/convene/auth"
+	"github.com/convene/convene/calls"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -117,6 +118,15 @@ type ComplexityRoot struct {
 		StartedAt    func(childComplexity int) int
 		State        func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
+	}
+
+	CallCenterSession struct {
+		AgentID      func(childComplexity int) int
+		BaseURL      func(childComplexity int) int
+		Domain       func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		SessionToken func(childComplexity int) int
+		Token        func(childComplexity int) int
 	}
 
 	CallConnection struct {
@@ -315,7 +325,9 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddChannelMembers       func(childComplexity int, channel int, users []int) int
 		AuthorizeCredentialURL  func(childComplexity int, id int) int
+		CallCenterToken         func(childComplexity int) int
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
+		ConfigureCallCenter     func(childComplexity int, input credentials.CallCenterApp) int
 		ConfigureGoogle         func(childComplexity int, input credentials.GoogleApp) int
 		ConfigureMicrosoft      func(childComplexity int, input credentials.MicrosoftApp) int
 		ConfigureTrueConf       func(childComplexity int, input credentials.TrueConfApp) int
@@ -599,6 +611,8 @@ type MutationResolver interface {
 	ConfigureZoomJwt(ctx context.Context, input credentials.ZoomJWTApp) (*ent.Credential, error)
 	ConfigureMicrosoft(ctx context.Context, input credentials.MicrosoftApp) (*ent.Credential, error)
 	ConfigureTrueConf(ctx context.Context, input credentials.TrueConfApp) (*ent.Credential, error)
+	ConfigureCallCenter(ctx context.Context, input credentials.CallCenterApp) (*ent.Credential, error)
+	CallCenterToken(ctx context.Context) (*calls.CenterSession, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
@@ -934,6 +948,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Call.UpdatedAt(childComplexity), true
+
+	case "CallCenterSession.agentID":
+		if e.ComplexityRoot.CallCenterSession.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallCenterSession.AgentID(childComplexity), true
+	case "CallCenterSession.baseURL":
+		if e.ComplexityRoot.CallCenterSession.BaseURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallCenterSession.BaseURL(childComplexity), true
+	case "CallCenterSession.domain":
+		if e.ComplexityRoot.CallCenterSession.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallCenterSession.Domain(childComplexity), true
+	case "CallCenterSession.expiresAt":
+		if e.ComplexityRoot.CallCenterSession.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallCenterSession.ExpiresAt(childComplexity), true
+	case "CallCenterSession.sessionToken":
+		if e.ComplexityRoot.CallCenterSession.SessionToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallCenterSession.SessionToken(childComplexity), true
+	case "CallCenterSession.token":
+		if e.ComplexityRoot.CallCenterSession.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallCenterSession.Token(childComplexity), true
 
 	case "CallConnection.edges":
 		if e.ComplexityRoot.CallConnection.Edges == nil {
@@ -1746,6 +1797,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AuthorizeCredentialURL(childComplexity, args["id"].(int)), true
+	case "Mutation.callCenterToken":
+		if e.ComplexityRoot.Mutation.CallCenterToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.CallCenterToken(childComplexity), true
 	case "Mutation.cancelEvent":
 		if e.ComplexityRoot.Mutation.CancelEvent == nil {
 			break
@@ -1757,6 +1814,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelEvent(childComplexity, args["id"].(int), args["scope"].(string), args["occurrence"].(*time.Time)), true
+	case "Mutation.configureCallCenter":
+		if e.ComplexityRoot.Mutation.ConfigureCallCenter == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_configureCallCenter_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfigureCallCenter(childComplexity, args["input"].(credentials.CallCenterApp)), true
 	case "Mutation.configureGoogle":
 		if e.ComplexityRoot.Mutation.ConfigureGoogle == nil {
 			break
@@ -3044,6 +3112,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CompanyWhereInput", ec.unmarshalInputCompanyWhereInput),
 			graphql.NewInputUnmarshaler("ConferenceOrder", ec.unmarshalInputConferenceOrder),
 			graphql.NewInputUnmarshaler("ConferenceWhereInput", ec.unmarshalInputConferenceWhereInput),
+			graphql.NewInputUnmarshaler("ConfigureCallCenterInput", ec.unmarshalInputConfigureCallCenterInput),
 			graphql.NewInputUnmarshaler("ConfigureGoogleInput", ec.unmarshalInputConfigureGoogleInput),
 			graphql.NewInputUnmarshaler("ConfigureMicrosoftInput", ec.unmarshalInputConfigureMicrosoftInput),
 			graphql.NewInputUnmarshaler("ConfigureTrueConfInput", ec.unmarshalInputConfigureTrueConfInput),
@@ -3345,6 +3414,31 @@ input ConfigureMicrosoftInput {
   clientSecret: String!
 }
 
+input ConfigureCallCenterInput {
+  "The center's address, such as https://web.vcc-vinaphone.com.vn."
+  baseUrl: String!
+  "The company's tenant at the center."
+  domain: String!
+  "The access key VNPT support issued for the domain. Sealed at rest; never readable again."
+  accessKey: String!
+}
+
+"""
+What an agent's browser needs to start the call center's softphone:
+csInit(token, domain) with the center's scripts at baseURL.
+"""
+type CallCenterSession {
+  "The agent token: a JWT signed with the company's access key. Keep it in memory only."
+  token: String!
+  baseURL: String!
+  domain: String!
+  "The agent's user id at the center."
+  agentID: Int!
+  "The session token the center answered the login with."
+  sessionToken: String!
+  expiresAt: Time!
+}
+
 input ConfigureTrueConfInput {
   "The server's address, such as https://video.example.com."
   serverUrl: String!
@@ -3483,6 +3577,16 @@ type Mutation {
   configureMicrosoft(input: ConfigureMicrosoftInput!): Credential!
   "Store the company's TrueConf Server and an OAuth client registered on it (client_credentials)."
   configureTrueConf(input: ConfigureTrueConfInput!): Credential!
+  """
+  Store the company's call center (VNPT cloud contact center). Agents are
+  the employees with an extension; testCredential logs you in as one.
+  """
+  configureCallCenter(input: ConfigureCallCenterInput!): Credential!
+  """
+  Log the signed-in employee in at the company's call center as the agent
+  at their extension, for the browser's softphone.
+  """
+  callCenterToken: CallCenterSession!
   "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
   zoomJWTToken(id: ID!): String!
   """
@@ -6492,6 +6596,24 @@ func (ec *executionContext) childFields_Call(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Call", field.Name)
 }
 
+func (ec *executionContext) childFields_CallCenterSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_CallCenterSession_token(ctx, field)
+	case "baseURL":
+		return ec.fieldContext_CallCenterSession_baseURL(ctx, field)
+	case "domain":
+		return ec.fieldContext_CallCenterSession_domain(ctx, field)
+	case "agentID":
+		return ec.fieldContext_CallCenterSession_agentID(ctx, field)
+	case "sessionToken":
+		return ec.fieldContext_CallCenterSession_sessionToken(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_CallCenterSession_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CallCenterSession", field.Name)
+}
+
 func (ec *executionContext) childFields_CallConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -7431,6 +7553,20 @@ func (ec *executionContext) field_Mutation_cancelEvent_args(ctx context.Context,
 		return nil, err
 	}
 	args["occurrence"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_configureCallCenter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (credentials.CallCenterApp, error) {
+			return ec.unmarshalNConfigureCallCenterInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐCallCenterApp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -9935,6 +10071,144 @@ func (ec *executionContext) fieldContext_Call_channel(_ context.Context, field g
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CallCenterSession_token(ctx context.Context, field graphql.CollectedField, obj *calls.CenterSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallCenterSession_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallCenterSession_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallCenterSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallCenterSession_baseURL(ctx context.Context, field graphql.CollectedField, obj *calls.CenterSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallCenterSession_baseURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaseURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallCenterSession_baseURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallCenterSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallCenterSession_domain(ctx context.Context, field graphql.CollectedField, obj *calls.CenterSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallCenterSession_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallCenterSession_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallCenterSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallCenterSession_agentID(ctx context.Context, field graphql.CollectedField, obj *calls.CenterSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallCenterSession_agentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallCenterSession_agentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallCenterSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CallCenterSession_sessionToken(ctx context.Context, field graphql.CollectedField, obj *calls.CenterSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallCenterSession_sessionToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallCenterSession_sessionToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallCenterSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallCenterSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *calls.CenterSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallCenterSession_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallCenterSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallCenterSession", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CallConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CallConnection) (ret graphql.Marshaler) {
@@ -14745,6 +15019,82 @@ func (ec *executionContext) fieldContext_Mutation_configureTrueConf(ctx context.
 	if fc.Args, err = ec.field_Mutation_configureTrueConf_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_configureCallCenter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_configureCallCenter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfigureCallCenter(ctx, fc.Args["input"].(credentials.CallCenterApp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Credential) graphql.Marshaler {
+			return ec.marshalNCredential2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_configureCallCenter(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Credential(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_configureCallCenter_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_callCenterToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_callCenterToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().CallCenterToken(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.CenterSession) graphql.Marshaler {
+			return ec.marshalNCallCenterSession2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐCenterSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_callCenterToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallCenterSession(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -23046,6 +23396,62 @@ func UnmarshalConferenceWhereInput(ctx context.Context, raw any) (ent.Conference
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfigureCallCenterInput(ctx context.Context, obj any) (credentials.CallCenterApp, error) {
+	var it credentials.CallCenterApp
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"baseUrl", "domain", "accessKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "baseUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseUrl"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaseURL = data
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "accessKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfigureCallCenterInput unmarshals raw into the ConfigureCallCenterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfigureCallCenterInput(ctx context.Context, raw any) (credentials.CallCenterApp, error) {
+	var out credentials.CallCenterApp
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigureCallCenterInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConfigureGoogleInput(ctx context.Context, obj any) (credentials.GoogleApp, error) {
 	var it credentials.GoogleApp
 	if obj == nil {
@@ -29153,6 +29559,64 @@ func (ec *executionContext) _Call(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var callCenterSessionImplementors = []string{"CallCenterSession"}
+
+func (ec *executionContext) _CallCenterSession(ctx context.Context, sel ast.SelectionSet, obj *calls.CenterSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callCenterSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CallCenterSession")
+		case "token":
+			out.Values[i] = ec._CallCenterSession_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseURL":
+			out.Values[i] = ec._CallCenterSession_baseURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "domain":
+			out.Values[i] = ec._CallCenterSession_domain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agentID":
+			out.Values[i] = ec._CallCenterSession_agentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionToken":
+			out.Values[i] = ec._CallCenterSession_sessionToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._CallCenterSession_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var callConnectionImplementors = []string{"CallConnection"}
 
 func (ec *executionContext) _CallConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CallConnection) graphql.Marshaler {
@@ -30686,6 +31150,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "configureTrueConf":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_configureTrueConf(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configureCallCenter":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_configureCallCenter(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "callCenterToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_callCenterToken(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -32514,6 +32992,14 @@ func (ec *executionContext) marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋe
 	return ec._Call(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCallCenterSession2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐCenterSession(ctx context.Context, sel ast.SelectionSet, v *calls.CenterSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CallCenterSession!")
+		return graphql.Null
+	}
+	return ec._CallCenterSession(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCallConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CallConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CallConnection!")
@@ -32714,6 +33200,11 @@ func (ec *executionContext) marshalNConferenceState2githubᚗcomᚋconveneᚋcon
 func (ec *executionContext) unmarshalNConferenceWhereInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐConferenceWhereInput(ctx context.Context, v any) (*ent.ConferenceWhereInput, error) {
 	res, err := ec.unmarshalInputConferenceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNConfigureCallCenterInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐCallCenterApp(ctx context.Context, v any) (credentials.CallCenterApp, error) {
+	res, err := ec.unmarshalInputConfigureCallCenterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNConfigureGoogleInput2githubᚗcomᚋconveneᚋconveneᚋcredentialsᚐGoogleApp(ctx context.Context, v any) (credentials.GoogleApp, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/connectors/sms/smsfake"
 	"github.com/convene/convene/connectors/trueconf/trueconffake"
+	"github.com/convene/convene/connectors/vcc/vccfake"
 	"github.com/convene/convene/connectors/zoom/zoomfake"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
@@ -51,6 +52,8 @@ type Env struct {
 	Google    *googlefake.Google       // the Google its Google credentials reach
 	Microsoft *microsoftfake.Microsoft // the tenant its Microsoft credentials reach
 	TrueConf  *trueconffake.TrueConf   // a TrueConf Server, at TrueConf.URL
+	Center    *vccfake.Center          // a call center, at CenterURL
+	CenterURL string
 	logs      *lockedWriter
 }
 
@@ -121,6 +124,9 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	trueconfServer := httptest.NewServer(trueconfFake)
 	trueconfFake.URL = trueconfServer.URL
 	t.Cleanup(trueconfServer.Close)
+	center := vccfake.New(CallCenterDomain, CallCenterAccessKey)
+	centerServer := httptest.NewServer(center)
+	t.Cleanup(centerServer.Close)
 	srv := httptest.NewUnstartedServer(nil) // its address is the public URL
 	opts := app.Options{
 		PublicURL: "http://" + srv.Listener.Addr().String(),
@@ -150,7 +156,8 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &Env{broker: newBroker, DB: d, App: a, Keys: keys, Server: srv, Queries: counter, logs: logs, Mail: mailbox, SMS: texts,
-		Zoom: zoomFake, Google: googleFake, Microsoft: microsoftFake, TrueConf: trueconfFake}
+		Zoom: zoomFake, Google: googleFake, Microsoft: microsoftFake, TrueConf: trueconfFake,
+		Center: center, CenterURL: centerServer.URL}
 }
 
 // Logs returns everything the server logged so far, at debug level.
@@ -324,6 +331,12 @@ const (
 const (
 	TrueConfClientID     = "convene"
 	TrueConfClientSecret = "trueconf-secret-1"
+)
+
+// The fake call center's tenant.
+const (
+	CallCenterDomain    = "acme"
+	CallCenterAccessKey = "vcc-access-key-1"
 )
 
 // ReplyAddress stands as ORGANIZER in test servers' invitations, and

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/auth"
+	"github.com/convene/convene/calls"
 	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/credentials"
@@ -170,6 +171,7 @@ func New(o Options) (*App, error) {
 		Auth:        authSvc,
 		Directory:   directory.New(o.DB.Client, authSvc),
 		Credentials: creds,
+		Agents:      calls.NewAgents(o.DB.Client, creds),
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
 		Planner:     planner,
 		Broker:      a.Broker,

@@ -1,0 +1,94 @@
+// Package vccfake is a VNPT cloud contact center for tests and the demo:
+// the agent login, taking the token as JSON (as VNPT's README sends it) or
+// as a form field (as its demo does), checked as the center checks it.
+package vccfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/convene/convene/connectors/fakekit"
+)
+
+// Center is one tenant of the fake center.
+type Center struct {
+	Domain, AccessKey string
+
+	mu     sync.Mutex
+	logins map[string]int // ipphone → logins
+	users  map[string]int // ipphone → the center's user id
+}
+
+// New returns a center for domain, whose agents' tokens are signed with
+// accessKey.
+func New(domain, accessKey string) *Center {
+	return &Center{Domain: domain, AccessKey: accessKey, logins: map[string]int{}, users: map[string]int{}}
+}
+
+func (c *Center) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/"+c.Domain+"/thirdParty/login" {
+		http.NotFound(w, r)
+		return
+	}
+	ipphone, err := c.agent(r)
+	if err != nil {
+		fakekit.WriteJSON(w, http.StatusOK, "application/json", map[string]string{"code": "error", "message": err.Error()})
+		return
+	}
+	c.mu.Lock()
+	c.logins[ipphone]++
+	if c.users[ipphone] == 0 {
+		c.users[ipphone] = 35000 + len(c.users)
+	}
+	id := c.users[ipphone]
+	c.mu.Unlock()
+	fakekit.WriteJSON(w, http.StatusOK, "application/json", map[string]any{"code": "ok",
+		"user": map[string]any{"user_id": id, "token": fakekit.Random(), "ipphone": ipphone, "domain": c.Domain}})
+}
+
+// agent reads the request's token and returns its extension, if the token
+// is signed with the access key and has not expired.
+func (c *Center) agent(r *http.Request) (string, error) {
+	var token string
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var body struct{ Token string }
+		if json.NewDecoder(r.Body).Decode(&body) != nil {
+			return "", fmt.Errorf("bad request body")
+		}
+		token = body.Token
+	} else {
+		token = r.FormValue("token")
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return []byte(c.AccessKey), nil },
+		jwt.WithValidMethods([]string{"HS256"}))
+	if err != nil {
+		return "", fmt.Errorf("invalid token")
+	}
+	ipphone, _ := claims["ipphone"].(string)
+	expired, _ := claims["expired"].(string)
+	vietnam, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	until, err := time.ParseInLocation(time.DateTime, expired, vietnam)
+	switch {
+	case ipphone == "":
+		return "", fmt.Errorf("ipphone is required")
+	case err != nil:
+		return "", fmt.Errorf("expired must be YYYY-MM-DD HH:MM:SS")
+	case time.Now().After(until):
+		return "", fmt.Errorf("token expired")
+	}
+	return ipphone, nil
+}
+
+// Logins is how many times the agent at ipphone logged in.
+func (c *Center) Logins(ipphone string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.logins[ipphone]
+}
