@@ -127,11 +127,14 @@ func zoomMeeting(ctx context.Context, client *ent.Client, e *ent.Event) (zoom.Me
 	if err != nil {
 		return zoom.MeetingRequest{}, jobs.Permanent(err)
 	}
-	start := nextOccurrence(e, time.Now()).In(loc)
-	req := zoom.MeetingRequest{Topic: e.Title, Type: 2, StartTime: zoom.LocalTime(start),
+	req := zoom.MeetingRequest{Topic: e.Title, Type: 2, StartTime: zoom.LocalTime(e.StartAt.In(loc)),
 		Timezone: e.TimeZone, Duration: e.DurationMinutes, Agenda: e.Description}
-	if r, ok := zoomRecurrence(e.Rrule, e.StartAt.In(loc)); e.Rrule != "" && ok {
-		req.Type, req.StartTime, req.Recurrence = 8, zoom.LocalTime(e.StartAt.In(loc)), r
+	if e.Rrule != "" {
+		if r, ok := zoomRecurrence(e.Rrule, e.StartAt.In(loc)); ok {
+			req.Type, req.Recurrence = 8, r
+		} else {
+			req.StartTime = zoom.LocalTime(nextOccurrence(e, time.Now()).In(loc))
+		}
 	}
 	co, err := client.Company.Get(ctx, e.CompanyID)
 	if err != nil {

@@ -117,19 +117,28 @@ func (t *Trouble) LoseNextCreates(n int) {
 	t.lose = n
 }
 
-// Slow makes every answer wait d.
+// Slow makes every answer wait d (see Wait).
 func (t *Trouble) Slow(d time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.slow = d
 }
 
-// Serve gives a call the trouble set for it: it waits if answers are slow,
-// then has refuse answer the status it fails with, or runs serve, keeping
-// its answer from the caller if that one is to be lost.
+// Wait holds a call as long as answers are slow. A fake calls it before
+// it locks its state, so that one slow call does not hold up the others.
+func (t *Trouble) Wait() {
+	t.mu.Lock()
+	slow := t.slow
+	t.mu.Unlock()
+	time.Sleep(slow)
+}
+
+// Serve gives a call the failure set for it: refuse answers the status it
+// fails with; otherwise serve runs, its answer kept from the caller if
+// that one is to be lost.
 func (t *Trouble) Serve(w http.ResponseWriter, r *http.Request, serve http.HandlerFunc, refuse func(http.ResponseWriter, int)) {
 	t.mu.Lock()
-	slow, status, lost := t.slow, t.down, false
+	status, lost := t.down, false
 	switch {
 	case status != 0:
 	case len(t.next) > 0:
@@ -139,7 +148,6 @@ func (t *Trouble) Serve(w http.ResponseWriter, r *http.Request, serve http.Handl
 		lost = true
 	}
 	t.mu.Unlock()
-	time.Sleep(slow)
 	switch {
 	case status != 0:
 		refuse(w, status)

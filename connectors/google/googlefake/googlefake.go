@@ -64,6 +64,7 @@ func New(clientID, clientSecret string) *Google {
 }
 
 func (g *Google) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.Trouble.Wait() // before the lock: a slow call holds up no other
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.mux.ServeHTTP(w, r)

@@ -53,6 +53,7 @@ func New(clientID, clientSecret string) *Microsoft {
 }
 
 func (m *Microsoft) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m.Trouble.Wait() // before the lock: a slow call holds up no other
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.mux.ServeHTTP(w, r)

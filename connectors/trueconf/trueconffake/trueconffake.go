@@ -41,6 +41,7 @@ func New(clientID, clientSecret string) *TrueConf {
 }
 
 func (f *TrueConf) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.Trouble.Wait() // before the lock: a slow call holds up no other
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.mux.ServeHTTP(w, r)

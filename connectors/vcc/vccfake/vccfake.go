@@ -5,7 +5,7 @@ package vccfake
 
 import (
 	"encoding/json"
-	"fmt"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -59,7 +59,7 @@ func (c *Center) agent(r *http.Request) (string, error) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var body struct{ Token string }
 		if json.NewDecoder(r.Body).Decode(&body) != nil {
-			return "", fmt.Errorf("bad request body")
+			return "", errors.New("bad request body")
 		}
 		token = body.Token
 	} else {
@@ -69,7 +69,7 @@ func (c *Center) agent(r *http.Request) (string, error) {
 	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return []byte(c.AccessKey), nil },
 		jwt.WithValidMethods([]string{"HS256"}))
 	if err != nil {
-		return "", fmt.Errorf("invalid token")
+		return "", errors.New("invalid token")
 	}
 	ipphone, _ := claims["ipphone"].(string)
 	expired, _ := claims["expired"].(string)
@@ -77,11 +77,11 @@ func (c *Center) agent(r *http.Request) (string, error) {
 	until, err := time.ParseInLocation(time.DateTime, expired, vietnam)
 	switch {
 	case ipphone == "":
-		return "", fmt.Errorf("ipphone is required")
+		return "", errors.New("ipphone is required")
 	case err != nil:
-		return "", fmt.Errorf("expired must be YYYY-MM-DD HH:MM:SS")
+		return "", errors.New("expired must be YYYY-MM-DD HH:MM:SS")
 	case time.Now().After(until):
-		return "", fmt.Errorf("token expired")
+		return "", errors.New("token expired")
 	}
 	return ipphone, nil
 }
