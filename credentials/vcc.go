@@ -11,6 +11,7 @@ import (
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/vcc"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/viewer"
 )
@@ -82,4 +83,31 @@ func (s *Store) checkCallCenter(ctx context.Context, c *ent.Credential) (string,
 		return fmt.Sprintf("the call center at %s could not be reached: %v", c.BaseURL, err), nil
 	}
 	return "", nil
+}
+
+// ReportingCenter is a company's center that may have sent a report.
+type ReportingCenter struct {
+	CompanyID int
+	Center    vcc.Center
+}
+
+// CentersAt are the call centers of every company whose tenant is named
+// domain: a report names its domain, and its signature tells which
+// company's key made it.
+func (s *Store) CentersAt(ctx context.Context, domain string) ([]ReportingCenter, error) {
+	ctx = viewer.NewSystemContext(ctx, viewer.SystemCallReports)
+	creds, err := s.client.Credential.Query().Where(credential.ProviderEQ(schematype.ProviderVCC),
+		credential.UserIDIsNil(), credential.AccountID(domain)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+	centers := make([]ReportingCenter, 0, len(creds))
+	for _, c := range creds {
+		center, err := s.centerOf(c)
+		if err != nil {
+			return nil, err
+		}
+		centers = append(centers, ReportingCenter{CompanyID: c.CompanyID, Center: center})
+	}
+	return centers, nil
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/ent/webhookreceipt"
 
 	stdsql "database/sql"
 )
@@ -84,6 +85,8 @@ type Client struct {
 	SyncState *SyncStateClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookReceipt is the client for interacting with the WebhookReceipt builders.
+	WebhookReceipt *WebhookReceiptClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -115,6 +118,7 @@ func (c *Client) init() {
 	c.Room = NewRoomClient(c.config)
 	c.SyncState = NewSyncStateClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.WebhookReceipt = NewWebhookReceiptClient(c.config)
 }
 
 type (
@@ -227,6 +231,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Room:               NewRoomClient(cfg),
 		SyncState:          NewSyncStateClient(cfg),
 		User:               NewUserClient(cfg),
+		WebhookReceipt:     NewWebhookReceiptClient(cfg),
 	}, nil
 }
 
@@ -266,6 +271,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Room:               NewRoomClient(cfg),
 		SyncState:          NewSyncStateClient(cfg),
 		User:               NewUserClient(cfg),
+		WebhookReceipt:     NewWebhookReceiptClient(cfg),
 	}, nil
 }
 
@@ -298,7 +304,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIToken, c.Attendee, c.Call, c.Channel, c.Company, c.Conference, c.Contact,
 		c.Credential, c.Delivery, c.Event, c.ExternalLink, c.Job, c.Notification,
 		c.OccurrenceResponse, c.Post, c.ProviderAccount, c.RefreshToken, c.Room,
-		c.SyncState, c.User,
+		c.SyncState, c.User, c.WebhookReceipt,
 	} {
 		n.Use(hooks...)
 	}
@@ -311,7 +317,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIToken, c.Attendee, c.Call, c.Channel, c.Company, c.Conference, c.Contact,
 		c.Credential, c.Delivery, c.Event, c.ExternalLink, c.Job, c.Notification,
 		c.OccurrenceResponse, c.Post, c.ProviderAccount, c.RefreshToken, c.Room,
-		c.SyncState, c.User,
+		c.SyncState, c.User, c.WebhookReceipt,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -360,6 +366,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SyncState.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *WebhookReceiptMutation:
+		return c.WebhookReceipt.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -3893,17 +3901,151 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// WebhookReceiptClient is a client for the WebhookReceipt schema.
+type WebhookReceiptClient struct {
+	config
+}
+
+// NewWebhookReceiptClient returns a client for the WebhookReceipt from the given config.
+func NewWebhookReceiptClient(c config) *WebhookReceiptClient {
+	return &WebhookReceiptClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookreceipt.Hooks(f(g(h())))`.
+func (c *WebhookReceiptClient) Use(hooks ...Hook) {
+	c.hooks.WebhookReceipt = append(c.hooks.WebhookReceipt, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookreceipt.Intercept(f(g(h())))`.
+func (c *WebhookReceiptClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookReceipt = append(c.inters.WebhookReceipt, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookReceipt entity.
+func (c *WebhookReceiptClient) Create() *WebhookReceiptCreate {
+	mutation := newWebhookReceiptMutation(c.config, OpCreate)
+	return &WebhookReceiptCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookReceipt entities.
+func (c *WebhookReceiptClient) CreateBulk(builders ...*WebhookReceiptCreate) *WebhookReceiptCreateBulk {
+	return &WebhookReceiptCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookReceiptClient) MapCreateBulk(slice any, setFunc func(*WebhookReceiptCreate, int)) *WebhookReceiptCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookReceiptCreateBulk{err: fmt.Errorf("calling to WebhookReceiptClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookReceiptCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookReceiptCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookReceipt.
+func (c *WebhookReceiptClient) Update() *WebhookReceiptUpdate {
+	mutation := newWebhookReceiptMutation(c.config, OpUpdate)
+	return &WebhookReceiptUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookReceiptClient) UpdateOne(_m *WebhookReceipt) *WebhookReceiptUpdateOne {
+	mutation := newWebhookReceiptMutation(c.config, OpUpdateOne, withWebhookReceipt(_m))
+	return &WebhookReceiptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookReceiptClient) UpdateOneID(id int) *WebhookReceiptUpdateOne {
+	mutation := newWebhookReceiptMutation(c.config, OpUpdateOne, withWebhookReceiptID(id))
+	return &WebhookReceiptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookReceipt.
+func (c *WebhookReceiptClient) Delete() *WebhookReceiptDelete {
+	mutation := newWebhookReceiptMutation(c.config, OpDelete)
+	return &WebhookReceiptDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookReceiptClient) DeleteOne(_m *WebhookReceipt) *WebhookReceiptDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookReceiptClient) DeleteOneID(id int) *WebhookReceiptDeleteOne {
+	builder := c.Delete().Where(webhookreceipt.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookReceiptDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookReceipt.
+func (c *WebhookReceiptClient) Query() *WebhookReceiptQuery {
+	return &WebhookReceiptQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookReceipt},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookReceipt entity by its id.
+func (c *WebhookReceiptClient) Get(ctx context.Context, id int) (*WebhookReceipt, error) {
+	return c.Query().Where(webhookreceipt.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookReceiptClient) GetX(ctx context.Context, id int) *WebhookReceipt {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookReceiptClient) Hooks() []Hook {
+	return c.hooks.WebhookReceipt
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookReceiptClient) Interceptors() []Interceptor {
+	return c.inters.WebhookReceipt
+}
+
+func (c *WebhookReceiptClient) mutate(ctx context.Context, m *WebhookReceiptMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookReceiptCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookReceiptUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookReceiptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookReceiptDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookReceipt mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		APIToken, Attendee, Call, Channel, Company, Conference, Contact, Credential,
 		Delivery, Event, ExternalLink, Job, Notification, OccurrenceResponse, Post,
-		ProviderAccount, RefreshToken, Room, SyncState, User []ent.Hook
+		ProviderAccount, RefreshToken, Room, SyncState, User, WebhookReceipt []ent.Hook
 	}
 	inters struct {
 		APIToken, Attendee, Call, Channel, Company, Conference, Contact, Credential,
 		Delivery, Event, ExternalLink, Job, Notification, OccurrenceResponse, Post,
-		ProviderAccount, RefreshToken, Room, SyncState, User []ent.Interceptor
+		ProviderAccount, RefreshToken, Room, SyncState, User,
+		WebhookReceipt []ent.Interceptor
 	}
 )
 

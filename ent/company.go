@@ -23,6 +23,8 @@ type Company struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
+	// ISO 3166 region of numbers written without a country code
+	PhoneRegion string `json:"phone_region,omitempty"`
 	// IANA zone used when a user has none
 	TimeZone string `json:"time_zone,omitempty"`
 	// MeetingTopicTemplate holds the value of the "meeting_topic_template" field.
@@ -49,7 +51,7 @@ func (*Company) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case company.FieldID:
 			values[i] = new(sql.NullInt64)
-		case company.FieldName, company.FieldTimeZone, company.FieldMeetingTopicTemplate, company.FieldMeetingDescriptionTemplate, company.FieldInvitationTemplate, company.FieldHostTemplate:
+		case company.FieldName, company.FieldPhoneRegion, company.FieldTimeZone, company.FieldMeetingTopicTemplate, company.FieldMeetingDescriptionTemplate, company.FieldInvitationTemplate, company.FieldHostTemplate:
 			values[i] = new(sql.NullString)
 		case company.FieldCreatedAt, company.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -91,6 +93,12 @@ func (_m *Company) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field name", values[i])
 			} else if value.Valid {
 				_m.Name = value.String
+			}
+		case company.FieldPhoneRegion:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field phone_region", values[i])
+			} else if value.Valid {
+				_m.PhoneRegion = value.String
 			}
 		case company.FieldTimeZone:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -178,6 +186,9 @@ func (_m *Company) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
+	builder.WriteString("phone_region=")
+	builder.WriteString(_m.PhoneRegion)
 	builder.WriteString(", ")
 	builder.WriteString("time_zone=")
 	builder.WriteString(_m.TimeZone)

@@ -56,6 +56,20 @@ func (_c *CompanyCreate) SetName(v string) *CompanyCreate {
 	return _c
 }
 
+// SetPhoneRegion sets the "phone_region" field.
+func (_c *CompanyCreate) SetPhoneRegion(v string) *CompanyCreate {
+	_c.mutation.SetPhoneRegion(v)
+	return _c
+}
+
+// SetNillablePhoneRegion sets the "phone_region" field if the given value is not nil.
+func (_c *CompanyCreate) SetNillablePhoneRegion(v *string) *CompanyCreate {
+	if v != nil {
+		_c.SetPhoneRegion(*v)
+	}
+	return _c
+}
+
 // SetTimeZone sets the "time_zone" field.
 func (_c *CompanyCreate) SetTimeZone(v string) *CompanyCreate {
 	_c.mutation.SetTimeZone(v)
@@ -205,6 +219,10 @@ func (_c *CompanyCreate) defaults() error {
 		v := company.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.PhoneRegion(); !ok {
+		v := company.DefaultPhoneRegion
+		_c.mutation.SetPhoneRegion(v)
+	}
 	if _, ok := _c.mutation.TimeZone(); !ok {
 		v := company.DefaultTimeZone
 		_c.mutation.SetTimeZone(v)
@@ -250,6 +268,14 @@ func (_c *CompanyCreate) check() error {
 	if v, ok := _c.mutation.Name(); ok {
 		if err := company.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Company.name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PhoneRegion(); !ok {
+		return &ValidationError{Name: "phone_region", err: errors.New(`ent: missing required field "Company.phone_region"`)}
+	}
+	if v, ok := _c.mutation.PhoneRegion(); ok {
+		if err := company.PhoneRegionValidator(v); err != nil {
+			return &ValidationError{Name: "phone_region", err: fmt.Errorf(`ent: validator failed for field "Company.phone_region": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.TimeZone(); !ok {
@@ -336,6 +362,10 @@ func (_c *CompanyCreate) createSpec() (*Company, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(company.FieldName, field.TypeString, value)
 		_node.Name = value
+	}
+	if value, ok := _c.mutation.PhoneRegion(); ok {
+		_spec.SetField(company.FieldPhoneRegion, field.TypeString, value)
+		_node.PhoneRegion = value
 	}
 	if value, ok := _c.mutation.TimeZone(); ok {
 		_spec.SetField(company.FieldTimeZone, field.TypeString, value)
@@ -438,6 +468,18 @@ func (u *CompanyUpsert) SetName(v string) *CompanyUpsert {
 // UpdateName sets the "name" field to the value that was provided on create.
 func (u *CompanyUpsert) UpdateName() *CompanyUpsert {
 	u.SetExcluded(company.FieldName)
+	return u
+}
+
+// SetPhoneRegion sets the "phone_region" field.
+func (u *CompanyUpsert) SetPhoneRegion(v string) *CompanyUpsert {
+	u.Set(company.FieldPhoneRegion, v)
+	return u
+}
+
+// UpdatePhoneRegion sets the "phone_region" field to the value that was provided on create.
+func (u *CompanyUpsert) UpdatePhoneRegion() *CompanyUpsert {
+	u.SetExcluded(company.FieldPhoneRegion)
 	return u
 }
 
@@ -595,6 +637,20 @@ func (u *CompanyUpsertOne) SetName(v string) *CompanyUpsertOne {
 func (u *CompanyUpsertOne) UpdateName() *CompanyUpsertOne {
 	return u.Update(func(s *CompanyUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetPhoneRegion sets the "phone_region" field.
+func (u *CompanyUpsertOne) SetPhoneRegion(v string) *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetPhoneRegion(v)
+	})
+}
+
+// UpdatePhoneRegion sets the "phone_region" field to the value that was provided on create.
+func (u *CompanyUpsertOne) UpdatePhoneRegion() *CompanyUpsertOne {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdatePhoneRegion()
 	})
 }
 
@@ -932,6 +988,20 @@ func (u *CompanyUpsertBulk) SetName(v string) *CompanyUpsertBulk {
 func (u *CompanyUpsertBulk) UpdateName() *CompanyUpsertBulk {
 	return u.Update(func(s *CompanyUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetPhoneRegion sets the "phone_region" field.
+func (u *CompanyUpsertBulk) SetPhoneRegion(v string) *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.SetPhoneRegion(v)
+	})
+}
+
+// UpdatePhoneRegion sets the "phone_region" field to the value that was provided on create.
+func (u *CompanyUpsertBulk) UpdatePhoneRegion() *CompanyUpsertBulk {
+	return u.Update(func(s *CompanyUpsert) {
+		s.UpdatePhoneRegion()
 	})
 }
 

@@ -49,6 +49,20 @@ func (_u *CompanyUpdate) SetNillableName(v *string) *CompanyUpdate {
 	return _u
 }
 
+// SetPhoneRegion sets the "phone_region" field.
+func (_u *CompanyUpdate) SetPhoneRegion(v string) *CompanyUpdate {
+	_u.mutation.SetPhoneRegion(v)
+	return _u
+}
+
+// SetNillablePhoneRegion sets the "phone_region" field if the given value is not nil.
+func (_u *CompanyUpdate) SetNillablePhoneRegion(v *string) *CompanyUpdate {
+	if v != nil {
+		_u.SetPhoneRegion(*v)
+	}
+	return _u
+}
+
 // SetTimeZone sets the "time_zone" field.
 func (_u *CompanyUpdate) SetTimeZone(v string) *CompanyUpdate {
 	_u.mutation.SetTimeZone(v)
@@ -201,6 +215,11 @@ func (_u *CompanyUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Company.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PhoneRegion(); ok {
+		if err := company.PhoneRegionValidator(v); err != nil {
+			return &ValidationError{Name: "phone_region", err: fmt.Errorf(`ent: validator failed for field "Company.phone_region": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.TimeZone(); ok {
 		if err := company.TimeZoneValidator(v); err != nil {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Company.time_zone": %w`, err)}
@@ -252,6 +271,9 @@ func (_u *CompanyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(company.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PhoneRegion(); ok {
+		_spec.SetField(company.FieldPhoneRegion, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(company.FieldTimeZone, field.TypeString, value)
@@ -312,6 +334,20 @@ func (_u *CompanyUpdateOne) SetName(v string) *CompanyUpdateOne {
 func (_u *CompanyUpdateOne) SetNillableName(v *string) *CompanyUpdateOne {
 	if v != nil {
 		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetPhoneRegion sets the "phone_region" field.
+func (_u *CompanyUpdateOne) SetPhoneRegion(v string) *CompanyUpdateOne {
+	_u.mutation.SetPhoneRegion(v)
+	return _u
+}
+
+// SetNillablePhoneRegion sets the "phone_region" field if the given value is not nil.
+func (_u *CompanyUpdateOne) SetNillablePhoneRegion(v *string) *CompanyUpdateOne {
+	if v != nil {
+		_u.SetPhoneRegion(*v)
 	}
 	return _u
 }
@@ -481,6 +517,11 @@ func (_u *CompanyUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Company.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PhoneRegion(); ok {
+		if err := company.PhoneRegionValidator(v); err != nil {
+			return &ValidationError{Name: "phone_region", err: fmt.Errorf(`ent: validator failed for field "Company.phone_region": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.TimeZone(); ok {
 		if err := company.TimeZoneValidator(v); err != nil {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "Company.time_zone": %w`, err)}
@@ -549,6 +590,9 @@ func (_u *CompanyUpdateOne) sqlSave(ctx context.Context) (_node *Company, err er
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(company.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PhoneRegion(); ok {
+		_spec.SetField(company.FieldPhoneRegion, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(company.FieldTimeZone, field.TypeString, value)

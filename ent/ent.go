@@ -32,6 +32,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/ent/webhookreceipt"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -112,6 +113,7 @@ func checkColumn(t, c string) error {
 			room.Table:               room.ValidColumn,
 			syncstate.Table:          syncstate.ValidColumn,
 			user.Table:               user.ValidColumn,
+			webhookreceipt.Table:     webhookreceipt.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -24,6 +24,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/ent/webhookreceipt"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -33,7 +34,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -143,6 +144,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			company.FieldCreatedAt:                  {Type: field.TypeTime, Column: company.FieldCreatedAt},
 			company.FieldUpdatedAt:                  {Type: field.TypeTime, Column: company.FieldUpdatedAt},
 			company.FieldName:                       {Type: field.TypeString, Column: company.FieldName},
+			company.FieldPhoneRegion:                {Type: field.TypeString, Column: company.FieldPhoneRegion},
 			company.FieldTimeZone:                   {Type: field.TypeString, Column: company.FieldTimeZone},
 			company.FieldMeetingTopicTemplate:       {Type: field.TypeString, Column: company.FieldMeetingTopicTemplate},
 			company.FieldMeetingDescriptionTemplate: {Type: field.TypeString, Column: company.FieldMeetingDescriptionTemplate},
@@ -504,7 +506,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldCallAvailability:      {Type: field.TypeEnum, Column: user.FieldCallAvailability},
 			user.FieldCallDevice:            {Type: field.TypeEnum, Column: user.FieldCallDevice},
 			user.FieldCallDeviceNumber:      {Type: field.TypeString, Column: user.FieldCallDeviceNumber},
+			user.FieldVoiceSession:          {Type: field.TypeString, Column: user.FieldVoiceSession},
 			user.FieldCalendarFeedTokenHash: {Type: field.TypeBytes, Column: user.FieldCalendarFeedTokenHash},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookreceipt.Table,
+			Columns: webhookreceipt.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: webhookreceipt.FieldID,
+			},
+		},
+		Type: "WebhookReceipt",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookreceipt.FieldSignature:  {Type: field.TypeString, Column: webhookreceipt.FieldSignature},
+			webhookreceipt.FieldReceivedAt: {Type: field.TypeTime, Column: webhookreceipt.FieldReceivedAt},
 		},
 	}
 	graph.MustAddE(
@@ -1790,6 +1808,11 @@ func (f *CompanyFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereName applies the entql string predicate on the name field.
 func (f *CompanyFilter) WhereName(p entql.StringP) {
 	f.Where(p.Field(company.FieldName))
+}
+
+// WherePhoneRegion applies the entql string predicate on the phone_region field.
+func (f *CompanyFilter) WherePhoneRegion(p entql.StringP) {
+	f.Where(p.Field(company.FieldPhoneRegion))
 }
 
 // WhereTimeZone applies the entql string predicate on the time_zone field.
@@ -3712,6 +3735,11 @@ func (f *UserFilter) WhereCallDeviceNumber(p entql.StringP) {
 	f.Where(p.Field(user.FieldCallDeviceNumber))
 }
 
+// WhereVoiceSession applies the entql string predicate on the voice_session field.
+func (f *UserFilter) WhereVoiceSession(p entql.StringP) {
+	f.Where(p.Field(user.FieldVoiceSession))
+}
+
 // WhereCalendarFeedTokenHash applies the entql []byte predicate on the calendar_feed_token_hash field.
 func (f *UserFilter) WhereCalendarFeedTokenHash(p entql.BytesP) {
 	f.Where(p.Field(user.FieldCalendarFeedTokenHash))
@@ -3757,4 +3785,54 @@ func (f *UserFilter) WhereHasAttendancesWith(preds ...predicate.Attendee) {
 			p(s)
 		}
 	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookReceiptQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookReceiptQuery builder.
+func (_q *WebhookReceiptQuery) Filter() *WebhookReceiptFilter {
+	return &WebhookReceiptFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookReceiptMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookReceiptMutation builder.
+func (m *WebhookReceiptMutation) Filter() *WebhookReceiptFilter {
+	return &WebhookReceiptFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookReceiptFilter provides a generic filtering capability at runtime for WebhookReceiptQuery.
+type WebhookReceiptFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookReceiptFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WebhookReceiptFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(webhookreceipt.FieldID))
+}
+
+// WhereSignature applies the entql string predicate on the signature field.
+func (f *WebhookReceiptFilter) WhereSignature(p entql.StringP) {
+	f.Where(p.Field(webhookreceipt.FieldSignature))
+}
+
+// WhereReceivedAt applies the entql time.Time predicate on the received_at field.
+func (f *WebhookReceiptFilter) WhereReceivedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookreceipt.FieldReceivedAt))
 }

@@ -837,6 +837,11 @@ func (_q *CompanyQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, company.FieldName)
 				fieldSeen[company.FieldName] = struct{}{}
 			}
+		case "phoneRegion":
+			if _, ok := fieldSeen[company.FieldPhoneRegion]; !ok {
+				selectedFields = append(selectedFields, company.FieldPhoneRegion)
+				fieldSeen[company.FieldPhoneRegion] = struct{}{}
+			}
 		case "timeZone":
 			if _, ok := fieldSeen[company.FieldTimeZone]; !ok {
 				selectedFields = append(selectedFields, company.FieldTimeZone)

@@ -5,6 +5,7 @@ package ent
 // UpdateCompanyInput represents a mutation input for updating companies.
 type UpdateCompanyInput struct {
 	Name                       *string
+	PhoneRegion                *string
 	TimeZone                   *string
 	MeetingTopicTemplate       *string
 	MeetingDescriptionTemplate *string
@@ -18,6 +19,9 @@ type UpdateCompanyInput struct {
 func (i *UpdateCompanyInput) Mutate(m *CompanyMutation) {
 	if v := i.Name; v != nil {
 		m.SetName(*v)
+	}
+	if v := i.PhoneRegion; v != nil {
+		m.SetPhoneRegion(*v)
 	}
 	if v := i.TimeZone; v != nil {
 		m.SetTimeZone(*v)

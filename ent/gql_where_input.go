@@ -1404,6 +1404,21 @@ type CompanyWhereInput struct {
 	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
 
+	// "phone_region" field predicates.
+	PhoneRegion             *string  `json:"phoneRegion,omitempty"`
+	PhoneRegionNEQ          *string  `json:"phoneRegionNEQ,omitempty"`
+	PhoneRegionIn           []string `json:"phoneRegionIn,omitempty"`
+	PhoneRegionNotIn        []string `json:"phoneRegionNotIn,omitempty"`
+	PhoneRegionGT           *string  `json:"phoneRegionGT,omitempty"`
+	PhoneRegionGTE          *string  `json:"phoneRegionGTE,omitempty"`
+	PhoneRegionLT           *string  `json:"phoneRegionLT,omitempty"`
+	PhoneRegionLTE          *string  `json:"phoneRegionLTE,omitempty"`
+	PhoneRegionContains     *string  `json:"phoneRegionContains,omitempty"`
+	PhoneRegionHasPrefix    *string  `json:"phoneRegionHasPrefix,omitempty"`
+	PhoneRegionHasSuffix    *string  `json:"phoneRegionHasSuffix,omitempty"`
+	PhoneRegionEqualFold    *string  `json:"phoneRegionEqualFold,omitempty"`
+	PhoneRegionContainsFold *string  `json:"phoneRegionContainsFold,omitempty"`
+
 	// "time_zone" field predicates.
 	TimeZone             *string  `json:"timeZone,omitempty"`
 	TimeZoneNEQ          *string  `json:"timeZoneNEQ,omitempty"`
@@ -1645,6 +1660,45 @@ func (i *CompanyWhereInput) P() (predicate.Company, error) {
 	}
 	if i.NameContainsFold != nil {
 		predicates = append(predicates, company.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.PhoneRegion != nil {
+		predicates = append(predicates, company.PhoneRegionEQ(*i.PhoneRegion))
+	}
+	if i.PhoneRegionNEQ != nil {
+		predicates = append(predicates, company.PhoneRegionNEQ(*i.PhoneRegionNEQ))
+	}
+	if len(i.PhoneRegionIn) > 0 {
+		predicates = append(predicates, company.PhoneRegionIn(i.PhoneRegionIn...))
+	}
+	if len(i.PhoneRegionNotIn) > 0 {
+		predicates = append(predicates, company.PhoneRegionNotIn(i.PhoneRegionNotIn...))
+	}
+	if i.PhoneRegionGT != nil {
+		predicates = append(predicates, company.PhoneRegionGT(*i.PhoneRegionGT))
+	}
+	if i.PhoneRegionGTE != nil {
+		predicates = append(predicates, company.PhoneRegionGTE(*i.PhoneRegionGTE))
+	}
+	if i.PhoneRegionLT != nil {
+		predicates = append(predicates, company.PhoneRegionLT(*i.PhoneRegionLT))
+	}
+	if i.PhoneRegionLTE != nil {
+		predicates = append(predicates, company.PhoneRegionLTE(*i.PhoneRegionLTE))
+	}
+	if i.PhoneRegionContains != nil {
+		predicates = append(predicates, company.PhoneRegionContains(*i.PhoneRegionContains))
+	}
+	if i.PhoneRegionHasPrefix != nil {
+		predicates = append(predicates, company.PhoneRegionHasPrefix(*i.PhoneRegionHasPrefix))
+	}
+	if i.PhoneRegionHasSuffix != nil {
+		predicates = append(predicates, company.PhoneRegionHasSuffix(*i.PhoneRegionHasSuffix))
+	}
+	if i.PhoneRegionEqualFold != nil {
+		predicates = append(predicates, company.PhoneRegionEqualFold(*i.PhoneRegionEqualFold))
+	}
+	if i.PhoneRegionContainsFold != nil {
+		predicates = append(predicates, company.PhoneRegionContainsFold(*i.PhoneRegionContainsFold))
 	}
 	if i.TimeZone != nil {
 		predicates = append(predicates, company.TimeZoneEQ(*i.TimeZone))

@@ -33,6 +33,7 @@ import (
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/ent/webhookreceipt"
 )
 
 const (
@@ -64,6 +65,7 @@ const (
 	TypeRoom               = "Room"
 	TypeSyncState          = "SyncState"
 	TypeUser               = "User"
+	TypeWebhookReceipt     = "WebhookReceipt"
 )
 
 // APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
@@ -4703,6 +4705,7 @@ type CompanyMutation struct {
 	created_at                   *time.Time
 	updated_at                   *time.Time
 	name                         *string
+	phone_region                 *string
 	time_zone                    *string
 	meeting_topic_template       *string
 	meeting_description_template *string
@@ -4920,6 +4923,42 @@ func (m *CompanyMutation) OldName(ctx context.Context) (v string, err error) {
 // ResetName resets all changes to the "name" field.
 func (m *CompanyMutation) ResetName() {
 	m.name = nil
+}
+
+// SetPhoneRegion sets the "phone_region" field.
+func (m *CompanyMutation) SetPhoneRegion(s string) {
+	m.phone_region = &s
+}
+
+// PhoneRegion returns the value of the "phone_region" field in the mutation.
+func (m *CompanyMutation) PhoneRegion() (r string, exists bool) {
+	v := m.phone_region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneRegion returns the old "phone_region" field's value of the Company entity.
+// If the Company object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CompanyMutation) OldPhoneRegion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneRegion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneRegion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneRegion: %w", err)
+	}
+	return oldValue.PhoneRegion, nil
+}
+
+// ResetPhoneRegion resets all changes to the "phone_region" field.
+func (m *CompanyMutation) ResetPhoneRegion() {
+	m.phone_region = nil
 }
 
 // SetTimeZone sets the "time_zone" field.
@@ -5208,7 +5247,7 @@ func (m *CompanyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CompanyMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, company.FieldCreatedAt)
 	}
@@ -5217,6 +5256,9 @@ func (m *CompanyMutation) Fields() []string {
 	}
 	if m.name != nil {
 		fields = append(fields, company.FieldName)
+	}
+	if m.phone_region != nil {
+		fields = append(fields, company.FieldPhoneRegion)
 	}
 	if m.time_zone != nil {
 		fields = append(fields, company.FieldTimeZone)
@@ -5253,6 +5295,8 @@ func (m *CompanyMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case company.FieldName:
 		return m.Name()
+	case company.FieldPhoneRegion:
+		return m.PhoneRegion()
 	case company.FieldTimeZone:
 		return m.TimeZone()
 	case company.FieldMeetingTopicTemplate:
@@ -5282,6 +5326,8 @@ func (m *CompanyMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldUpdatedAt(ctx)
 	case company.FieldName:
 		return m.OldName(ctx)
+	case company.FieldPhoneRegion:
+		return m.OldPhoneRegion(ctx)
 	case company.FieldTimeZone:
 		return m.OldTimeZone(ctx)
 	case company.FieldMeetingTopicTemplate:
@@ -5325,6 +5371,13 @@ func (m *CompanyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetName(v)
+		return nil
+	case company.FieldPhoneRegion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneRegion(v)
 		return nil
 	case company.FieldTimeZone:
 		v, ok := value.(string)
@@ -5432,6 +5485,9 @@ func (m *CompanyMutation) ResetField(name string) error {
 		return nil
 	case company.FieldName:
 		m.ResetName()
+		return nil
+	case company.FieldPhoneRegion:
+		m.ResetPhoneRegion()
 		return nil
 	case company.FieldTimeZone:
 		m.ResetTimeZone()
@@ -20239,6 +20295,7 @@ type UserMutation struct {
 	call_availability        *user.CallAvailability
 	call_device              *user.CallDevice
 	call_device_number       *string
+	voice_session            *string
 	calendar_feed_token_hash *[]byte
 	clearedFields            map[string]struct{}
 	company                  *int
@@ -20921,6 +20978,55 @@ func (m *UserMutation) ResetCallDeviceNumber() {
 	delete(m.clearedFields, user.FieldCallDeviceNumber)
 }
 
+// SetVoiceSession sets the "voice_session" field.
+func (m *UserMutation) SetVoiceSession(s string) {
+	m.voice_session = &s
+}
+
+// VoiceSession returns the value of the "voice_session" field in the mutation.
+func (m *UserMutation) VoiceSession() (r string, exists bool) {
+	v := m.voice_session
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVoiceSession returns the old "voice_session" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldVoiceSession(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVoiceSession is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVoiceSession requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVoiceSession: %w", err)
+	}
+	return oldValue.VoiceSession, nil
+}
+
+// ClearVoiceSession clears the value of the "voice_session" field.
+func (m *UserMutation) ClearVoiceSession() {
+	m.voice_session = nil
+	m.clearedFields[user.FieldVoiceSession] = struct{}{}
+}
+
+// VoiceSessionCleared returns if the "voice_session" field was cleared in this mutation.
+func (m *UserMutation) VoiceSessionCleared() bool {
+	_, ok := m.clearedFields[user.FieldVoiceSession]
+	return ok
+}
+
+// ResetVoiceSession resets all changes to the "voice_session" field.
+func (m *UserMutation) ResetVoiceSession() {
+	m.voice_session = nil
+	delete(m.clearedFields, user.FieldVoiceSession)
+}
+
 // SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
 func (m *UserMutation) SetCalendarFeedTokenHash(b []byte) {
 	m.calendar_feed_token_hash = &b
@@ -21139,7 +21245,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.company != nil {
 		fields = append(fields, user.FieldCompanyID)
 	}
@@ -21182,6 +21288,9 @@ func (m *UserMutation) Fields() []string {
 	if m.call_device_number != nil {
 		fields = append(fields, user.FieldCallDeviceNumber)
 	}
+	if m.voice_session != nil {
+		fields = append(fields, user.FieldVoiceSession)
+	}
 	if m.calendar_feed_token_hash != nil {
 		fields = append(fields, user.FieldCalendarFeedTokenHash)
 	}
@@ -21221,6 +21330,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.CallDevice()
 	case user.FieldCallDeviceNumber:
 		return m.CallDeviceNumber()
+	case user.FieldVoiceSession:
+		return m.VoiceSession()
 	case user.FieldCalendarFeedTokenHash:
 		return m.CalendarFeedTokenHash()
 	}
@@ -21260,6 +21371,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCallDevice(ctx)
 	case user.FieldCallDeviceNumber:
 		return m.OldCallDeviceNumber(ctx)
+	case user.FieldVoiceSession:
+		return m.OldVoiceSession(ctx)
 	case user.FieldCalendarFeedTokenHash:
 		return m.OldCalendarFeedTokenHash(ctx)
 	}
@@ -21369,6 +21482,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCallDeviceNumber(v)
 		return nil
+	case user.FieldVoiceSession:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVoiceSession(v)
+		return nil
 	case user.FieldCalendarFeedTokenHash:
 		v, ok := value.([]byte)
 		if !ok {
@@ -21424,6 +21544,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldCallDeviceNumber) {
 		fields = append(fields, user.FieldCallDeviceNumber)
 	}
+	if m.FieldCleared(user.FieldVoiceSession) {
+		fields = append(fields, user.FieldVoiceSession)
+	}
 	if m.FieldCleared(user.FieldCalendarFeedTokenHash) {
 		fields = append(fields, user.FieldCalendarFeedTokenHash)
 	}
@@ -21455,6 +21578,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldCallDeviceNumber:
 		m.ClearCallDeviceNumber()
+		return nil
+	case user.FieldVoiceSession:
+		m.ClearVoiceSession()
 		return nil
 	case user.FieldCalendarFeedTokenHash:
 		m.ClearCalendarFeedTokenHash()
@@ -21508,6 +21634,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldCallDeviceNumber:
 		m.ResetCallDeviceNumber()
+		return nil
+	case user.FieldVoiceSession:
+		m.ResetVoiceSession()
 		return nil
 	case user.FieldCalendarFeedTokenHash:
 		m.ResetCalendarFeedTokenHash()
@@ -21642,4 +21771,384 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
+}
+
+// WebhookReceiptMutation represents an operation that mutates the WebhookReceipt nodes in the graph.
+type WebhookReceiptMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	signature     *string
+	received_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*WebhookReceipt, error)
+	predicates    []predicate.WebhookReceipt
+}
+
+var _ ent.Mutation = (*WebhookReceiptMutation)(nil)
+
+// webhookreceiptOption allows management of the mutation configuration using functional options.
+type webhookreceiptOption func(*WebhookReceiptMutation)
+
+// newWebhookReceiptMutation creates new mutation for the WebhookReceipt entity.
+func newWebhookReceiptMutation(c config, op Op, opts ...webhookreceiptOption) *WebhookReceiptMutation {
+	m := &WebhookReceiptMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWebhookReceipt,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWebhookReceiptID sets the ID field of the mutation.
+func withWebhookReceiptID(id int) webhookreceiptOption {
+	return func(m *WebhookReceiptMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WebhookReceipt
+		)
+		m.oldValue = func(ctx context.Context) (*WebhookReceipt, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WebhookReceipt.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWebhookReceipt sets the old WebhookReceipt of the mutation.
+func withWebhookReceipt(node *WebhookReceipt) webhookreceiptOption {
+	return func(m *WebhookReceiptMutation) {
+		m.oldValue = func(context.Context) (*WebhookReceipt, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WebhookReceiptMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WebhookReceiptMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WebhookReceiptMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WebhookReceiptMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WebhookReceipt.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSignature sets the "signature" field.
+func (m *WebhookReceiptMutation) SetSignature(s string) {
+	m.signature = &s
+}
+
+// Signature returns the value of the "signature" field in the mutation.
+func (m *WebhookReceiptMutation) Signature() (r string, exists bool) {
+	v := m.signature
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignature returns the old "signature" field's value of the WebhookReceipt entity.
+// If the WebhookReceipt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookReceiptMutation) OldSignature(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignature is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignature requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignature: %w", err)
+	}
+	return oldValue.Signature, nil
+}
+
+// ResetSignature resets all changes to the "signature" field.
+func (m *WebhookReceiptMutation) ResetSignature() {
+	m.signature = nil
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (m *WebhookReceiptMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *WebhookReceiptMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the WebhookReceipt entity.
+// If the WebhookReceipt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookReceiptMutation) OldReceivedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *WebhookReceiptMutation) ResetReceivedAt() {
+	m.received_at = nil
+}
+
+// Where appends a list predicates to the WebhookReceiptMutation builder.
+func (m *WebhookReceiptMutation) Where(ps ...predicate.WebhookReceipt) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WebhookReceiptMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WebhookReceiptMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WebhookReceipt, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WebhookReceiptMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WebhookReceiptMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WebhookReceipt).
+func (m *WebhookReceiptMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WebhookReceiptMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.signature != nil {
+		fields = append(fields, webhookreceipt.FieldSignature)
+	}
+	if m.received_at != nil {
+		fields = append(fields, webhookreceipt.FieldReceivedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WebhookReceiptMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case webhookreceipt.FieldSignature:
+		return m.Signature()
+	case webhookreceipt.FieldReceivedAt:
+		return m.ReceivedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WebhookReceiptMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case webhookreceipt.FieldSignature:
+		return m.OldSignature(ctx)
+	case webhookreceipt.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WebhookReceipt field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookReceiptMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case webhookreceipt.FieldSignature:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignature(v)
+		return nil
+	case webhookreceipt.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookReceipt field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WebhookReceiptMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WebhookReceiptMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookReceiptMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WebhookReceipt numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WebhookReceiptMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WebhookReceiptMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WebhookReceiptMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WebhookReceipt nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WebhookReceiptMutation) ResetField(name string) error {
+	switch name {
+	case webhookreceipt.FieldSignature:
+		m.ResetSignature()
+		return nil
+	case webhookreceipt.FieldReceivedAt:
+		m.ResetReceivedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookReceipt field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WebhookReceiptMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WebhookReceiptMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WebhookReceiptMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WebhookReceiptMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WebhookReceiptMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WebhookReceiptMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WebhookReceiptMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WebhookReceipt unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WebhookReceiptMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WebhookReceipt edge %s", name)
 }

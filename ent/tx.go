@@ -54,6 +54,8 @@ type Tx struct {
 	SyncState *SyncStateClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookReceipt is the client for interacting with the WebhookReceipt builders.
+	WebhookReceipt *WebhookReceiptClient
 
 	// lazily loaded.
 	client     *Client
@@ -205,6 +207,7 @@ func (tx *Tx) init() {
 	tx.Room = NewRoomClient(tx.config)
 	tx.SyncState = NewSyncStateClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebhookReceipt = NewWebhookReceiptClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -46,6 +46,8 @@ type User struct {
 	CallDevice user.CallDevice `json:"call_device,omitempty"`
 	// CallDeviceNumber holds the value of the "call_device_number" field.
 	CallDeviceNumber string `json:"call_device_number,omitempty"`
+	// VoiceSession holds the value of the "voice_session" field.
+	VoiceSession string `json:"voice_session,omitempty"`
 	// CalendarFeedTokenHash holds the value of the "calendar_feed_token_hash" field.
 	CalendarFeedTokenHash *[]byte `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -112,7 +114,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldID, user.FieldCompanyID:
 			values[i] = new(sql.NullInt64)
-		case user.FieldName, user.FieldEmail, user.FieldPhone, user.FieldRole, user.FieldTimeZone, user.FieldExtension, user.FieldCallAvailability, user.FieldCallDevice, user.FieldCallDeviceNumber:
+		case user.FieldName, user.FieldEmail, user.FieldPhone, user.FieldRole, user.FieldTimeZone, user.FieldExtension, user.FieldCallAvailability, user.FieldCallDevice, user.FieldCallDeviceNumber, user.FieldVoiceSession:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -221,6 +223,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CallDeviceNumber = value.String
 			}
+		case user.FieldVoiceSession:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field voice_session", values[i])
+			} else if value.Valid {
+				_m.VoiceSession = value.String
+			}
 		case user.FieldCalendarFeedTokenHash:
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field calendar_feed_token_hash", values[i])
@@ -318,6 +326,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("call_device_number=")
 	builder.WriteString(_m.CallDeviceNumber)
+	builder.WriteString(", ")
+	builder.WriteString("voice_session=")
+	builder.WriteString(_m.VoiceSession)
 	builder.WriteString(", ")
 	builder.WriteString("calendar_feed_token_hash=<sensitive>")
 	builder.WriteByte(')')

@@ -189,6 +189,20 @@ func (_c *UserCreate) SetNillableCallDeviceNumber(v *string) *UserCreate {
 	return _c
 }
 
+// SetVoiceSession sets the "voice_session" field.
+func (_c *UserCreate) SetVoiceSession(v string) *UserCreate {
+	_c.mutation.SetVoiceSession(v)
+	return _c
+}
+
+// SetNillableVoiceSession sets the "voice_session" field if the given value is not nil.
+func (_c *UserCreate) SetNillableVoiceSession(v *string) *UserCreate {
+	if v != nil {
+		_c.SetVoiceSession(*v)
+	}
+	return _c
+}
+
 // SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
 func (_c *UserCreate) SetCalendarFeedTokenHash(v []byte) *UserCreate {
 	_c.mutation.SetCalendarFeedTokenHash(v)
@@ -440,6 +454,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CallDeviceNumber(); ok {
 		_spec.SetField(user.FieldCallDeviceNumber, field.TypeString, value)
 		_node.CallDeviceNumber = value
+	}
+	if value, ok := _c.mutation.VoiceSession(); ok {
+		_spec.SetField(user.FieldVoiceSession, field.TypeString, value)
+		_node.VoiceSession = value
 	}
 	if value, ok := _c.mutation.CalendarFeedTokenHash(); ok {
 		_spec.SetField(user.FieldCalendarFeedTokenHash, field.TypeBytes, value)
@@ -720,6 +738,24 @@ func (u *UserUpsert) ClearCallDeviceNumber() *UserUpsert {
 	return u
 }
 
+// SetVoiceSession sets the "voice_session" field.
+func (u *UserUpsert) SetVoiceSession(v string) *UserUpsert {
+	u.Set(user.FieldVoiceSession, v)
+	return u
+}
+
+// UpdateVoiceSession sets the "voice_session" field to the value that was provided on create.
+func (u *UserUpsert) UpdateVoiceSession() *UserUpsert {
+	u.SetExcluded(user.FieldVoiceSession)
+	return u
+}
+
+// ClearVoiceSession clears the value of the "voice_session" field.
+func (u *UserUpsert) ClearVoiceSession() *UserUpsert {
+	u.SetNull(user.FieldVoiceSession)
+	return u
+}
+
 // SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
 func (u *UserUpsert) SetCalendarFeedTokenHash(v []byte) *UserUpsert {
 	u.Set(user.FieldCalendarFeedTokenHash, v)
@@ -986,6 +1022,27 @@ func (u *UserUpsertOne) UpdateCallDeviceNumber() *UserUpsertOne {
 func (u *UserUpsertOne) ClearCallDeviceNumber() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearCallDeviceNumber()
+	})
+}
+
+// SetVoiceSession sets the "voice_session" field.
+func (u *UserUpsertOne) SetVoiceSession(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetVoiceSession(v)
+	})
+}
+
+// UpdateVoiceSession sets the "voice_session" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateVoiceSession() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateVoiceSession()
+	})
+}
+
+// ClearVoiceSession clears the value of the "voice_session" field.
+func (u *UserUpsertOne) ClearVoiceSession() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearVoiceSession()
 	})
 }
 
@@ -1424,6 +1481,27 @@ func (u *UserUpsertBulk) UpdateCallDeviceNumber() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearCallDeviceNumber() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearCallDeviceNumber()
+	})
+}
+
+// SetVoiceSession sets the "voice_session" field.
+func (u *UserUpsertBulk) SetVoiceSession(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetVoiceSession(v)
+	})
+}
+
+// UpdateVoiceSession sets the "voice_session" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateVoiceSession() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateVoiceSession()
+	})
+}
+
+// ClearVoiceSession clears the value of the "voice_session" field.
+func (u *UserUpsertBulk) ClearVoiceSession() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearVoiceSession()
 	})
 }
 

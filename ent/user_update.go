@@ -213,6 +213,26 @@ func (_u *UserUpdate) ClearCallDeviceNumber() *UserUpdate {
 	return _u
 }
 
+// SetVoiceSession sets the "voice_session" field.
+func (_u *UserUpdate) SetVoiceSession(v string) *UserUpdate {
+	_u.mutation.SetVoiceSession(v)
+	return _u
+}
+
+// SetNillableVoiceSession sets the "voice_session" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableVoiceSession(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetVoiceSession(*v)
+	}
+	return _u
+}
+
+// ClearVoiceSession clears the value of the "voice_session" field.
+func (_u *UserUpdate) ClearVoiceSession() *UserUpdate {
+	_u.mutation.ClearVoiceSession()
+	return _u
+}
+
 // SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
 func (_u *UserUpdate) SetCalendarFeedTokenHash(v []byte) *UserUpdate {
 	_u.mutation.SetCalendarFeedTokenHash(v)
@@ -450,6 +470,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.CallDeviceNumberCleared() {
 		_spec.ClearField(user.FieldCallDeviceNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.VoiceSession(); ok {
+		_spec.SetField(user.FieldVoiceSession, field.TypeString, value)
+	}
+	if _u.mutation.VoiceSessionCleared() {
+		_spec.ClearField(user.FieldVoiceSession, field.TypeString)
 	}
 	if value, ok := _u.mutation.CalendarFeedTokenHash(); ok {
 		_spec.SetField(user.FieldCalendarFeedTokenHash, field.TypeBytes, value)
@@ -751,6 +777,26 @@ func (_u *UserUpdateOne) ClearCallDeviceNumber() *UserUpdateOne {
 	return _u
 }
 
+// SetVoiceSession sets the "voice_session" field.
+func (_u *UserUpdateOne) SetVoiceSession(v string) *UserUpdateOne {
+	_u.mutation.SetVoiceSession(v)
+	return _u
+}
+
+// SetNillableVoiceSession sets the "voice_session" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableVoiceSession(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetVoiceSession(*v)
+	}
+	return _u
+}
+
+// ClearVoiceSession clears the value of the "voice_session" field.
+func (_u *UserUpdateOne) ClearVoiceSession() *UserUpdateOne {
+	_u.mutation.ClearVoiceSession()
+	return _u
+}
+
 // SetCalendarFeedTokenHash sets the "calendar_feed_token_hash" field.
 func (_u *UserUpdateOne) SetCalendarFeedTokenHash(v []byte) *UserUpdateOne {
 	_u.mutation.SetCalendarFeedTokenHash(v)
@@ -1018,6 +1064,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.CallDeviceNumberCleared() {
 		_spec.ClearField(user.FieldCallDeviceNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.VoiceSession(); ok {
+		_spec.SetField(user.FieldVoiceSession, field.TypeString, value)
+	}
+	if _u.mutation.VoiceSessionCleared() {
+		_spec.ClearField(user.FieldVoiceSession, field.TypeString)
 	}
 	if value, ok := _u.mutation.CalendarFeedTokenHash(); ok {
 		_spec.SetField(user.FieldCalendarFeedTokenHash, field.TypeBytes, value)

@@ -27,6 +27,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/ent/webhookreceipt"
 )
 
 // CountVisible counts how many of ids name rows the context may read. Each
@@ -94,6 +95,8 @@ func (c *Client) countVisible(ctx context.Context, table string, ids []int) (int
 		return c.SyncState.Query().Where(syncstate.IDIn(ids...)).Count(ctx)
 	case user.Table:
 		return c.User.Query().Where(user.IDIn(ids...)).Count(ctx)
+	case webhookreceipt.Table:
+		return c.WebhookReceipt.Query().Where(webhookreceipt.IDIn(ids...)).Count(ctx)
 	default:
 		return 0, fmt.Errorf("ent: unknown table %q", table)
 	}

@@ -29,9 +29,9 @@ func TestCompanyStreamsAndCalls(t *testing.T) {
 		call := env.DB.Client.Call.Create().SetDirection("INBOUND").SetCallerNumber("+84912000111").SetCalleeID(co.Member.ID).
 			SetStartedAt(time.Now()).SaveX(testenv.As(co.Admin))
 		ringing := subscribe(t, env, co.MemberToken, "r", `subscription{ incomingCall{ state callerNumber } }`, nil)
-		_ = ringing.WriteJSON(wsMessage{ID: "u", Type: "subscribe", Payload: map[string]any{"query": `subscription($c:ID!){ callUpdated(call:$c){ state } }`,
+		_ = ringing.WriteJSON(wsMessage{ID: "u", Type: "subscribe", Payload: map[string]any{"query": `subscription($c:ID!){ callUpdated(call:$c){ call { state } } }`,
 			"variables": map[string]any{"c": call.ID}}})
-		theirs := subscribe(t, env, other.MemberToken, "u", `subscription($c:ID!){ callUpdated(call:$c){ state } }`, map[string]any{"c": call.ID})
+		theirs := subscribe(t, env, other.MemberToken, "u", `subscription($c:ID!){ callUpdated(call:$c){ call { state } } }`, map[string]any{"c": call.ID})
 		if m, err := next(t, theirs); err != nil || !strings.Contains(toJSON(m.Payload), "NOT_FOUND") {
 			t.Errorf("another company watched the call: %+v %v", m, err)
 		}

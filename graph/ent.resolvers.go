@@ -58,8 +58,14 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.Client.User.Query().Paginate(ctx, after, pageSize(first, last), before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Call returns generated.CallResolver implementation.
+func (r *Resolver) Call() generated.CallResolver { return &callResolver{r} }
+
 // Company returns generated.CompanyResolver implementation.
 func (r *Resolver) Company() generated.CompanyResolver { return &companyResolver{r} }
+
+// Contact returns generated.ContactResolver implementation.
+func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
 
 // Credential returns generated.CredentialResolver implementation.
 func (r *Resolver) Credential() generated.CredentialResolver { return &credentialResolver{r} }
@@ -71,7 +77,9 @@ func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type (
+	callResolver       struct{ *Resolver }
 	companyResolver    struct{ *Resolver }
+	contactResolver    struct{ *Resolver }
 	credentialResolver struct{ *Resolver }
 	eventResolver      struct{ *Resolver }
 	queryResolver      struct{ *Resolver }

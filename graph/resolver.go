@@ -27,6 +27,7 @@ type Resolver struct {
 	Directory   *directory.Directory
 	Credentials *credentials.Store
 	Agents      *calls.Agents
+	Calling     *calls.Calls
 	Calendar    *scheduling.Calendar
 	Planner     *scheduling.Planner
 	Broker      realtime.Broker

@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/graph/generated"
 	"github.com/convene/convene/graph/model"
 	"github.com/convene/convene/jobs"
@@ -30,6 +31,20 @@ import (
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
 )
+
+// ErrorMessage is the resolver for the errorMessage field.
+func (r *callResolver) ErrorMessage(ctx context.Context, obj *ent.Call) (*string, error) {
+	if obj.ErrorCode == "" {
+		return nil, nil
+	}
+	words := calls.FailureMessage(obj.ErrorCode)
+	return &words, nil
+}
+
+// CurrentCall is the resolver for the currentCall field.
+func (r *callAgentResolver) CurrentCall(ctx context.Context, obj *calls.Agent) (*ent.Call, error) {
+	return r.Calling.CurrentCall(ctx, obj)
+}
 
 // Credentials is the resolver for the credentials field.
 func (r *companyResolver) Credentials(ctx context.Context, obj *ent.Company) ([]*ent.Credential, error) {
@@ -39,6 +54,16 @@ func (r *companyResolver) Credentials(ctx context.Context, obj *ent.Company) ([]
 // OnlineProviders is the resolver for the onlineProviders field.
 func (r *companyResolver) OnlineProviders(ctx context.Context, obj *ent.Company) ([]schematype.ConferenceProvider, error) {
 	return r.Resolver.Credentials.ConferenceProviders(ctx) // obj is the viewer's company: no other is readable
+}
+
+// RecentCalls is the resolver for the recentCalls field.
+func (r *contactResolver) RecentCalls(ctx context.Context, obj *ent.Contact, first int) ([]*ent.Call, error) {
+	return calls.RecentCalls(ctx, r.Client, obj, first)
+}
+
+// UpcomingMeetings is the resolver for the upcomingMeetings field.
+func (r *contactResolver) UpcomingMeetings(ctx context.Context, obj *ent.Contact, first int) ([]*ent.Event, error) {
+	return calls.UpcomingMeetings(ctx, r.Client, obj, first)
 }
 
 // Warning is the resolver for the warning field.
@@ -84,7 +109,15 @@ func (r *mutationResolver) Refresh(ctx context.Context, refreshToken string) (*a
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (bool, error) {
-	return true, r.Auth.Logout(ctx, refreshToken)
+	if err := r.Auth.Logout(ctx, refreshToken); err != nil {
+		return false, err
+	}
+	if v, _ := viewer.FromContext(ctx); v.UserID != 0 { // signed out: this device no longer takes calls
+		if _, err := r.Calling.ResetDevice(ctx); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // UpdateCompany is the resolver for the updateCompany field.
@@ -125,11 +158,23 @@ func (r *mutationResolver) DeleteRoom(ctx context.Context, id int) (int, error) 
 
 // CreateContact is the resolver for the createContact field.
 func (r *mutationResolver) CreateContact(ctx context.Context, input ent.CreateContactInput) (*ent.Contact, error) {
+	phones, err := r.Calling.NormalizePhones(ctx, input.Phones)
+	if err != nil {
+		return nil, err
+	}
+	input.Phones = phones
 	return r.Client.Contact.Create().SetInput(input).Save(ctx)
 }
 
 // UpdateContact is the resolver for the updateContact field.
 func (r *mutationResolver) UpdateContact(ctx context.Context, id int, input ent.UpdateContactInput) (*ent.Contact, error) {
+	var err error
+	if input.Phones, err = r.Calling.NormalizePhones(ctx, input.Phones); err != nil {
+		return nil, err
+	}
+	if input.AppendPhones, err = r.Calling.NormalizePhones(ctx, input.AppendPhones); err != nil {
+		return nil, err
+	}
 	return r.Client.Contact.UpdateOneID(id).SetInput(input).Save(ctx)
 }
 
@@ -274,6 +319,61 @@ func (r *mutationResolver) CallCenterToken(ctx context.Context) (*calls.CenterSe
 	return r.Agents.CenterSession(ctx)
 }
 
+// PlaceCall is the resolver for the placeCall field.
+func (r *mutationResolver) PlaceCall(ctx context.Context, input calls.Callee) (*ent.Call, error) {
+	return r.Calling.Place(ctx, input)
+}
+
+// AcceptCall is the resolver for the acceptCall field.
+func (r *mutationResolver) AcceptCall(ctx context.Context, call int) (*ent.Call, error) {
+	return r.Calling.Act(ctx, call, calls.Accept)
+}
+
+// EndCall is the resolver for the endCall field.
+func (r *mutationResolver) EndCall(ctx context.Context, call int) (*ent.Call, error) {
+	return r.Calling.Act(ctx, call, calls.End)
+}
+
+// HoldCall is the resolver for the holdCall field.
+func (r *mutationResolver) HoldCall(ctx context.Context, call int) (*ent.Call, error) {
+	return r.Calling.Act(ctx, call, calls.Hold)
+}
+
+// ResumeCall is the resolver for the resumeCall field.
+func (r *mutationResolver) ResumeCall(ctx context.Context, call int) (*ent.Call, error) {
+	return r.Calling.Act(ctx, call, calls.Resume)
+}
+
+// MuteCall is the resolver for the muteCall field.
+func (r *mutationResolver) MuteCall(ctx context.Context, call int) (*ent.Call, error) {
+	return r.Calling.SetMuted(ctx, call, true)
+}
+
+// UnmuteCall is the resolver for the unmuteCall field.
+func (r *mutationResolver) UnmuteCall(ctx context.Context, call int) (*ent.Call, error) {
+	return r.Calling.SetMuted(ctx, call, false)
+}
+
+// SetCallAvailability is the resolver for the setCallAvailability field.
+func (r *mutationResolver) SetCallAvailability(ctx context.Context, availability user.CallAvailability) (*calls.Agent, error) {
+	return r.Calling.SetAvailability(ctx, availability)
+}
+
+// SetCallDevice is the resolver for the setCallDevice field.
+func (r *mutationResolver) SetCallDevice(ctx context.Context, device user.CallDevice, number *string) (*calls.Agent, error) {
+	return r.Calling.SetDevice(ctx, device, number)
+}
+
+// ResetCallDevice is the resolver for the resetCallDevice field.
+func (r *mutationResolver) ResetCallDevice(ctx context.Context) (*calls.Agent, error) {
+	return r.Calling.ResetDevice(ctx)
+}
+
+// ClaimVoiceSession is the resolver for the claimVoiceSession field.
+func (r *mutationResolver) ClaimVoiceSession(ctx context.Context, tab string) (*calls.Agent, error) {
+	return r.Calling.ClaimVoiceSession(ctx, tab)
+}
+
 // ZoomJWTToken is the resolver for the zoomJWTToken field.
 func (r *mutationResolver) ZoomJWTToken(ctx context.Context, id int) (string, error) {
 	return r.Credentials.ZoomJWTToken(ctx, id)
@@ -301,6 +401,11 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 		return nil, apperr.New(apperr.Unauthenticated, "me needs a signed-in employee, not an API token")
 	}
 	return r.Client.User.Get(ctx, v.UserID)
+}
+
+// CallAgent is the resolver for the callAgent field.
+func (r *queryResolver) CallAgent(ctx context.Context) (*calls.Agent, error) {
+	return r.Calling.Agent(ctx)
 }
 
 // Company is the resolver for the company field.
@@ -404,11 +509,12 @@ func (r *subscriptionResolver) IncomingCall(ctx context.Context) (<-chan *ent.Ca
 }
 
 // CallUpdated is the resolver for the callUpdated field.
-func (r *subscriptionResolver) CallUpdated(ctx context.Context, call int) (<-chan *ent.Call, error) {
-	if _, err := r.Client.Call.Get(ctx, call); err != nil { // the viewer's company's call, or NOT_FOUND
+func (r *subscriptionResolver) CallUpdated(ctx context.Context, call *int) (<-chan *calls.Update, error) {
+	topic, err := r.callUpdatesTopic(ctx, call)
+	if err != nil {
 		return nil, err
 	}
-	return r.calls(ctx, realtime.CallTopic(call))
+	return r.callUpdates(ctx, topic)
 }
 
 // InviteEvents is the resolver for the inviteEvents field.
@@ -446,6 +552,9 @@ func (r *subscriptionResolver) ChannelPostUpdated(ctx context.Context, channel i
 	return r.channelPosts(ctx, channel, discussion.PostUpdated)
 }
 
+// CallAgent returns generated.CallAgentResolver implementation.
+func (r *Resolver) CallAgent() generated.CallAgentResolver { return &callAgentResolver{r} }
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
@@ -453,6 +562,7 @@ func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResol
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
+	callAgentResolver    struct{ *Resolver }
 	mutationResolver     struct{ *Resolver }
 	subscriptionResolver struct{ *Resolver }
 )

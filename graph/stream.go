@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/calls"
 	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/channel"
@@ -197,4 +198,38 @@ func companyStream(ctx context.Context, name string) (string, error) {
 		return "", apperr.New(apperr.Forbidden, "company-wide streams are for integrator tokens and admins")
 	}
 	return realtime.CompanyTopic(v.CompanyID, name), nil
+}
+
+// callUpdatesTopic is one call's topic, if the viewer may see the call, or
+// without a call the viewer's own call updates.
+func (r *Resolver) callUpdatesTopic(ctx context.Context, callID *int) (string, error) {
+	if callID != nil {
+		if _, err := r.Client.Call.Get(ctx, *callID); err != nil { // the viewer's company's call, or NOT_FOUND
+			return "", err
+		}
+		return realtime.CallTopic(*callID), nil
+	}
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == 0 {
+		return "", apperr.New(apperr.Unauthenticated, "your own call updates are a signed-in employee's; integrators use callEvents")
+	}
+	return realtime.AgentTopic(v.UserID), nil
+}
+
+func (r *Resolver) callUpdates(ctx context.Context, topic string) (<-chan *calls.Update, error) {
+	v, _ := viewer.FromContext(ctx)
+	return stream(ctx, r.Broker, []string{topic}, func(ctx context.Context, n realtime.CallChanged) (*calls.Update, verdict) {
+		u := &calls.Update{Change: calls.Change(n.Kind)}
+		if n.CallID != 0 {
+			c, err := r.Client.Call.Get(ctx, n.CallID)
+			if err != nil {
+				return nil, skip
+			}
+			u.Call = c
+		}
+		if v.UserID != 0 {
+			u.Agent, _ = r.Calling.Agent(ctx) // the call is news even if the settings cannot be read
+		}
+		return u, send
+	}, false)
 }

@@ -52,10 +52,15 @@ func CallTopic(callID int) string { return fmt.Sprintf("call:%d", callID) }
 // IncomingCallTopic carries the calls ringing for one user.
 func IncomingCallTopic(userID int) string { return fmt.Sprintf("user:%d:calls", userID) }
 
-// CallChanged says a call rang or changed.
+// AgentTopic carries the changes of one employee's calls and of their call
+// settings (device, availability, voice session).
+func AgentTopic(userID int) string { return fmt.Sprintf("user:%d:call-updates", userID) }
+
+// CallChanged says a call rang or changed, or, with no CallID, that an
+// agent's call settings did.
 type CallChanged struct {
 	Kind   string `json:"kind"` // RINGING, ACCEPTED, ENDED, …
-	CallID int    `json:"callId"`
+	CallID int    `json:"callId,omitempty"`
 }
 
 // Invited says a user was invited to a meeting, for integrators.

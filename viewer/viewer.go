@@ -73,6 +73,13 @@ const (
 	// SystemCallCenter signs an agent in at their company's call center with
 	// the company's access key, which agents use but may not read.
 	SystemCallCenter SystemPath = "call-center"
+	// SystemCallSettings lets an employee set their own call settings
+	// (availability, device, voice session), which only admins may set on
+	// anyone else.
+	SystemCallSettings SystemPath = "call-settings"
+	// SystemCallReports takes the call center's signed reports: it finds the
+	// company whose key signed one, then acts for that company.
+	SystemCallReports SystemPath = "call-reports"
 )
 
 type systemKey struct{}

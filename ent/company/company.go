@@ -20,6 +20,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
+	// FieldPhoneRegion holds the string denoting the phone_region field in the database.
+	FieldPhoneRegion = "phone_region"
 	// FieldTimeZone holds the string denoting the time_zone field in the database.
 	FieldTimeZone = "time_zone"
 	// FieldMeetingTopicTemplate holds the string denoting the meeting_topic_template field in the database.
@@ -44,6 +46,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldName,
+	FieldPhoneRegion,
 	FieldTimeZone,
 	FieldMeetingTopicTemplate,
 	FieldMeetingDescriptionTemplate,
@@ -79,6 +82,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// DefaultPhoneRegion holds the default value on creation for the "phone_region" field.
+	DefaultPhoneRegion string
+	// PhoneRegionValidator is a validator for the "phone_region" field. It is called by the builders before save.
+	PhoneRegionValidator func(string) error
 	// DefaultTimeZone holds the default value on creation for the "time_zone" field.
 	DefaultTimeZone string
 	// TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
@@ -126,6 +133,11 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByName orders the results by the name field.
 func ByName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldName, opts...).ToFunc()
+}
+
+// ByPhoneRegion orders the results by the phone_region field.
+func ByPhoneRegion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPhoneRegion, opts...).ToFunc()
 }
 
 // ByTimeZone orders the results by the time_zone field.

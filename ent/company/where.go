@@ -69,6 +69,11 @@ func Name(v string) predicate.Company {
 	return predicate.Company(sql.FieldEQ(FieldName, v))
 }
 
+// PhoneRegion applies equality check predicate on the "phone_region" field. It's identical to PhoneRegionEQ.
+func PhoneRegion(v string) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldPhoneRegion, v))
+}
+
 // TimeZone applies equality check predicate on the "time_zone" field. It's identical to TimeZoneEQ.
 func TimeZone(v string) predicate.Company {
 	return predicate.Company(sql.FieldEQ(FieldTimeZone, v))
@@ -247,6 +252,71 @@ func NameEqualFold(v string) predicate.Company {
 // NameContainsFold applies the ContainsFold predicate on the "name" field.
 func NameContainsFold(v string) predicate.Company {
 	return predicate.Company(sql.FieldContainsFold(FieldName, v))
+}
+
+// PhoneRegionEQ applies the EQ predicate on the "phone_region" field.
+func PhoneRegionEQ(v string) predicate.Company {
+	return predicate.Company(sql.FieldEQ(FieldPhoneRegion, v))
+}
+
+// PhoneRegionNEQ applies the NEQ predicate on the "phone_region" field.
+func PhoneRegionNEQ(v string) predicate.Company {
+	return predicate.Company(sql.FieldNEQ(FieldPhoneRegion, v))
+}
+
+// PhoneRegionIn applies the In predicate on the "phone_region" field.
+func PhoneRegionIn(vs ...string) predicate.Company {
+	return predicate.Company(sql.FieldIn(FieldPhoneRegion, vs...))
+}
+
+// PhoneRegionNotIn applies the NotIn predicate on the "phone_region" field.
+func PhoneRegionNotIn(vs ...string) predicate.Company {
+	return predicate.Company(sql.FieldNotIn(FieldPhoneRegion, vs...))
+}
+
+// PhoneRegionGT applies the GT predicate on the "phone_region" field.
+func PhoneRegionGT(v string) predicate.Company {
+	return predicate.Company(sql.FieldGT(FieldPhoneRegion, v))
+}
+
+// PhoneRegionGTE applies the GTE predicate on the "phone_region" field.
+func PhoneRegionGTE(v string) predicate.Company {
+	return predicate.Company(sql.FieldGTE(FieldPhoneRegion, v))
+}
+
+// PhoneRegionLT applies the LT predicate on the "phone_region" field.
+func PhoneRegionLT(v string) predicate.Company {
+	return predicate.Company(sql.FieldLT(FieldPhoneRegion, v))
+}
+
+// PhoneRegionLTE applies the LTE predicate on the "phone_region" field.
+func PhoneRegionLTE(v string) predicate.Company {
+	return predicate.Company(sql.FieldLTE(FieldPhoneRegion, v))
+}
+
+// PhoneRegionContains applies the Contains predicate on the "phone_region" field.
+func PhoneRegionContains(v string) predicate.Company {
+	return predicate.Company(sql.FieldContains(FieldPhoneRegion, v))
+}
+
+// PhoneRegionHasPrefix applies the HasPrefix predicate on the "phone_region" field.
+func PhoneRegionHasPrefix(v string) predicate.Company {
+	return predicate.Company(sql.FieldHasPrefix(FieldPhoneRegion, v))
+}
+
+// PhoneRegionHasSuffix applies the HasSuffix predicate on the "phone_region" field.
+func PhoneRegionHasSuffix(v string) predicate.Company {
+	return predicate.Company(sql.FieldHasSuffix(FieldPhoneRegion, v))
+}
+
+// PhoneRegionEqualFold applies the EqualFold predicate on the "phone_region" field.
+func PhoneRegionEqualFold(v string) predicate.Company {
+	return predicate.Company(sql.FieldEqualFold(FieldPhoneRegion, v))
+}
+
+// PhoneRegionContainsFold applies the ContainsFold predicate on the "phone_region" field.
+func PhoneRegionContainsFold(v string) predicate.Company {
+	return predicate.Company(sql.FieldContainsFold(FieldPhoneRegion, v))
 }
 
 // TimeZoneEQ applies the EQ predicate on the "time_zone" field.

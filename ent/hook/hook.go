@@ -249,6 +249,18 @@ func (f UserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserMutation", m)
 }
 
+// The WebhookReceiptFunc type is an adapter to allow the use of ordinary
+// function as WebhookReceipt mutator.
+type WebhookReceiptFunc func(context.Context, *ent.WebhookReceiptMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebhookReceiptFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebhookReceiptMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookReceiptMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

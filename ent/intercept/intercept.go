@@ -29,6 +29,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/ent/webhookreceipt"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -627,6 +628,33 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserQuery", q)
 }
 
+// The WebhookReceiptFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WebhookReceiptFunc func(context.Context, *ent.WebhookReceiptQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WebhookReceiptFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WebhookReceiptQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WebhookReceiptQuery", q)
+}
+
+// The TraverseWebhookReceipt type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWebhookReceipt func(context.Context, *ent.WebhookReceiptQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWebhookReceipt) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWebhookReceipt) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookReceiptQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WebhookReceiptQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -670,6 +698,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SyncStateQuery, predicate.SyncState, syncstate.OrderOption]{typ: ent.TypeSyncState, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
+	case *ent.WebhookReceiptQuery:
+		return &query[*ent.WebhookReceiptQuery, predicate.WebhookReceipt, webhookreceipt.OrderOption]{typ: ent.TypeWebhookReceipt, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"api_tokens\":0,\"attendees\":4294967296,\"calls\":8589934592,\"channels\":12884901888,\"companies\":17179869184,\"conferences\":21474836480,\"contacts\":25769803776,\"credentials\":30064771072,\"deliveries\":81604378624,\"events\":34359738368,\"external_links\":38654705664,\"jobs\":42949672960,\"notifications\":47244640256,\"occurrence_responses\":77309411328,\"posts\":51539607552,\"provider_accounts\":55834574848,\"refresh_tokens\":60129542144,\"rooms\":64424509440,\"sync_states\":68719476736,\"users\":73014444032}"
+const IncrementStarts = "{\"api_tokens\":0,\"attendees\":4294967296,\"calls\":8589934592,\"channels\":12884901888,\"companies\":17179869184,\"conferences\":21474836480,\"contacts\":25769803776,\"credentials\":30064771072,\"deliveries\":81604378624,\"events\":34359738368,\"external_links\":38654705664,\"jobs\":42949672960,\"notifications\":47244640256,\"occurrence_responses\":77309411328,\"posts\":51539607552,\"provider_accounts\":55834574848,\"refresh_tokens\":60129542144,\"rooms\":64424509440,\"sync_states\":68719476736,\"users\":73014444032,\"webhook_receipts\":85899345920}"

@@ -171,7 +171,7 @@ var (
 			},
 			{
 				Name:    "call_company_id_external_id",
-				Unique:  false,
+				Unique:  true,
 				Columns: []*schema.Column{CallsColumns[15], CallsColumns[13]},
 			},
 		},
@@ -219,6 +219,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "phone_region", Type: field.TypeString, Default: "VN"},
 		{Name: "time_zone", Type: field.TypeString, Default: "UTC"},
 		{Name: "meeting_topic_template", Type: field.TypeString, Default: "{title}"},
 		{Name: "meeting_description_template", Type: field.TypeString, Default: ""},
@@ -870,9 +871,10 @@ var (
 		{Name: "time_zone", Type: field.TypeString, Nullable: true},
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "extension", Type: field.TypeString, Nullable: true},
-		{Name: "call_availability", Type: field.TypeEnum, Enums: []string{"ON", "OFF"}, Default: "OFF"},
+		{Name: "call_availability", Type: field.TypeEnum, Enums: []string{"ON", "OFF"}, Default: "ON"},
 		{Name: "call_device", Type: field.TypeEnum, Enums: []string{"BROWSER", "SOFTPHONE", "MOBILE"}, Default: "BROWSER"},
 		{Name: "call_device_number", Type: field.TypeString, Nullable: true},
+		{Name: "voice_session", Type: field.TypeString, Nullable: true},
 		{Name: "calendar_feed_token_hash", Type: field.TypeBytes, Unique: true, Nullable: true},
 		{Name: "company_id", Type: field.TypeInt},
 	}
@@ -884,7 +886,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_companies_company",
-				Columns:    []*schema.Column{UsersColumns[15]},
+				Columns:    []*schema.Column{UsersColumns[16]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -893,12 +895,31 @@ var (
 			{
 				Name:    "user_company_id_name",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[15], UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[16], UsersColumns[3]},
 			},
 			{
 				Name:    "user_company_id_extension",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[15], UsersColumns[10]},
+				Columns: []*schema.Column{UsersColumns[16], UsersColumns[10]},
+			},
+		},
+	}
+	// WebhookReceiptsColumns holds the columns for the "webhook_receipts" table.
+	WebhookReceiptsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "signature", Type: field.TypeString, Unique: true},
+		{Name: "received_at", Type: field.TypeTime},
+	}
+	// WebhookReceiptsTable holds the schema information for the "webhook_receipts" table.
+	WebhookReceiptsTable = &schema.Table{
+		Name:       "webhook_receipts",
+		Columns:    WebhookReceiptsColumns,
+		PrimaryKey: []*schema.Column{WebhookReceiptsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookreceipt_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookReceiptsColumns[2]},
 			},
 		},
 	}
@@ -949,6 +970,7 @@ var (
 		RoomsTable,
 		SyncStatesTable,
 		UsersTable,
+		WebhookReceiptsTable,
 		ChannelMembersTable,
 	}
 )
@@ -1058,6 +1080,9 @@ func init() {
 	UsersTable.ForeignKeys[0].RefTable = CompaniesTable
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
+	WebhookReceiptsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
 	}
 	ChannelMembersTable.ForeignKeys[0].RefTable = ChannelsTable
 	ChannelMembersTable.ForeignKeys[1].RefTable = UsersTable

@@ -65,3 +65,6 @@ type SyncState func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// WebhookReceipt is the predicate function for webhookreceipt builders.
+type WebhookReceipt func(*sql.Selector)

@@ -242,42 +242,48 @@ func init() {
 			return nil
 		}
 	}()
+	// companyDescPhoneRegion is the schema descriptor for phone_region field.
+	companyDescPhoneRegion := companyFields[1].Descriptor()
+	// company.DefaultPhoneRegion holds the default value on creation for the phone_region field.
+	company.DefaultPhoneRegion = companyDescPhoneRegion.Default.(string)
+	// company.PhoneRegionValidator is a validator for the "phone_region" field. It is called by the builders before save.
+	company.PhoneRegionValidator = companyDescPhoneRegion.Validators[0].(func(string) error)
 	// companyDescTimeZone is the schema descriptor for time_zone field.
-	companyDescTimeZone := companyFields[1].Descriptor()
+	companyDescTimeZone := companyFields[2].Descriptor()
 	// company.DefaultTimeZone holds the default value on creation for the time_zone field.
 	company.DefaultTimeZone = companyDescTimeZone.Default.(string)
 	// company.TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
 	company.TimeZoneValidator = companyDescTimeZone.Validators[0].(func(string) error)
 	// companyDescMeetingTopicTemplate is the schema descriptor for meeting_topic_template field.
-	companyDescMeetingTopicTemplate := companyFields[2].Descriptor()
+	companyDescMeetingTopicTemplate := companyFields[3].Descriptor()
 	// company.DefaultMeetingTopicTemplate holds the default value on creation for the meeting_topic_template field.
 	company.DefaultMeetingTopicTemplate = companyDescMeetingTopicTemplate.Default.(string)
 	// company.MeetingTopicTemplateValidator is a validator for the "meeting_topic_template" field. It is called by the builders before save.
 	company.MeetingTopicTemplateValidator = companyDescMeetingTopicTemplate.Validators[0].(func(string) error)
 	// companyDescMeetingDescriptionTemplate is the schema descriptor for meeting_description_template field.
-	companyDescMeetingDescriptionTemplate := companyFields[3].Descriptor()
+	companyDescMeetingDescriptionTemplate := companyFields[4].Descriptor()
 	// company.DefaultMeetingDescriptionTemplate holds the default value on creation for the meeting_description_template field.
 	company.DefaultMeetingDescriptionTemplate = companyDescMeetingDescriptionTemplate.Default.(string)
 	// company.MeetingDescriptionTemplateValidator is a validator for the "meeting_description_template" field. It is called by the builders before save.
 	company.MeetingDescriptionTemplateValidator = companyDescMeetingDescriptionTemplate.Validators[0].(func(string) error)
 	// companyDescInvitationTemplate is the schema descriptor for invitation_template field.
-	companyDescInvitationTemplate := companyFields[4].Descriptor()
+	companyDescInvitationTemplate := companyFields[5].Descriptor()
 	// company.DefaultInvitationTemplate holds the default value on creation for the invitation_template field.
 	company.DefaultInvitationTemplate = companyDescInvitationTemplate.Default.(string)
 	// company.InvitationTemplateValidator is a validator for the "invitation_template" field. It is called by the builders before save.
 	company.InvitationTemplateValidator = companyDescInvitationTemplate.Validators[0].(func(string) error)
 	// companyDescHostTemplate is the schema descriptor for host_template field.
-	companyDescHostTemplate := companyFields[5].Descriptor()
+	companyDescHostTemplate := companyFields[6].Descriptor()
 	// company.DefaultHostTemplate holds the default value on creation for the host_template field.
 	company.DefaultHostTemplate = companyDescHostTemplate.Default.(string)
 	// company.HostTemplateValidator is a validator for the "host_template" field. It is called by the builders before save.
 	company.HostTemplateValidator = companyDescHostTemplate.Validators[0].(func(string) error)
 	// companyDescRandomMeetingPassword is the schema descriptor for random_meeting_password field.
-	companyDescRandomMeetingPassword := companyFields[6].Descriptor()
+	companyDescRandomMeetingPassword := companyFields[7].Descriptor()
 	// company.DefaultRandomMeetingPassword holds the default value on creation for the random_meeting_password field.
 	company.DefaultRandomMeetingPassword = companyDescRandomMeetingPassword.Default.(bool)
 	// companyDescInvitationsWaitForLink is the schema descriptor for invitations_wait_for_link field.
-	companyDescInvitationsWaitForLink := companyFields[7].Descriptor()
+	companyDescInvitationsWaitForLink := companyFields[8].Descriptor()
 	// company.DefaultInvitationsWaitForLink holds the default value on creation for the invitations_wait_for_link field.
 	company.DefaultInvitationsWaitForLink = companyDescInvitationsWaitForLink.Default.(bool)
 	conferenceMixin := schema.Conference{}.Mixin()

@@ -53,11 +53,33 @@ func (Call) Indexes() []ent.Index {
 		index.Fields("company_id", "started_at"),
 		index.Fields("caller_id", "started_at"),
 		index.Fields("callee_id", "started_at"),
-		index.Fields("company_id", "external_id"),
+		index.Fields("company_id", "external_id").Unique(), // one call per center call id
 	}
 }
 
 // Annotations of the Call.
 func (Call) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}
+
+// WebhookReceipt remembers a signed delivery to a webhook while its
+// timestamp is fresh, so that a replay of it is refused.
+type WebhookReceipt struct{ ent.Schema }
+
+// Fields of the WebhookReceipt.
+func (WebhookReceipt) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("signature").Unique().Immutable(),
+		field.Time("received_at").Immutable(),
+	}
+}
+
+// Indexes of the WebhookReceipt.
+func (WebhookReceipt) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("received_at")}
+}
+
+// Annotations of the WebhookReceipt.
+func (WebhookReceipt) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }

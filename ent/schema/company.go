@@ -20,6 +20,8 @@ func (Company) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Company) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(200),
+		field.String("phone_region").Default("VN").Validate(schematype.ValidPhoneRegion).
+			Comment("ISO 3166 region of numbers written without a country code"),
 		field.String("time_zone").Default("UTC").Validate(schematype.ValidTimeZone).Comment("IANA zone used when a user has none"),
 		field.String("meeting_topic_template").Default("{title}").Validate(schematype.ValidAttendeeTemplate),
 		field.String("meeting_description_template").Default("").Validate(schematype.ValidAttendeeTemplate),

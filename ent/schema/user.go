@@ -30,9 +30,12 @@ func (User) Fields() []ent.Field {
 		field.String("time_zone").Optional().Validate(schematype.ValidTimeZone).Comment("IANA zone; empty means the company's"),
 		field.Bool("active").Default(true).Comment("false once deactivated: cannot sign in"),
 		field.String("extension").Optional().Comment("call-center ipphone extension"),
-		field.Enum("call_availability").Values("ON", "OFF").Default("OFF"),
+		// ON: in-app calls ring this employee, and the center may offer calls.
+		field.Enum("call_availability").Values("ON", "OFF").Default("ON"),
 		field.Enum("call_device").Values("BROWSER", "SOFTPHONE", "MOBILE").Default("BROWSER"),
 		field.String("call_device_number").Optional(),
+		// The browser tab that handles this agent's calls (claimVoiceSession).
+		field.String("voice_session").Optional().Annotations(entgql.Skip(entgql.SkipAll)),
 		// The calendar feed's secret token, hashed: the address is shown once.
 		field.Bytes("calendar_feed_token_hash").Optional().Nillable().Sensitive().Unique().
 			Annotations(entgql.Skip(entgql.SkipAll)),

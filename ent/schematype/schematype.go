@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/phone"
 )
 
 // Provider is an outside system a company connects.
@@ -119,3 +121,6 @@ func FillTemplate(template string, values map[string]string) string {
 		return values[code[1:len(code)-1]]
 	})
 }
+
+// ValidPhoneRegion refuses a region the numbering plan does not know.
+func ValidPhoneRegion(region string) error { return phone.ValidRegion(region) }

@@ -46,6 +46,8 @@ const (
 	FieldCallDevice = "call_device"
 	// FieldCallDeviceNumber holds the string denoting the call_device_number field in the database.
 	FieldCallDeviceNumber = "call_device_number"
+	// FieldVoiceSession holds the string denoting the voice_session field in the database.
+	FieldVoiceSession = "voice_session"
 	// FieldCalendarFeedTokenHash holds the string denoting the calendar_feed_token_hash field in the database.
 	FieldCalendarFeedTokenHash = "calendar_feed_token_hash"
 	// EdgeCompany holds the string denoting the company edge name in mutations.
@@ -94,6 +96,7 @@ var Columns = []string{
 	FieldCallAvailability,
 	FieldCallDevice,
 	FieldCallDeviceNumber,
+	FieldVoiceSession,
 	FieldCalendarFeedTokenHash,
 }
 
@@ -166,8 +169,8 @@ func RoleValidator(r Role) error {
 // CallAvailability defines the type for the "call_availability" enum field.
 type CallAvailability string
 
-// CallAvailabilityOFF is the default value of the CallAvailability enum.
-const DefaultCallAvailability = CallAvailabilityOFF
+// CallAvailabilityON is the default value of the CallAvailability enum.
+const DefaultCallAvailability = CallAvailabilityON
 
 // CallAvailability values.
 const (
@@ -287,6 +290,11 @@ func ByCallDevice(opts ...sql.OrderTermOption) OrderOption {
 // ByCallDeviceNumber orders the results by the call_device_number field.
 func ByCallDeviceNumber(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCallDeviceNumber, opts...).ToFunc()
+}
+
+// ByVoiceSession orders the results by the voice_session field.
+func ByVoiceSession(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVoiceSession, opts...).ToFunc()
 }
 
 // ByCompanyField orders the results by company field.

@@ -110,6 +110,11 @@ func CallDeviceNumber(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCallDeviceNumber, v))
 }
 
+// VoiceSession applies equality check predicate on the "voice_session" field. It's identical to VoiceSessionEQ.
+func VoiceSession(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldVoiceSession, v))
+}
+
 // CalendarFeedTokenHash applies equality check predicate on the "calendar_feed_token_hash" field. It's identical to CalendarFeedTokenHashEQ.
 func CalendarFeedTokenHash(v []byte) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCalendarFeedTokenHash, v))
@@ -763,6 +768,81 @@ func CallDeviceNumberEqualFold(v string) predicate.User {
 // CallDeviceNumberContainsFold applies the ContainsFold predicate on the "call_device_number" field.
 func CallDeviceNumberContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldCallDeviceNumber, v))
+}
+
+// VoiceSessionEQ applies the EQ predicate on the "voice_session" field.
+func VoiceSessionEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldVoiceSession, v))
+}
+
+// VoiceSessionNEQ applies the NEQ predicate on the "voice_session" field.
+func VoiceSessionNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldVoiceSession, v))
+}
+
+// VoiceSessionIn applies the In predicate on the "voice_session" field.
+func VoiceSessionIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldVoiceSession, vs...))
+}
+
+// VoiceSessionNotIn applies the NotIn predicate on the "voice_session" field.
+func VoiceSessionNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldVoiceSession, vs...))
+}
+
+// VoiceSessionGT applies the GT predicate on the "voice_session" field.
+func VoiceSessionGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldVoiceSession, v))
+}
+
+// VoiceSessionGTE applies the GTE predicate on the "voice_session" field.
+func VoiceSessionGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldVoiceSession, v))
+}
+
+// VoiceSessionLT applies the LT predicate on the "voice_session" field.
+func VoiceSessionLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldVoiceSession, v))
+}
+
+// VoiceSessionLTE applies the LTE predicate on the "voice_session" field.
+func VoiceSessionLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldVoiceSession, v))
+}
+
+// VoiceSessionContains applies the Contains predicate on the "voice_session" field.
+func VoiceSessionContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldVoiceSession, v))
+}
+
+// VoiceSessionHasPrefix applies the HasPrefix predicate on the "voice_session" field.
+func VoiceSessionHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldVoiceSession, v))
+}
+
+// VoiceSessionHasSuffix applies the HasSuffix predicate on the "voice_session" field.
+func VoiceSessionHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldVoiceSession, v))
+}
+
+// VoiceSessionIsNil applies the IsNil predicate on the "voice_session" field.
+func VoiceSessionIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldVoiceSession))
+}
+
+// VoiceSessionNotNil applies the NotNil predicate on the "voice_session" field.
+func VoiceSessionNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldVoiceSession))
+}
+
+// VoiceSessionEqualFold applies the EqualFold predicate on the "voice_session" field.
+func VoiceSessionEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldVoiceSession, v))
+}
+
+// VoiceSessionContainsFold applies the ContainsFold predicate on the "voice_session" field.
+func VoiceSessionContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldVoiceSession, v))
 }
 
 // CalendarFeedTokenHashEQ applies the EQ predicate on the "calendar_feed_token_hash" field.

@@ -47,7 +47,10 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Call() CallResolver
+	CallAgent() CallAgentResolver
 	Company() CompanyResolver
+	Contact() ContactResolver
 	Credential() CredentialResolver
 	Event() EventResolver
 	Mutation() MutationResolver
@@ -112,12 +115,21 @@ type ComplexityRoot struct {
 		Direction    func(childComplexity int) int
 		EndedAt      func(childComplexity int) int
 		ErrorCode    func(childComplexity int) int
+		ErrorMessage func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Muted        func(childComplexity int) int
 		SipCode      func(childComplexity int) int
 		StartedAt    func(childComplexity int) int
 		State        func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
+	}
+
+	CallAgent struct {
+		Availability func(childComplexity int) int
+		CurrentCall  func(childComplexity int) int
+		Device       func(childComplexity int) int
+		DeviceNumber func(childComplexity int) int
+		VoiceSession func(childComplexity int) int
 	}
 
 	CallCenterSession struct {
@@ -138,6 +150,12 @@ type ComplexityRoot struct {
 	CallEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CallUpdate struct {
+		Agent  func(childComplexity int) int
+		Call   func(childComplexity int) int
+		Change func(childComplexity int) int
 	}
 
 	Channel struct {
@@ -174,6 +192,7 @@ type ComplexityRoot struct {
 		MeetingTopicTemplate       func(childComplexity int) int
 		Name                       func(childComplexity int) int
 		OnlineProviders            func(childComplexity int) int
+		PhoneRegion                func(childComplexity int) int
 		RandomMeetingPassword      func(childComplexity int) int
 		TimeZone                   func(childComplexity int) int
 		UpdatedAt                  func(childComplexity int) int
@@ -193,15 +212,17 @@ type ComplexityRoot struct {
 	}
 
 	Contact struct {
-		Company      func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		Email        func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Notes        func(childComplexity int) int
-		Organization func(childComplexity int) int
-		Phones       func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
+		Company          func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Email            func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Notes            func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		Phones           func(childComplexity int) int
+		RecentCalls      func(childComplexity int, first int) int
+		UpcomingMeetings func(childComplexity int, first int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -323,10 +344,12 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AcceptCall              func(childComplexity int, call int) int
 		AddChannelMembers       func(childComplexity int, channel int, users []int) int
 		AuthorizeCredentialURL  func(childComplexity int, id int) int
 		CallCenterToken         func(childComplexity int) int
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
+		ClaimVoiceSession       func(childComplexity int, tab string) int
 		ConfigureCallCenter     func(childComplexity int, input credentials.CallCenterApp) int
 		ConfigureGoogle         func(childComplexity int, input credentials.GoogleApp) int
 		ConfigureMicrosoft      func(childComplexity int, input credentials.MicrosoftApp) int
@@ -342,22 +365,31 @@ type ComplexityRoot struct {
 		DeactivateUser          func(childComplexity int, id int) int
 		DeleteContact           func(childComplexity int, id int) int
 		DeleteRoom              func(childComplexity int, id int) int
+		EndCall                 func(childComplexity int, call int) int
 		HideEventFromMyCalendar func(childComplexity int, event int) int
+		HoldCall                func(childComplexity int, call int) int
 		Login                   func(childComplexity int, email string, password string) int
 		Logout                  func(childComplexity int, refreshToken string) int
 		MarkNotificationsRead   func(childComplexity int, ids []int) int
+		MuteCall                func(childComplexity int, call int) int
+		PlaceCall               func(childComplexity int, input calls.Callee) int
 		PostMessage             func(childComplexity int, channel int, body string) int
 		Refresh                 func(childComplexity int, refreshToken string) int
 		RemoveChannelMembers    func(childComplexity int, channel int, users []int) int
 		RemoveConference        func(childComplexity int, event int) int
 		ResetCalendarFeed       func(childComplexity int) int
+		ResetCallDevice         func(childComplexity int) int
 		RespondToEvent          func(childComplexity int, event int, response attendee.Response, occurrence *time.Time) int
+		ResumeCall              func(childComplexity int, call int) int
 		RetryConference         func(childComplexity int, event int) int
 		RetryJob                func(childComplexity int, id int) int
 		RevokeAPIToken          func(childComplexity int, id int) int
 		SendInvitations         func(childComplexity int, event int) int
+		SetCallAvailability     func(childComplexity int, availability user.CallAvailability) int
+		SetCallDevice           func(childComplexity int, device user.CallDevice, number *string) int
 		SetProviderAccount      func(childComplexity int, user int, provider schematype.Provider, externalUserID string) int
 		TestCredential          func(childComplexity int, id int) int
+		UnmuteCall              func(childComplexity int, call int) int
 		UpdateCompany           func(childComplexity int, input ent.UpdateCompanyInput) int
 		UpdateContact           func(childComplexity int, id int, input ent.UpdateContactInput) int
 		UpdateEvent             func(childComplexity int, id int, scope string, occurrence *time.Time, input scheduling.EventChanges) int
@@ -467,6 +499,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APITokens           func(childComplexity int) int
+		CallAgent           func(childComplexity int) int
 		Calls               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CallOrder, where *ent.CallWhereInput) int
 		Channels            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ChannelOrder, where *ent.ChannelWhereInput) int
 		Company             func(childComplexity int) int
@@ -521,7 +554,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		CallEvents         func(childComplexity int) int
-		CallUpdated        func(childComplexity int, call int) int
+		CallUpdated        func(childComplexity int, call *int) int
 		ChannelPostAdded   func(childComplexity int, channel int) int
 		ChannelPostUpdated func(childComplexity int, channel int) int
 		EventChanged       func(childComplexity int, rooms []int) int
@@ -564,9 +597,19 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CallResolver interface {
+	ErrorMessage(ctx context.Context, obj *ent.Call) (*string, error)
+}
+type CallAgentResolver interface {
+	CurrentCall(ctx context.Context, obj *calls.Agent) (*ent.Call, error)
+}
 type CompanyResolver interface {
 	Credentials(ctx context.Context, obj *ent.Company) ([]*ent.Credential, error)
 	OnlineProviders(ctx context.Context, obj *ent.Company) ([]schematype.ConferenceProvider, error)
+}
+type ContactResolver interface {
+	RecentCalls(ctx context.Context, obj *ent.Contact, first int) ([]*ent.Call, error)
+	UpcomingMeetings(ctx context.Context, obj *ent.Contact, first int) ([]*ent.Event, error)
 }
 type CredentialResolver interface {
 	Warning(ctx context.Context, obj *ent.Credential) (*string, error)
@@ -613,6 +656,17 @@ type MutationResolver interface {
 	ConfigureTrueConf(ctx context.Context, input credentials.TrueConfApp) (*ent.Credential, error)
 	ConfigureCallCenter(ctx context.Context, input credentials.CallCenterApp) (*ent.Credential, error)
 	CallCenterToken(ctx context.Context) (*calls.CenterSession, error)
+	PlaceCall(ctx context.Context, input calls.Callee) (*ent.Call, error)
+	AcceptCall(ctx context.Context, call int) (*ent.Call, error)
+	EndCall(ctx context.Context, call int) (*ent.Call, error)
+	HoldCall(ctx context.Context, call int) (*ent.Call, error)
+	ResumeCall(ctx context.Context, call int) (*ent.Call, error)
+	MuteCall(ctx context.Context, call int) (*ent.Call, error)
+	UnmuteCall(ctx context.Context, call int) (*ent.Call, error)
+	SetCallAvailability(ctx context.Context, availability user.CallAvailability) (*calls.Agent, error)
+	SetCallDevice(ctx context.Context, device user.CallDevice, number *string) (*calls.Agent, error)
+	ResetCallDevice(ctx context.Context) (*calls.Agent, error)
+	ClaimVoiceSession(ctx context.Context, tab string) (*calls.Agent, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
@@ -629,6 +683,7 @@ type QueryResolver interface {
 	Rooms(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RoomOrder, where *ent.RoomWhereInput) (*ent.RoomConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	Me(ctx context.Context) (*ent.User, error)
+	CallAgent(ctx context.Context) (*calls.Agent, error)
 	Company(ctx context.Context) (*ent.Company, error)
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
 	Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error)
@@ -643,7 +698,7 @@ type SubscriptionResolver interface {
 	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
 	InvitationReceived(ctx context.Context) (<-chan *ent.Event, error)
 	IncomingCall(ctx context.Context) (<-chan *ent.Call, error)
-	CallUpdated(ctx context.Context, call int) (<-chan *ent.Call, error)
+	CallUpdated(ctx context.Context, call *int) (<-chan *calls.Update, error)
 	InviteEvents(ctx context.Context) (<-chan *model.InviteEvent, error)
 	CallEvents(ctx context.Context) (<-chan *ent.Call, error)
 	ChannelPostAdded(ctx context.Context, channel int) (<-chan *ent.Post, error)
@@ -912,6 +967,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Call.ErrorCode(childComplexity), true
+	case "Call.errorMessage":
+		if e.ComplexityRoot.Call.ErrorMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Call.ErrorMessage(childComplexity), true
 	case "Call.id":
 		if e.ComplexityRoot.Call.ID == nil {
 			break
@@ -948,6 +1009,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Call.UpdatedAt(childComplexity), true
+
+	case "CallAgent.availability":
+		if e.ComplexityRoot.CallAgent.Availability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallAgent.Availability(childComplexity), true
+	case "CallAgent.currentCall":
+		if e.ComplexityRoot.CallAgent.CurrentCall == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallAgent.CurrentCall(childComplexity), true
+	case "CallAgent.device":
+		if e.ComplexityRoot.CallAgent.Device == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallAgent.Device(childComplexity), true
+	case "CallAgent.deviceNumber":
+		if e.ComplexityRoot.CallAgent.DeviceNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallAgent.DeviceNumber(childComplexity), true
+	case "CallAgent.voiceSession":
+		if e.ComplexityRoot.CallAgent.VoiceSession == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallAgent.VoiceSession(childComplexity), true
 
 	case "CallCenterSession.agentID":
 		if e.ComplexityRoot.CallCenterSession.AgentID == nil {
@@ -1017,6 +1109,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CallEdge.Node(childComplexity), true
+
+	case "CallUpdate.agent":
+		if e.ComplexityRoot.CallUpdate.Agent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallUpdate.Agent(childComplexity), true
+	case "CallUpdate.call":
+		if e.ComplexityRoot.CallUpdate.Call == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallUpdate.Call(childComplexity), true
+	case "CallUpdate.change":
+		if e.ComplexityRoot.CallUpdate.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallUpdate.Change(childComplexity), true
 
 	case "Channel.company":
 		if e.ComplexityRoot.Channel.Company == nil {
@@ -1170,6 +1281,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.OnlineProviders(childComplexity), true
+	case "Company.phoneRegion":
+		if e.ComplexityRoot.Company.PhoneRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.PhoneRegion(childComplexity), true
 	case "Company.randomMeetingPassword":
 		if e.ComplexityRoot.Company.RandomMeetingPassword == nil {
 			break
@@ -1298,6 +1415,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Phones(childComplexity), true
+	case "Contact.recentCalls":
+		if e.ComplexityRoot.Contact.RecentCalls == nil {
+			break
+		}
+
+		args, err := ec.field_Contact_recentCalls_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Contact.RecentCalls(childComplexity, args["first"].(int)), true
+	case "Contact.upcomingMeetings":
+		if e.ComplexityRoot.Contact.UpcomingMeetings == nil {
+			break
+		}
+
+		args, err := ec.field_Contact_upcomingMeetings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Contact.UpcomingMeetings(childComplexity, args["first"].(int)), true
 	case "Contact.updatedAt":
 		if e.ComplexityRoot.Contact.UpdatedAt == nil {
 			break
@@ -1775,6 +1914,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MeetingTimeSuggestion.Start(childComplexity), true
 
+	case "Mutation.acceptCall":
+		if e.ComplexityRoot.Mutation.AcceptCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptCall(childComplexity, args["call"].(int)), true
 	case "Mutation.addChannelMembers":
 		if e.ComplexityRoot.Mutation.AddChannelMembers == nil {
 			break
@@ -1814,6 +1964,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelEvent(childComplexity, args["id"].(int), args["scope"].(string), args["occurrence"].(*time.Time)), true
+	case "Mutation.claimVoiceSession":
+		if e.ComplexityRoot.Mutation.ClaimVoiceSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_claimVoiceSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ClaimVoiceSession(childComplexity, args["tab"].(string)), true
 	case "Mutation.configureCallCenter":
 		if e.ComplexityRoot.Mutation.ConfigureCallCenter == nil {
 			break
@@ -1979,6 +2140,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRoom(childComplexity, args["id"].(int)), true
+	case "Mutation.endCall":
+		if e.ComplexityRoot.Mutation.EndCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndCall(childComplexity, args["call"].(int)), true
 	case "Mutation.hideEventFromMyCalendar":
 		if e.ComplexityRoot.Mutation.HideEventFromMyCalendar == nil {
 			break
@@ -1990,6 +2162,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.HideEventFromMyCalendar(childComplexity, args["event"].(int)), true
+	case "Mutation.holdCall":
+		if e.ComplexityRoot.Mutation.HoldCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_holdCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.HoldCall(childComplexity, args["call"].(int)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2023,6 +2206,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["ids"].([]int)), true
+	case "Mutation.muteCall":
+		if e.ComplexityRoot.Mutation.MuteCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_muteCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MuteCall(childComplexity, args["call"].(int)), true
+	case "Mutation.placeCall":
+		if e.ComplexityRoot.Mutation.PlaceCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_placeCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaceCall(childComplexity, args["input"].(calls.Callee)), true
 	case "Mutation.postMessage":
 		if e.ComplexityRoot.Mutation.PostMessage == nil {
 			break
@@ -2073,6 +2278,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetCalendarFeed(childComplexity), true
+	case "Mutation.resetCallDevice":
+		if e.ComplexityRoot.Mutation.ResetCallDevice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ResetCallDevice(childComplexity), true
 	case "Mutation.respondToEvent":
 		if e.ComplexityRoot.Mutation.RespondToEvent == nil {
 			break
@@ -2084,6 +2295,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RespondToEvent(childComplexity, args["event"].(int), args["response"].(attendee.Response), args["occurrence"].(*time.Time)), true
+	case "Mutation.resumeCall":
+		if e.ComplexityRoot.Mutation.ResumeCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resumeCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResumeCall(childComplexity, args["call"].(int)), true
 	case "Mutation.retryConference":
 		if e.ComplexityRoot.Mutation.RetryConference == nil {
 			break
@@ -2128,6 +2350,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendInvitations(childComplexity, args["event"].(int)), true
+	case "Mutation.setCallAvailability":
+		if e.ComplexityRoot.Mutation.SetCallAvailability == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCallAvailability_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCallAvailability(childComplexity, args["availability"].(user.CallAvailability)), true
+	case "Mutation.setCallDevice":
+		if e.ComplexityRoot.Mutation.SetCallDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCallDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCallDevice(childComplexity, args["device"].(user.CallDevice), args["number"].(*string)), true
 	case "Mutation.setProviderAccount":
 		if e.ComplexityRoot.Mutation.SetProviderAccount == nil {
 			break
@@ -2150,6 +2394,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TestCredential(childComplexity, args["id"].(int)), true
+	case "Mutation.unmuteCall":
+		if e.ComplexityRoot.Mutation.UnmuteCall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unmuteCall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnmuteCall(childComplexity, args["call"].(int)), true
 	case "Mutation.updateCompany":
 		if e.ComplexityRoot.Mutation.UpdateCompany == nil {
 			break
@@ -2613,6 +2868,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity), true
+	case "Query.callAgent":
+		if e.ComplexityRoot.Query.CallAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CallAgent(childComplexity), true
 	case "Query.calls":
 		if e.ComplexityRoot.Query.Calls == nil {
 			break
@@ -2916,7 +3177,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.CallUpdated(childComplexity, args["call"].(int)), true
+		return e.ComplexityRoot.Subscription.CallUpdated(childComplexity, args["call"].(*int)), true
 	case "Subscription.channelPostAdded":
 		if e.ComplexityRoot.Subscription.ChannelPostAdded == nil {
 			break
@@ -3132,6 +3393,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("OccurrenceResponseOrder", ec.unmarshalInputOccurrenceResponseOrder),
+			graphql.NewInputUnmarshaler("PlaceCallInput", ec.unmarshalInputPlaceCallInput),
 			graphql.NewInputUnmarshaler("PostOrder", ec.unmarshalInputPostOrder),
 			graphql.NewInputUnmarshaler("PostWhereInput", ec.unmarshalInputPostWhereInput),
 			graphql.NewInputUnmarshaler("ProviderAccountOrder", ec.unmarshalInputProviderAccountOrder),
@@ -3247,6 +3509,8 @@ var sources = []*ast.Source{
 extend type Query {
   "The signed-in employee. Integrator tokens have no user and get UNAUTHENTICATED."
   me: User!
+  "My call settings."
+  callAgent: CallAgent!
   "The viewer's company."
   company: Company!
   "The company's integrator tokens (admins only)."
@@ -3439,6 +3703,71 @@ type CallCenterSession {
   expiresAt: Time!
 }
 
+extend type Call {
+  "Why a callout failed, in words an agent can read; errorCode is the code to branch on."
+  errorMessage: String
+}
+
+extend type Contact {
+  "This contact's latest calls, newest first (the popup's history)."
+  recentCalls(first: Int! = 5): [Call!]!
+  "Meetings to come that this contact (by email) attends, soonest first."
+  upcomingMeetings(first: Int! = 5): [Event!]!
+}
+
+"Whom placeCall calls: exactly one of the three."
+input PlaceCallInput {
+  "A customer's number, dialled through the call center by your voice-session tab."
+  number: String
+  "An employee, called in the app."
+  user: ID
+  "A channel: every member is rung, in the app."
+  channel: ID
+}
+
+"What changed, in callUpdated; named as the center's softphone names its events."
+enum CallChange {
+  RINGING
+  ACCEPTED
+  CUSTOMER_ANSWERED
+  ENDED
+  FAILED
+  MUTED
+  UNMUTED
+  HELD
+  RESUMED
+  "A callout was placed: the voice-session tab dials it."
+  CALLOUT_INFO
+  "The center named the call (its own id is now known)."
+  CURRENT_CALL
+  DEVICE_CHANGED
+  VOICE_SESSION_CHANGED
+  AVAILABILITY_CHANGED
+}
+
+"An employee's call settings."
+type CallAgent {
+  "OFF: no calls are offered."
+  availability: UserCallAvailability!
+  "Where center calls ring."
+  device: UserCallDevice!
+  "The mobile's number, for MOBILE."
+  deviceNumber: String
+  "The tab that handles calls (claimVoiceSession); a tab with another name keeps quiet."
+  voiceSession: String
+  "The call ringing, in progress or on hold, if any."
+  currentCall: Call
+}
+
+"One change of a call, or of the subscriber's call settings."
+type CallUpdate {
+  change: CallChange!
+  "The call that changed; none when only call settings did."
+  call: Call
+  "The subscriber's call settings as they are now; none for an integrator."
+  agent: CallAgent
+}
+
 input ConfigureTrueConfInput {
   "The server's address, such as https://video.example.com."
   serverUrl: String!
@@ -3587,6 +3916,28 @@ type Mutation {
   at their extension, for the browser's softphone.
   """
   callCenterToken: CallCenterSession!
+  """
+  Call a customer (through the call center), an employee or a channel (in
+  the app). An in-app call rings by incomingCall; media goes by joinCallMedia.
+  """
+  placeCall(input: PlaceCallInput!): Call!
+  "Pick up a call ringing for you."
+  acceptCall(call: ID!): Call!
+  "Hang up, or turn down a call ringing for you."
+  endCall(call: ID!): Call!
+  holdCall(call: ID!): Call!
+  resumeCall(call: ID!): Call!
+  "Mute your side of a customer's call to you (the center mutes inbound calls only)."
+  muteCall(call: ID!): Call!
+  unmuteCall(call: ID!): Call!
+  "Turn offered calls on or off."
+  setCallAvailability(availability: UserCallAvailability!): CallAgent!
+  "Where center calls ring; MOBILE needs the mobile's number."
+  setCallDevice(device: UserCallDevice!, number: String): CallAgent!
+  "Back to the browser with no tab handling calls, as on signing out."
+  resetCallDevice: CallAgent!
+  "Make this tab the one that handles your calls; the tab that had them is told by callUpdated."
+  claimVoiceSession(tab: String!): CallAgent!
   "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
   zoomJWTToken(id: ID!): String!
   """
@@ -3722,8 +4073,11 @@ type Subscription {
   invitationReceived: Event!
   "Calls ringing for me (the call center fills these)."
   incomingCall: Call!
-  "Changes of one call."
-  callUpdated(call: ID!): Call!
+  """
+  Changes of one call; without a call, of every call of mine and of my call
+  settings (device, availability, voice session).
+  """
+  callUpdated(call: ID): CallUpdate!
   "Every invitation in the company, for integrators and admins."
   inviteEvents: InviteEvent!
   "Every call in the company as it rings and changes, for integrators and admins."
@@ -4391,6 +4745,10 @@ type Company implements Node {
   updatedAt: Time!
   name: String!
   """
+  ISO 3166 region of numbers written without a country code
+  """
+  phoneRegion: String!
+  """
   IANA zone used when a user has none
   """
   timeZone: String!
@@ -4478,6 +4836,22 @@ input CompanyWhereInput {
   nameHasSuffix: String
   nameEqualFold: String
   nameContainsFold: String
+  """
+  phone_region field predicates
+  """
+  phoneRegion: String
+  phoneRegionNEQ: String
+  phoneRegionIn: [String!]
+  phoneRegionNotIn: [String!]
+  phoneRegionGT: String
+  phoneRegionGTE: String
+  phoneRegionLT: String
+  phoneRegionLTE: String
+  phoneRegionContains: String
+  phoneRegionHasPrefix: String
+  phoneRegionHasSuffix: String
+  phoneRegionEqualFold: String
+  phoneRegionContainsFold: String
   """
   time_zone field predicates
   """
@@ -6157,6 +6531,10 @@ Input was generated by ent.
 input UpdateCompanyInput {
   name: String
   """
+  ISO 3166 region of numbers written without a country code
+  """
+  phoneRegion: String
+  """
   IANA zone used when a user has none
   """
   timeZone: String
@@ -6592,8 +6970,26 @@ func (ec *executionContext) childFields_Call(ctx context.Context, field graphql.
 		return ec.fieldContext_Call_contact(ctx, field)
 	case "channel":
 		return ec.fieldContext_Call_channel(ctx, field)
+	case "errorMessage":
+		return ec.fieldContext_Call_errorMessage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Call", field.Name)
+}
+
+func (ec *executionContext) childFields_CallAgent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "availability":
+		return ec.fieldContext_CallAgent_availability(ctx, field)
+	case "device":
+		return ec.fieldContext_CallAgent_device(ctx, field)
+	case "deviceNumber":
+		return ec.fieldContext_CallAgent_deviceNumber(ctx, field)
+	case "voiceSession":
+		return ec.fieldContext_CallAgent_voiceSession(ctx, field)
+	case "currentCall":
+		return ec.fieldContext_CallAgent_currentCall(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CallAgent", field.Name)
 }
 
 func (ec *executionContext) childFields_CallCenterSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6634,6 +7030,18 @@ func (ec *executionContext) childFields_CallEdge(ctx context.Context, field grap
 		return ec.fieldContext_CallEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CallEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CallUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_CallUpdate_change(ctx, field)
+	case "call":
+		return ec.fieldContext_CallUpdate_call(ctx, field)
+	case "agent":
+		return ec.fieldContext_CallUpdate_agent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CallUpdate", field.Name)
 }
 
 func (ec *executionContext) childFields_Channel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6692,6 +7100,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_updatedAt(ctx, field)
 	case "name":
 		return ec.fieldContext_Company_name(ctx, field)
+	case "phoneRegion":
+		return ec.fieldContext_Company_phoneRegion(ctx, field)
 	case "timeZone":
 		return ec.fieldContext_Company_timeZone(ctx, field)
 	case "meetingTopicTemplate":
@@ -6760,6 +7170,10 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_notes(ctx, field)
 	case "company":
 		return ec.fieldContext_Contact_company(ctx, field)
+	case "recentCalls":
+		return ec.fieldContext_Contact_recentCalls(ctx, field)
+	case "upcomingMeetings":
+		return ec.fieldContext_Contact_upcomingMeetings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
@@ -7490,6 +7904,48 @@ func (ec *executionContext) field_Channel_posts_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Contact_recentCalls_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Contact_upcomingMeetings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_acceptCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addChannelMembers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7553,6 +8009,20 @@ func (ec *executionContext) field_Mutation_cancelEvent_args(ctx context.Context,
 		return nil, err
 	}
 	args["occurrence"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_claimVoiceSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tab",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tab"] = arg0
 	return args, nil
 }
 
@@ -7766,6 +8236,20 @@ func (ec *executionContext) field_Mutation_deleteRoom_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_endCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_hideEventFromMyCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7777,6 +8261,20 @@ func (ec *executionContext) field_Mutation_hideEventFromMyCalendar_args(ctx cont
 		return nil, err
 	}
 	args["event"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_holdCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
 	return args, nil
 }
 
@@ -7827,6 +8325,34 @@ func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx contex
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_muteCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_placeCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (calls.Callee, error) {
+			return ec.unmarshalNPlaceCallInput2githubᚗcomᚋconveneᚋconveneᚋcallsᚐCallee(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -7932,6 +8458,20 @@ func (ec *executionContext) field_Mutation_respondToEvent_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resumeCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_retryConference_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7988,6 +8528,42 @@ func (ec *executionContext) field_Mutation_sendInvitations_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setCallAvailability_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "availability",
+		func(ctx context.Context, v any) (user.CallAvailability, error) {
+			return ec.unmarshalNUserCallAvailability2githubᚗcomᚋconveneᚋconveneᚋentᚋuserᚐCallAvailability(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["availability"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setCallDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "device",
+		func(ctx context.Context, v any) (user.CallDevice, error) {
+			return ec.unmarshalNUserCallDevice2githubᚗcomᚋconveneᚋconveneᚋentᚋuserᚐCallDevice(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["device"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setProviderAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8029,6 +8605,20 @@ func (ec *executionContext) field_Mutation_testCredential_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unmuteCall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
 	return args, nil
 }
 
@@ -8754,8 +9344,8 @@ func (ec *executionContext) field_Subscription_callUpdated_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNID2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10073,6 +10663,153 @@ func (ec *executionContext) fieldContext_Call_channel(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Call_errorMessage(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Call_errorMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Call().ErrorMessage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Call_errorMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Call", field, true, true, "String")
+}
+
+func (ec *executionContext) _CallAgent_availability(ctx context.Context, field graphql.CollectedField, obj *calls.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallAgent_availability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Availability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v user.CallAvailability) graphql.Marshaler {
+			return ec.marshalNUserCallAvailability2githubᚗcomᚋconveneᚋconveneᚋentᚋuserᚐCallAvailability(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallAgent_availability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallAgent", field, false, false, "UserCallAvailability")
+}
+
+func (ec *executionContext) _CallAgent_device(ctx context.Context, field graphql.CollectedField, obj *calls.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallAgent_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v user.CallDevice) graphql.Marshaler {
+			return ec.marshalNUserCallDevice2githubᚗcomᚋconveneᚋconveneᚋentᚋuserᚐCallDevice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallAgent_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallAgent", field, false, false, "UserCallDevice")
+}
+
+func (ec *executionContext) _CallAgent_deviceNumber(ctx context.Context, field graphql.CollectedField, obj *calls.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallAgent_deviceNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallAgent_deviceNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallAgent", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallAgent_voiceSession(ctx context.Context, field graphql.CollectedField, obj *calls.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallAgent_voiceSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoiceSession, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallAgent_voiceSession(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallAgent", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallAgent_currentCall(ctx context.Context, field graphql.CollectedField, obj *calls.Agent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallAgent_currentCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CallAgent().CurrentCall(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalOCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallAgent_currentCall(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CallAgent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CallCenterSession_token(ctx context.Context, field graphql.CollectedField, obj *calls.CenterSession) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10351,6 +11088,93 @@ func (ec *executionContext) _CallEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_CallEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CallEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CallUpdate_change(ctx context.Context, field graphql.CollectedField, obj *calls.Update) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallUpdate_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v calls.Change) graphql.Marshaler {
+			return ec.marshalNCallChange2githubᚗcomᚋconveneᚋconveneᚋcallsᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallUpdate_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallUpdate", field, false, false, "CallChange")
+}
+
+func (ec *executionContext) _CallUpdate_call(ctx context.Context, field graphql.CollectedField, obj *calls.Update) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallUpdate_call(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Call, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalOCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallUpdate_call(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CallUpdate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CallUpdate_agent(ctx context.Context, field graphql.CollectedField, obj *calls.Update) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallUpdate_agent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+			return ec.marshalOCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallUpdate_agent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CallUpdate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallAgent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Channel_id(ctx context.Context, field graphql.CollectedField, obj *ent.Channel) (ret graphql.Marshaler) {
@@ -10839,6 +11663,29 @@ func (ec *executionContext) _Company_name(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Company_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Company", field, false, false, "String")
+}
+
+func (ec *executionContext) _Company_phoneRegion(ctx context.Context, field graphql.CollectedField, obj *ent.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_phoneRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PhoneRegion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_phoneRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Company", field, false, false, "String")
 }
 
@@ -11518,6 +12365,94 @@ func (ec *executionContext) fieldContext_Contact_company(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Company(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Contact_recentCalls(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_recentCalls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Contact().RecentCalls(ctx, obj, fc.Args["first"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_recentCalls(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Contact_recentCalls_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Contact_upcomingMeetings(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_upcomingMeetings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Contact().UpcomingMeetings(ctx, obj, fc.Args["first"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_upcomingMeetings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Contact_upcomingMeetings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -15099,6 +16034,478 @@ func (ec *executionContext) fieldContext_Mutation_callCenterToken(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_placeCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_placeCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaceCall(ctx, fc.Args["input"].(calls.Callee))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_placeCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_placeCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptCall(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndCall(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_holdCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_holdCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().HoldCall(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_holdCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_holdCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resumeCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resumeCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResumeCall(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resumeCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resumeCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_muteCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_muteCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MuteCall(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_muteCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_muteCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unmuteCall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unmuteCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnmuteCall(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unmuteCall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unmuteCall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCallAvailability(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCallAvailability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCallAvailability(ctx, fc.Args["availability"].(user.CallAvailability))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+			return ec.marshalNCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCallAvailability(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallAgent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCallAvailability_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCallDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCallDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCallDevice(ctx, fc.Args["device"].(user.CallDevice), fc.Args["number"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+			return ec.marshalNCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCallDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallAgent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCallDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetCallDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetCallDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ResetCallDevice(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+			return ec.marshalNCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetCallDevice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallAgent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_claimVoiceSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_claimVoiceSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ClaimVoiceSession(ctx, fc.Args["tab"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+			return ec.marshalNCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_claimVoiceSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallAgent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_claimVoiceSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_zoomJWTToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17332,6 +18739,38 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_callAgent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_callAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CallAgent(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+			return ec.marshalNCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_callAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallAgent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_company(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18315,11 +19754,11 @@ func (ec *executionContext) _Subscription_callUpdated(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().CallUpdated(ctx, fc.Args["call"].(int))
+			return ec.Resolvers.Subscription().CallUpdated(ctx, fc.Args["call"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
-			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *calls.Update) graphql.Marshaler {
+			return ec.marshalNCallUpdate2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐUpdate(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18332,7 +19771,7 @@ func (ec *executionContext) fieldContext_Subscription_callUpdated(ctx context.Co
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Call(ctx, field)
+			return ec.childFields_CallUpdate(ctx, field)
 		},
 	}
 	defer func() {
@@ -22059,7 +23498,7 @@ func (ec *executionContext) unmarshalInputCompanyWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "meetingTopicTemplate", "meetingTopicTemplateNEQ", "meetingTopicTemplateIn", "meetingTopicTemplateNotIn", "meetingTopicTemplateGT", "meetingTopicTemplateGTE", "meetingTopicTemplateLT", "meetingTopicTemplateLTE", "meetingTopicTemplateContains", "meetingTopicTemplateHasPrefix", "meetingTopicTemplateHasSuffix", "meetingTopicTemplateEqualFold", "meetingTopicTemplateContainsFold", "meetingDescriptionTemplate", "meetingDescriptionTemplateNEQ", "meetingDescriptionTemplateIn", "meetingDescriptionTemplateNotIn", "meetingDescriptionTemplateGT", "meetingDescriptionTemplateGTE", "meetingDescriptionTemplateLT", "meetingDescriptionTemplateLTE", "meetingDescriptionTemplateContains", "meetingDescriptionTemplateHasPrefix", "meetingDescriptionTemplateHasSuffix", "meetingDescriptionTemplateEqualFold", "meetingDescriptionTemplateContainsFold", "invitationTemplate", "invitationTemplateNEQ", "invitationTemplateIn", "invitationTemplateNotIn", "invitationTemplateGT", "invitationTemplateGTE", "invitationTemplateLT", "invitationTemplateLTE", "invitationTemplateContains", "invitationTemplateHasPrefix", "invitationTemplateHasSuffix", "invitationTemplateEqualFold", "invitationTemplateContainsFold", "hostTemplate", "hostTemplateNEQ", "hostTemplateIn", "hostTemplateNotIn", "hostTemplateGT", "hostTemplateGTE", "hostTemplateLT", "hostTemplateLTE", "hostTemplateContains", "hostTemplateHasPrefix", "hostTemplateHasSuffix", "hostTemplateEqualFold", "hostTemplateContainsFold", "randomMeetingPassword", "randomMeetingPasswordNEQ", "invitationsWaitForLink", "invitationsWaitForLinkNEQ"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "phoneRegion", "phoneRegionNEQ", "phoneRegionIn", "phoneRegionNotIn", "phoneRegionGT", "phoneRegionGTE", "phoneRegionLT", "phoneRegionLTE", "phoneRegionContains", "phoneRegionHasPrefix", "phoneRegionHasSuffix", "phoneRegionEqualFold", "phoneRegionContainsFold", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "meetingTopicTemplate", "meetingTopicTemplateNEQ", "meetingTopicTemplateIn", "meetingTopicTemplateNotIn", "meetingTopicTemplateGT", "meetingTopicTemplateGTE", "meetingTopicTemplateLT", "meetingTopicTemplateLTE", "meetingTopicTemplateContains", "meetingTopicTemplateHasPrefix", "meetingTopicTemplateHasSuffix", "meetingTopicTemplateEqualFold", "meetingTopicTemplateContainsFold", "meetingDescriptionTemplate", "meetingDescriptionTemplateNEQ", "meetingDescriptionTemplateIn", "meetingDescriptionTemplateNotIn", "meetingDescriptionTemplateGT", "meetingDescriptionTemplateGTE", "meetingDescriptionTemplateLT", "meetingDescriptionTemplateLTE", "meetingDescriptionTemplateContains", "meetingDescriptionTemplateHasPrefix", "meetingDescriptionTemplateHasSuffix", "meetingDescriptionTemplateEqualFold", "meetingDescriptionTemplateContainsFold", "invitationTemplate", "invitationTemplateNEQ", "invitationTemplateIn", "invitationTemplateNotIn", "invitationTemplateGT", "invitationTemplateGTE", "invitationTemplateLT", "invitationTemplateLTE", "invitationTemplateContains", "invitationTemplateHasPrefix", "invitationTemplateHasSuffix", "invitationTemplateEqualFold", "invitationTemplateContainsFold", "hostTemplate", "hostTemplateNEQ", "hostTemplateIn", "hostTemplateNotIn", "hostTemplateGT", "hostTemplateGTE", "hostTemplateLT", "hostTemplateLTE", "hostTemplateContains", "hostTemplateHasPrefix", "hostTemplateHasSuffix", "hostTemplateEqualFold", "hostTemplateContainsFold", "randomMeetingPassword", "randomMeetingPasswordNEQ", "invitationsWaitForLink", "invitationsWaitForLinkNEQ"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22290,6 +23729,97 @@ func (ec *executionContext) unmarshalInputCompanyWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.NameContainsFold = data
+		case "phoneRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegion = data
+		case "phoneRegionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionNEQ = data
+		case "phoneRegionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionIn = data
+		case "phoneRegionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionNotIn = data
+		case "phoneRegionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionGT = data
+		case "phoneRegionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionGTE = data
+		case "phoneRegionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionLT = data
+		case "phoneRegionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionLTE = data
+		case "phoneRegionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionContains = data
+		case "phoneRegionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionHasPrefix = data
+		case "phoneRegionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionHasSuffix = data
+		case "phoneRegionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionEqualFold = data
+		case "phoneRegionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegionContainsFold = data
 		case "timeZone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -26476,6 +28006,62 @@ func UnmarshalOccurrenceResponseOrder(ctx context.Context, raw any) (ent.Occurre
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPlaceCallInput(ctx context.Context, obj any) (calls.Callee, error) {
+	var it calls.Callee
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"number", "user", "channel"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "user":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("user"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.User = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlaceCallInput unmarshals raw into the PlaceCallInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlaceCallInput(ctx context.Context, raw any) (calls.Callee, error) {
+	var out calls.Callee
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlaceCallInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPostOrder(ctx context.Context, obj any) (ent.PostOrder, error) {
 	var it ent.PostOrder
 	if obj == nil {
@@ -27712,7 +29298,7 @@ func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timeZone", "meetingTopicTemplate", "meetingDescriptionTemplate", "invitationTemplate", "hostTemplate", "randomMeetingPassword", "invitationsWaitForLink"}
+	fieldsInOrder := [...]string{"name", "phoneRegion", "timeZone", "meetingTopicTemplate", "meetingDescriptionTemplate", "invitationTemplate", "hostTemplate", "randomMeetingPassword", "invitationsWaitForLink"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27726,6 +29312,13 @@ func (ec *executionContext) unmarshalInputUpdateCompanyInput(ctx context.Context
 				return it, err
 			}
 			it.Name = data
+		case "phoneRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneRegion = data
 		case "timeZone":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -29542,6 +31135,66 @@ func (ec *executionContext) _Call(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Call_channel(ctx, field, obj)
 				})
+		case "errorMessage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Call_errorMessage(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var callAgentImplementors = []string{"CallAgent"}
+
+func (ec *executionContext) _CallAgent(ctx context.Context, sel ast.SelectionSet, obj *calls.Agent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callAgentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CallAgent")
+		case "availability":
+			out.Values[i] = ec._CallAgent_availability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "device":
+			out.Values[i] = ec._CallAgent_device(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deviceNumber":
+			out.Values[i] = ec._CallAgent_deviceNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voiceSession":
+			out.Values[i] = ec._CallAgent_voiceSession(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentCall":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CallAgent_currentCall(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29679,6 +31332,49 @@ func (ec *executionContext) _CallEdge(ctx context.Context, sel ast.SelectionSet,
 		case "cursor":
 			out.Values[i] = ec._CallEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var callUpdateImplementors = []string{"CallUpdate"}
+
+func (ec *executionContext) _CallUpdate(ctx context.Context, sel ast.SelectionSet, obj *calls.Update) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callUpdateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CallUpdate")
+		case "change":
+			out.Values[i] = ec._CallUpdate_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "call":
+			out.Values[i] = ec._CallUpdate_call(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "agent":
+			out.Values[i] = ec._CallUpdate_agent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -29887,6 +31583,11 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "phoneRegion":
+			out.Values[i] = ec._Company_phoneRegion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "timeZone":
 			out.Values[i] = ec._Company_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30087,6 +31788,18 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_company(ctx, field, obj)
+				})
+		case "recentCalls":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_recentCalls(ctx, field, obj)
+				})
+		case "upcomingMeetings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_upcomingMeetings(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -31168,6 +32881,83 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "placeCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_placeCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "holdCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_holdCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumeCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resumeCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "muteCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_muteCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmuteCall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unmuteCall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCallAvailability":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCallAvailability(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCallDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCallDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetCallDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetCallDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "claimVoiceSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_claimVoiceSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "zoomJWTToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_zoomJWTToken(ctx, field)
@@ -31954,6 +33744,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
+				})
+		case "callAgent":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_callAgent(ctx, field)
 				})
 		case "company":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -32984,6 +34780,22 @@ func (ec *executionContext) marshalNBusy2ᚖgithubᚗcomᚋconveneᚋconveneᚋs
 	return ec._Busy(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCall2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Call) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx context.Context, sel ast.SelectionSet, v *ent.Call) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Call!")
@@ -32992,12 +34804,35 @@ func (ec *executionContext) marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋe
 	return ec._Call(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx context.Context, sel ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CallAgent!")
+		return graphql.Null
+	}
+	return ec._CallAgent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCallCenterSession2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐCenterSession(ctx context.Context, sel ast.SelectionSet, v *calls.CenterSession) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CallCenterSession!")
 		return graphql.Null
 	}
 	return ec._CallCenterSession(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCallChange2githubᚗcomᚋconveneᚋconveneᚋcallsᚐChange(ctx context.Context, v any) (calls.Change, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := calls.Change(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCallChange2githubᚗcomᚋconveneᚋconveneᚋcallsᚐChange(ctx context.Context, sel ast.SelectionSet, v calls.Change) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CallChange!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNCallConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CallConnection) graphql.Marshaler {
@@ -33050,6 +34885,14 @@ func (ec *executionContext) unmarshalNCallState2githubᚗcomᚋconveneᚋconvene
 
 func (ec *executionContext) marshalNCallState2githubᚗcomᚋconveneᚋconveneᚋentᚋcallᚐState(ctx context.Context, sel ast.SelectionSet, v call.State) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCallUpdate2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐUpdate(ctx context.Context, sel ast.SelectionSet, v *calls.Update) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CallUpdate!")
+		return graphql.Null
+	}
+	return ec._CallUpdate(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCallWhereInput2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallWhereInput(ctx context.Context, v any) (*ent.CallWhereInput, error) {
@@ -33356,6 +35199,22 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNEvent2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Event) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐEvent(ctx context.Context, sel ast.SelectionSet, v *ent.Event) graphql.Marshaler {
@@ -33697,6 +35556,11 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNPlaceCallInput2githubᚗcomᚋconveneᚋconveneᚋcallsᚐCallee(ctx context.Context, v any) (calls.Callee, error) {
+	res, err := ec.unmarshalInputPlaceCallInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPost2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐPost(ctx context.Context, sel ast.SelectionSet, v *ent.Post) graphql.Marshaler {
@@ -34404,6 +36268,13 @@ func (ec *executionContext) marshalOCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋe
 		return graphql.Null
 	}
 	return ec._Call(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCallAgent2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚐAgent(ctx context.Context, sel ast.SelectionSet, v *calls.Agent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CallAgent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCallDevice2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚋcallᚐDeviceᚄ(ctx context.Context, v any) ([]call.Device, error) {

@@ -96,6 +96,7 @@ type App struct {
 	planner *scheduling.Planner
 	answers answerPage
 	consent consentPage
+	reports callReports
 	handler http.Handler
 	running sync.WaitGroup
 }
@@ -165,6 +166,8 @@ func New(o Options) (*App, error) {
 	}
 	a.feeds = notify.NewFeeds(o.DB.Client)
 	a.planner = planner
+	phoneCalls := calls.New(o.DB.Client, broker, a.pushNotice)
+	a.reports = callReports{inbox: calls.NewInbox(o.DB.Client, phoneCalls, creds), log: o.Log}
 	a.answers = answerPage{client: o.DB.Client, links: a.links, planner: planner, log: o.Log}
 	resolver := &graph.Resolver{
 		Client:      o.DB.Client,
@@ -172,6 +175,7 @@ func New(o Options) (*App, error) {
 		Directory:   directory.New(o.DB.Client, authSvc),
 		Credentials: creds,
 		Agents:      calls.NewAgents(o.DB.Client, creds),
+		Calling:     phoneCalls,
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
 		Planner:     planner,
 		Broker:      a.Broker,
@@ -288,6 +292,7 @@ func (a *App) routes(query http.Handler) http.Handler {
 	mux.HandleFunc("GET /calendar/{feed}", a.calendarFeed)
 	mux.HandleFunc("POST /inbound/itip", a.inboundReply)
 	mux.HandleFunc("GET /oauth/{provider}/callback", a.consent.callback)
+	mux.HandleFunc("POST /webhooks/vcc", a.reports.receive)
 	// instrument sits inside limitRequest, so it sees the request the mux
 	// stamps with its route pattern.
 	return limitRequest(a.opts.MaxBodyBytes, a.opts.RequestTimeout, a.Metrics.instrument(a.opts.Log, mux))

@@ -4,9 +4,12 @@
 package vccfake
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/convene/convene/connectors/fakekit"
+	"github.com/convene/convene/connectors/vcc"
 )
 
 // Center is one tenant of the fake center.
@@ -91,4 +95,27 @@ func (c *Center) Logins(ipphone string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.logins[ipphone]
+}
+
+// Report posts r to a webhook as the center reports a call event, signed
+// at sent with the access key, and returns the answer's status and body.
+func (c *Center) Report(url string, r vcc.Report, sent time.Time) (int, string, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return 0, "", err
+	}
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(vcc.TimestampHeader, strconv.FormatInt(sent.Unix(), 10))
+	req.Header.Set(vcc.SignatureHeader, vcc.Center{AccessKey: c.AccessKey}.Sign(sent, body))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	answer, err := io.ReadAll(res.Body)
+	return res.StatusCode, string(answer), err
 }
