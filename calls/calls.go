@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/apperr"
+	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/call"
 	"github.com/convene/convene/ent/channel"
@@ -45,12 +46,13 @@ type Calls struct {
 	client *ent.Client
 	broker realtime.Broker
 	tell   func(context.Context, *ent.Notification) // pushes a stored notice
+	media  *media.SFU
 }
 
-// New returns the calls of client's companies, published through broker;
-// tell pushes a missed call's notice.
-func New(client *ent.Client, broker realtime.Broker, tell func(context.Context, *ent.Notification)) *Calls {
-	return &Calls{client: client, broker: broker, tell: tell}
+// New returns the calls of client's companies, published through broker,
+// with in-app media through sfu; tell pushes a missed call's notice.
+func New(client *ent.Client, broker realtime.Broker, sfu *media.SFU, tell func(context.Context, *ent.Notification)) *Calls {
+	return &Calls{client: client, broker: broker, media: sfu, tell: tell}
 }
 
 // Act does a to call id for one of its participants.
@@ -61,6 +63,9 @@ func (c *Calls) Act(ctx context.Context, id int, a Action) (*ent.Call, error) {
 	}
 	if v, _ := viewer.FromContext(ctx); a == Accept && (isCaller(cl, v.UserID) || cl.Direction == call.DirectionOUTBOUND) {
 		return nil, apperr.New(apperr.Forbidden, "only whom a call rings picks it up")
+	}
+	if a == End && cl.Direction == call.DirectionINTERNAL {
+		return c.hangUp(ctx, cl)
 	}
 	return c.move(ctx, cl, a, time.Now(), changeOf[a])
 }

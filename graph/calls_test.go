@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/convene/convene/ent"
 	"github.com/convene/convene/internal/testenv"
 )
 
@@ -118,8 +119,7 @@ func TestEmployeesCallEachOther(t *testing.T) {
 func TestAChannelCallRingsItsMembers(t *testing.T) {
 	env := testenv.New(t, "sqlite3")
 	co := env.NewCompany(t, "Acme")
-	third := env.NewUser(t, co.Company, "Thi Ba", "ba@acme.test", "MEMBER")
-	thirdToken := env.Login(t, third.Email)
+	_, thirdToken := anotherEmployee(t, env, co)
 	var ch struct{ CreateChannel struct{ ID string } }
 	env.Must(t, co.AdminToken, `mutation($m:[ID!]){ createChannel(input:{name:"Sales", members:$m}){ id } }`,
 		map[string]any{"m": []int{co.Member.ID}}, &ch)
@@ -223,4 +223,11 @@ func atoi(t *testing.T, s string) int {
 		t.Fatalf("id %q: %v", s, err)
 	}
 	return n
+}
+
+// anotherEmployee adds a member to co besides its admin and member, signed in.
+func anotherEmployee(t *testing.T, env *testenv.Env, co *testenv.Company) (*ent.User, string) {
+	t.Helper()
+	u := env.NewUser(t, co.Company, "Thi Ba", "ba@"+strings.ToLower(co.Company.Name)+".test", "MEMBER")
+	return u, env.Login(t, u.Email)
 }

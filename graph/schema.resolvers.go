@@ -14,6 +14,7 @@ import (
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/calls"
+	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -374,6 +375,26 @@ func (r *mutationResolver) ClaimVoiceSession(ctx context.Context, tab string) (*
 	return r.Calling.ClaimVoiceSession(ctx, tab)
 }
 
+// JoinCallMedia is the resolver for the joinCallMedia field.
+func (r *mutationResolver) JoinCallMedia(ctx context.Context, call int, offer string) (string, error) {
+	return r.Calling.JoinMedia(ctx, call, offer)
+}
+
+// AnswerCallMedia is the resolver for the answerCallMedia field.
+func (r *mutationResolver) AnswerCallMedia(ctx context.Context, call int, answer string) (bool, error) {
+	return true, r.Calling.AnswerMedia(ctx, call, answer)
+}
+
+// SendIceCandidate is the resolver for the sendIceCandidate field.
+func (r *mutationResolver) SendIceCandidate(ctx context.Context, call int, candidate string) (bool, error) {
+	return true, r.Calling.AddCandidate(ctx, call, candidate)
+}
+
+// LeaveCallMedia is the resolver for the leaveCallMedia field.
+func (r *mutationResolver) LeaveCallMedia(ctx context.Context, call int) (*ent.Call, error) {
+	return r.Calling.LeaveMedia(ctx, call)
+}
+
 // ZoomJWTToken is the resolver for the zoomJWTToken field.
 func (r *mutationResolver) ZoomJWTToken(ctx context.Context, id int) (string, error) {
 	return r.Credentials.ZoomJWTToken(ctx, id)
@@ -515,6 +536,15 @@ func (r *subscriptionResolver) CallUpdated(ctx context.Context, call *int) (<-ch
 		return nil, err
 	}
 	return r.callUpdates(ctx, topic)
+}
+
+// CallSignal is the resolver for the callSignal field.
+func (r *subscriptionResolver) CallSignal(ctx context.Context, call int) (<-chan *media.Signal, error) {
+	signals, cancel, err := r.Calling.MediaSignals(ctx, call)
+	if err != nil {
+		return nil, err
+	}
+	return relaySignals(ctx, signals, cancel), nil
 }
 
 // InviteEvents is the resolver for the inviteEvents field.

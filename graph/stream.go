@@ -8,6 +8,7 @@ import (
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/calls"
+	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/discussion"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/channel"
@@ -232,4 +233,26 @@ func (r *Resolver) callUpdates(ctx context.Context, topic string) (<-chan *calls
 		}
 		return u, send
 	}, false)
+}
+
+// relaySignals hands the SFU's signals to a subscription until it ends.
+func relaySignals(ctx context.Context, signals <-chan media.Signal, cancel func()) <-chan *media.Signal {
+	out := make(chan *media.Signal)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case s := <-signals:
+				select {
+				case out <- &s:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
 }

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/notify"
@@ -40,6 +42,7 @@ type Config struct {
 	// InboundSecret guards POST /inbound/itip, where that mailbox is piped.
 	InboundSecret string
 	JobWorkers    int
+	Media         media.Config // in-app calls' SFU
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -84,6 +87,9 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&c.SMS.AccountSID, "sms-account-sid", env("SMS_ACCOUNT_SID", ""), "SMS gateway account; none: SMS reminders fail, visibly (CONVENE_SMS_ACCOUNT_SID)")
 	c.SMS.AuthToken = getenv("CONVENE_SMS_AUTH_TOKEN") // environment only: flags show in ps
 	fs.StringVar(&c.SMS.From, "sms-from", env("SMS_FROM", ""), "sender number or id of SMS (CONVENE_SMS_FROM)")
+	var iceServers, udpPorts string
+	fs.StringVar(&iceServers, "ice-servers", env("ICE_SERVERS", ""), "STUN/TURN URLs for in-app calls, comma-separated (CONVENE_ICE_SERVERS)")
+	fs.StringVar(&udpPorts, "media-udp-ports", env("MEDIA_UDP_PORTS", ""), "UDP port range of in-app calls' media, such as 50000-50999; none: any (CONVENE_MEDIA_UDP_PORTS)")
 	fs.IntVar(&c.JobWorkers, "job-workers", 4, "background jobs (mail, reminders, provider calls) this replica runs at once")
 	fs.IntVar(&c.MaxUserSockets, "max-user-sockets", 20, "WebSockets one user or API token may keep open")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
@@ -94,10 +100,12 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return c, fmt.Errorf("config: log level %q: want debug, info, warn or error", level)
 	}
-	for _, o := range strings.Split(origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimRight(o, "/"))
-		}
+	for _, o := range splitList(origins) {
+		c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimRight(o, "/"))
+	}
+	c.Media.ICEServers = splitList(iceServers)
+	if err := parsePortRange(udpPorts, &c.Media); err != nil {
+		return c, err
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + localHost(c.Addr)
@@ -110,6 +118,32 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, c.IsValid()
+}
+
+// splitList reads a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// parsePortRange reads "min-max" into m; empty leaves any port.
+func parsePortRange(s string, m *media.Config) error {
+	if s == "" {
+		return nil
+	}
+	lo, hi, ok := strings.Cut(s, "-")
+	low, errLow := strconv.ParseUint(lo, 10, 16)
+	high, errHigh := strconv.ParseUint(hi, 10, 16)
+	if !ok || errLow != nil || errHigh != nil || low == 0 || low > high {
+		return fmt.Errorf("config: media UDP ports %q: want a range such as 50000-50999", s)
+	}
+	m.UDPPortMin, m.UDPPortMax = uint16(low), uint16(high)
+	return nil
 }
 
 // localHost turns a listen address into a host:port a browser on this machine can open.

@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/calls"
+	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -150,6 +151,11 @@ type ComplexityRoot struct {
 	CallEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CallSignal struct {
+		Candidate func(childComplexity int) int
+		Offer     func(childComplexity int) int
 	}
 
 	CallUpdate struct {
@@ -346,6 +352,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptCall              func(childComplexity int, call int) int
 		AddChannelMembers       func(childComplexity int, channel int, users []int) int
+		AnswerCallMedia         func(childComplexity int, call int, answer string) int
 		AuthorizeCredentialURL  func(childComplexity int, id int) int
 		CallCenterToken         func(childComplexity int) int
 		CancelEvent             func(childComplexity int, id int, scope string, occurrence *time.Time) int
@@ -368,6 +375,8 @@ type ComplexityRoot struct {
 		EndCall                 func(childComplexity int, call int) int
 		HideEventFromMyCalendar func(childComplexity int, event int) int
 		HoldCall                func(childComplexity int, call int) int
+		JoinCallMedia           func(childComplexity int, call int, offer string) int
+		LeaveCallMedia          func(childComplexity int, call int) int
 		Login                   func(childComplexity int, email string, password string) int
 		Logout                  func(childComplexity int, refreshToken string) int
 		MarkNotificationsRead   func(childComplexity int, ids []int) int
@@ -384,6 +393,7 @@ type ComplexityRoot struct {
 		RetryConference         func(childComplexity int, event int) int
 		RetryJob                func(childComplexity int, id int) int
 		RevokeAPIToken          func(childComplexity int, id int) int
+		SendIceCandidate        func(childComplexity int, call int, candidate string) int
 		SendInvitations         func(childComplexity int, event int) int
 		SetCallAvailability     func(childComplexity int, availability user.CallAvailability) int
 		SetCallDevice           func(childComplexity int, device user.CallDevice, number *string) int
@@ -554,6 +564,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		CallEvents         func(childComplexity int) int
+		CallSignal         func(childComplexity int, call int) int
 		CallUpdated        func(childComplexity int, call *int) int
 		ChannelPostAdded   func(childComplexity int, channel int) int
 		ChannelPostUpdated func(childComplexity int, channel int) int
@@ -667,6 +678,10 @@ type MutationResolver interface {
 	SetCallDevice(ctx context.Context, device user.CallDevice, number *string) (*calls.Agent, error)
 	ResetCallDevice(ctx context.Context) (*calls.Agent, error)
 	ClaimVoiceSession(ctx context.Context, tab string) (*calls.Agent, error)
+	JoinCallMedia(ctx context.Context, call int, offer string) (string, error)
+	AnswerCallMedia(ctx context.Context, call int, answer string) (bool, error)
+	SendIceCandidate(ctx context.Context, call int, candidate string) (bool, error)
+	LeaveCallMedia(ctx context.Context, call int) (*ent.Call, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
@@ -699,6 +714,7 @@ type SubscriptionResolver interface {
 	InvitationReceived(ctx context.Context) (<-chan *ent.Event, error)
 	IncomingCall(ctx context.Context) (<-chan *ent.Call, error)
 	CallUpdated(ctx context.Context, call *int) (<-chan *calls.Update, error)
+	CallSignal(ctx context.Context, call int) (<-chan *media.Signal, error)
 	InviteEvents(ctx context.Context) (<-chan *model.InviteEvent, error)
 	CallEvents(ctx context.Context) (<-chan *ent.Call, error)
 	ChannelPostAdded(ctx context.Context, channel int) (<-chan *ent.Post, error)
@@ -1109,6 +1125,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CallEdge.Node(childComplexity), true
+
+	case "CallSignal.candidate":
+		if e.ComplexityRoot.CallSignal.Candidate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.Candidate(childComplexity), true
+	case "CallSignal.offer":
+		if e.ComplexityRoot.CallSignal.Offer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallSignal.Offer(childComplexity), true
 
 	case "CallUpdate.agent":
 		if e.ComplexityRoot.CallUpdate.Agent == nil {
@@ -1936,6 +1965,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddChannelMembers(childComplexity, args["channel"].(int), args["users"].([]int)), true
+	case "Mutation.answerCallMedia":
+		if e.ComplexityRoot.Mutation.AnswerCallMedia == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerCallMedia_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerCallMedia(childComplexity, args["call"].(int), args["answer"].(string)), true
 	case "Mutation.authorizeCredentialURL":
 		if e.ComplexityRoot.Mutation.AuthorizeCredentialURL == nil {
 			break
@@ -2173,6 +2213,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.HoldCall(childComplexity, args["call"].(int)), true
+	case "Mutation.joinCallMedia":
+		if e.ComplexityRoot.Mutation.JoinCallMedia == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_joinCallMedia_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.JoinCallMedia(childComplexity, args["call"].(int), args["offer"].(string)), true
+	case "Mutation.leaveCallMedia":
+		if e.ComplexityRoot.Mutation.LeaveCallMedia == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveCallMedia_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveCallMedia(childComplexity, args["call"].(int)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2339,6 +2401,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["id"].(int)), true
+	case "Mutation.sendIceCandidate":
+		if e.ComplexityRoot.Mutation.SendIceCandidate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendIceCandidate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendIceCandidate(childComplexity, args["call"].(int), args["candidate"].(string)), true
 	case "Mutation.sendInvitations":
 		if e.ComplexityRoot.Mutation.SendInvitations == nil {
 			break
@@ -3167,6 +3240,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.CallEvents(childComplexity), true
+	case "Subscription.callSignal":
+		if e.ComplexityRoot.Subscription.CallSignal == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_callSignal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CallSignal(childComplexity, args["call"].(int)), true
 	case "Subscription.callUpdated":
 		if e.ComplexityRoot.Subscription.CallUpdated == nil {
 			break
@@ -3745,6 +3829,14 @@ enum CallChange {
   AVAILABILITY_CHANGED
 }
 
+"A signal from an in-app call's media server to one participant (callSignal)."
+type CallSignal {
+  "One of the server's ICE candidates: RTCIceCandidateInit as JSON, for addIceCandidate."
+  candidate: String
+  "A new offer from the server, when people join or leave: answer it with answerCallMedia."
+  offer: String
+}
+
 "An employee's call settings."
 type CallAgent {
   "OFF: no calls are offered."
@@ -3938,6 +4030,18 @@ type Mutation {
   resetCallDevice: CallAgent!
   "Make this tab the one that handles your calls; the tab that had them is told by callUpdated."
   claimVoiceSession(tab: String!): CallAgent!
+  """
+  Send your WebRTC offer for an in-app call; returns the media server's SDP
+  answer. Subscribe to callSignal first: the server's ICE candidates, and an
+  offer with everyone else's audio and video, come there.
+  """
+  joinCallMedia(call: ID!, offer: String!): String!
+  "Answer the media server's latest offer (from callSignal)."
+  answerCallMedia(call: ID!, answer: String!): Boolean!
+  "One of your ICE candidates (RTCIceCandidateInit as JSON), after joinCallMedia answered."
+  sendIceCandidate(call: ID!, candidate: String!): Boolean!
+  "Take your media off the call; it ends when the last one leaves."
+  leaveCallMedia(call: ID!): Call!
   "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
   zoomJWTToken(id: ID!): String!
   """
@@ -4078,6 +4182,8 @@ type Subscription {
   settings (device, availability, voice session).
   """
   callUpdated(call: ID): CallUpdate!
+  "The media server's signals for me on an in-app call (trickle ICE, renegotiation)."
+  callSignal(call: ID!): CallSignal!
   "Every invitation in the company, for integrators and admins."
   inviteEvents: InviteEvent!
   "Every call in the company as it rings and changes, for integrators and admins."
@@ -7032,6 +7138,16 @@ func (ec *executionContext) childFields_CallEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CallEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CallSignal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "candidate":
+		return ec.fieldContext_CallSignal_candidate(ctx, field)
+	case "offer":
+		return ec.fieldContext_CallSignal_offer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CallSignal", field.Name)
+}
+
 func (ec *executionContext) childFields_CallUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "change":
@@ -7968,6 +8084,28 @@ func (ec *executionContext) field_Mutation_addChannelMembers_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_answerCallMedia_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "answer",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["answer"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_authorizeCredentialURL_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8278,6 +8416,42 @@ func (ec *executionContext) field_Mutation_holdCall_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_joinCallMedia_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offer",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offer"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_leaveCallMedia_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8511,6 +8685,28 @@ func (ec *executionContext) field_Mutation_revokeAPIToken_args(ctx context.Conte
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendIceCandidate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "candidate",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["candidate"] = arg1
 	return args, nil
 }
 
@@ -9337,6 +9533,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_callSignal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "call",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["call"] = arg0
 	return args, nil
 }
 
@@ -11088,6 +11298,52 @@ func (ec *executionContext) _CallEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_CallEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CallEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CallSignal_candidate(ctx context.Context, field graphql.CollectedField, obj *media.Signal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_candidate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Candidate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_candidate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallSignal", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallSignal_offer(ctx context.Context, field graphql.CollectedField, obj *media.Signal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallSignal_offer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CallSignal_offer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallSignal", field, false, false, "String")
 }
 
 func (ec *executionContext) _CallUpdate_change(ctx context.Context, field graphql.CollectedField, obj *calls.Update) (ret graphql.Marshaler) {
@@ -16506,6 +16762,182 @@ func (ec *executionContext) fieldContext_Mutation_claimVoiceSession(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_joinCallMedia(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_joinCallMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().JoinCallMedia(ctx, fc.Args["call"].(int), fc.Args["offer"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_joinCallMedia(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_joinCallMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerCallMedia(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerCallMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerCallMedia(ctx, fc.Args["call"].(int), fc.Args["answer"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerCallMedia(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerCallMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendIceCandidate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendIceCandidate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendIceCandidate(ctx, fc.Args["call"].(int), fc.Args["candidate"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendIceCandidate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendIceCandidate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_leaveCallMedia(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_leaveCallMedia(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LeaveCallMedia(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Call) graphql.Marshaler {
+			return ec.marshalNCall2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_leaveCallMedia(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Call(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_leaveCallMedia_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_zoomJWTToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19782,6 +20214,50 @@ func (ec *executionContext) fieldContext_Subscription_callUpdated(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_callUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_callSignal(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_callSignal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CallSignal(ctx, fc.Args["call"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Signal) graphql.Marshaler {
+			return ec.marshalNCallSignal2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚋmediaᚐSignal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_callSignal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallSignal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_callSignal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -31351,6 +31827,44 @@ func (ec *executionContext) _CallEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var callSignalImplementors = []string{"CallSignal"}
+
+func (ec *executionContext) _CallSignal(ctx context.Context, sel ast.SelectionSet, obj *media.Signal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callSignalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CallSignal")
+		case "candidate":
+			out.Values[i] = ec._CallSignal_candidate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "offer":
+			out.Values[i] = ec._CallSignal_offer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var callUpdateImplementors = []string{"CallUpdate"}
 
 func (ec *executionContext) _CallUpdate(ctx context.Context, sel ast.SelectionSet, obj *calls.Update) graphql.Marshaler {
@@ -32958,6 +33472,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "joinCallMedia":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_joinCallMedia(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerCallMedia":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerCallMedia(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendIceCandidate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendIceCandidate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaveCallMedia":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_leaveCallMedia(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "zoomJWTToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_zoomJWTToken(ctx, field)
@@ -34084,6 +34626,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_incomingCall(ctx, fields[0])
 	case "callUpdated":
 		return ec._Subscription_callUpdated(ctx, fields[0])
+	case "callSignal":
+		return ec._Subscription_callSignal(ctx, fields[0])
 	case "inviteEvents":
 		return ec._Subscription_inviteEvents(ctx, fields[0])
 	case "callEvents":
@@ -34875,6 +35419,14 @@ func (ec *executionContext) marshalNCallOrderField2ᚖgithubᚗcomᚋconveneᚋc
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNCallSignal2ᚖgithubᚗcomᚋconveneᚋconveneᚋcallsᚋmediaᚐSignal(ctx context.Context, sel ast.SelectionSet, v *media.Signal) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CallSignal!")
+		return graphql.Null
+	}
+	return ec._CallSignal(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCallState2githubᚗcomᚋconveneᚋconveneᚋentᚋcallᚐState(ctx context.Context, v any) (call.State, error) {

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/connectors/google/googlefake"
 	"github.com/convene/convene/connectors/microsoft/microsoftfake"
 	"github.com/convene/convene/connectors/sms"
@@ -134,6 +135,7 @@ func start(t testing.TB, d *db.DB, keys *secret.Keyring, counter *testdb.Counter
 		SMTP:         notify.SMTPConfig{Host: "127.0.0.1", Port: mailbox.addr.Port, TLS: "none", From: "convene@acme.example"},
 		SMS:          sms.Config{BaseURL: gateway.URL, AccountSID: texts.AccountSID, AuthToken: texts.AuthToken, From: "+15005550006"},
 		ReplyAddress: ReplyAddress, InboundSecret: InboundSecret,
+		Media: media.Config{LoopbackOnly: true}, // no test sends media beyond 127.0.0.1
 		Providers: &credentials.Providers{
 			Zoom:      zoomfake.Endpoints(zoomServer.URL),
 			Google:    googlefake.Endpoints(googleServer.URL),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/calls"
+	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/credentials"
@@ -62,6 +63,9 @@ type Options struct {
 	// Broker carries notices to subscribers; nil means one in memory, for a
 	// single process. Replicas share one (realtime.NewPostgres).
 	Broker realtime.Broker
+	// Media configures the SFU of in-app calls. Its peers live in this
+	// process: a call's participants must reach the same replica.
+	Media media.Config
 }
 
 // IsValid reports the first missing option.
@@ -166,7 +170,11 @@ func New(o Options) (*App, error) {
 	}
 	a.feeds = notify.NewFeeds(o.DB.Client)
 	a.planner = planner
-	phoneCalls := calls.New(o.DB.Client, broker, a.pushNotice)
+	sfu, err := media.New(o.Media)
+	if err != nil {
+		return nil, err
+	}
+	phoneCalls := calls.New(o.DB.Client, broker, sfu, a.pushNotice)
 	a.reports = callReports{inbox: calls.NewInbox(o.DB.Client, phoneCalls, creds), log: o.Log}
 	a.answers = answerPage{client: o.DB.Client, links: a.links, planner: planner, log: o.Log}
 	resolver := &graph.Resolver{
