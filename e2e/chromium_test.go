@@ -19,8 +19,8 @@ import (
 )
 
 // browser starts headless Chromium with its background networking off, so
-// it only talks to the test server on 127.0.0.1.
-func browser(t *testing.T) context.Context {
+// it only talks to the test server on 127.0.0.1; flags add to its options.
+func browser(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -36,6 +36,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.WindowSize(1400, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	)
+	opts = append(opts, flags...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)

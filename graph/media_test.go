@@ -2,76 +2,18 @@ package graph_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/convene/convene/calls/media"
 	"github.com/convene/convene/calls/media/mediatest"
 	"github.com/convene/convene/internal/testenv"
 )
 
-// participant is a pion peer on an in-app call, signalling through the
-// server's GraphQL API: callSignal on a WebSocket, the rest over HTTP.
+// participant is an employee on an in-app call with a pion peer.
 type participant struct {
 	*mediatest.Client
 	userID int
 	token  string
-}
-
-// joinMedia connects p to the call's media, and keeps the signals flowing
-// both ways until the test ends.
-func joinMedia(t *testing.T, env *testenv.Env, callID int, p participant) {
-	t.Helper()
-	signals := subscribe(t, env, p.token, "s", `subscription($c:ID!){ callSignal(call:$c){ candidate offer } }`, map[string]any{"c": callID})
-	time.Sleep(50 * time.Millisecond) // the subscription starts
-	offer, err := p.Offer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var joined struct{ JoinCallMedia string }
-	env.Must(t, p.token, `mutation($c:ID!, $o:String!){ joinCallMedia(call:$c, offer:$o) }`, map[string]any{"c": callID, "o": offer}, &joined)
-	if err := p.Accept(joined.JoinCallMedia); err != nil {
-		t.Fatal(err)
-	}
-	post := func(query string, vars map[string]any) error {
-		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-		req, _ := http.NewRequest(http.MethodPost, env.Server.URL+"/query", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+p.token)
-		res, err := env.Server.Client().Do(req)
-		if err == nil {
-			res.Body.Close()
-		}
-		return err
-	}
-	go func() {
-		for cand := range p.Candidates {
-			_ = post(`mutation($c:ID!, $x:String!){ sendIceCandidate(call:$c, candidate:$x) }`, map[string]any{"c": callID, "x": cand})
-		}
-	}()
-	go func() {
-		_ = signals.SetReadDeadline(time.Time{})
-		for {
-			var m struct {
-				Type    string
-				Payload struct {
-					Data struct{ CallSignal media.Signal }
-				}
-			}
-			if err := signals.ReadJSON(&m); err != nil {
-				return // the test ended and closed the socket
-			}
-			if m.Type != "next" {
-				continue
-			}
-			_ = p.Signal(m.Payload.Data.CallSignal, func(answer string) error {
-				return post(`mutation($c:ID!, $a:String!){ answerCallMedia(call:$c, answer:$a) }`, map[string]any{"c": callID, "a": answer})
-			})
-		}
-	}()
-	p.Talk()
 }
 
 // TestAChannelCallThroughTheSFU: three employees on a channel call each
@@ -94,13 +36,12 @@ func TestAChannelCallThroughTheSFU(t *testing.T) {
 	people := []participant{{userID: co.Admin.ID, token: co.AdminToken}, {userID: co.Member.ID, token: co.MemberToken},
 		{userID: third.ID, token: thirdToken}}
 	for i := range people {
-		c, err := mediatest.New()
+		c, err := mediatest.Join(env.Server.URL, people[i].token, callID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = c.Close() })
 		people[i].Client = c
-		joinMedia(t, env, callID, people[i])
 	}
 	for i, p := range people {
 		var others []int

@@ -235,9 +235,12 @@ func (r *Resolver) callUpdates(ctx context.Context, topic string) (<-chan *calls
 	}, false)
 }
 
-// relaySignals hands the SFU's signals to a subscription until it ends.
+// relaySignals hands the SFU's signals to a subscription until it ends,
+// after an empty one that says the subscription is listening: a client
+// joins the media once it has that, and misses none of the server's.
 func relaySignals(ctx context.Context, signals <-chan media.Signal, cancel func()) <-chan *media.Signal {
-	out := make(chan *media.Signal)
+	out := make(chan *media.Signal, 1)
+	out <- &media.Signal{}
 	go func() {
 		defer close(out)
 		defer cancel()

@@ -4182,7 +4182,11 @@ type Subscription {
   settings (device, availability, voice session).
   """
   callUpdated(call: ID): CallUpdate!
-  "The media server's signals for me on an in-app call (trickle ICE, renegotiation)."
+  """
+  The media server's signals for me on an in-app call (trickle ICE,
+  renegotiation). The first has neither candidate nor offer: it says the
+  subscription listens, and joinCallMedia may go.
+  """
   callSignal(call: ID!): CallSignal!
   "Every invitation in the company, for integrators and admins."
   inviteEvents: InviteEvent!

@@ -26,6 +26,7 @@ type Client struct {
 	received map[string]int           // stream id (user-N) → packets
 	delays   map[string]time.Duration // stream id → the sum of send-to-receive times
 	done     chan struct{}
+	closers  []func() error // what Join opened beside the peer
 }
 
 // New returns a client that sends audio, on loopback only.
@@ -161,6 +162,9 @@ func (c *Client) Close() error {
 	case <-c.done:
 	default:
 		close(c.done)
+	}
+	for _, closeIt := range c.closers {
+		_ = closeIt()
 	}
 	return c.PC.Close()
 }
