@@ -31,7 +31,7 @@ type server struct {
 	token string
 }
 
-func startServer(b *testing.B, sockets int) *server {
+func startServer(b *testing.B, sockets int, flags ...string) *server {
 	b.Helper()
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "convene")
@@ -41,7 +41,8 @@ func startServer(b *testing.B, sockets int) *server {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(bin, "-demo", "-addr", addr, "-max-user-sockets", strconv.Itoa(sockets+10), "-log-level", "warn")
+	args := append([]string{"-demo", "-addr", addr, "-max-user-sockets", strconv.Itoa(sockets + 10), "-log-level", "warn"}, flags...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {

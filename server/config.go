@@ -90,6 +90,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	var iceServers, udpPorts string
 	fs.StringVar(&iceServers, "ice-servers", env("ICE_SERVERS", ""), "STUN/TURN URLs for in-app calls, comma-separated (CONVENE_ICE_SERVERS)")
 	fs.StringVar(&udpPorts, "media-udp-ports", env("MEDIA_UDP_PORTS", ""), "UDP port range of in-app calls' media, such as 50000-50999; none: any (CONVENE_MEDIA_UDP_PORTS)")
+	fs.BoolVar(&c.Media.LoopbackOnly, "media-loopback", env("MEDIA_LOOPBACK", "") == "true", "in-app call media on 127.0.0.1 only, for load tools and a one-machine trial (CONVENE_MEDIA_LOOPBACK)")
 	fs.IntVar(&c.JobWorkers, "job-workers", 4, "background jobs (mail, reminders, provider calls) this replica runs at once")
 	fs.IntVar(&c.MaxUserSockets, "max-user-sockets", 20, "WebSockets one user or API token may keep open")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
