@@ -35,15 +35,21 @@ func unlessEmpty(s string) *string {
 
 // Agent is the signed-in employee's call settings.
 func (c *Calls) Agent(ctx context.Context) (*Agent, error) {
-	v, _ := viewer.FromContext(ctx)
-	if v.UserID == 0 {
-		return nil, apperr.New(apperr.Forbidden, "call settings are a signed-in employee's")
-	}
-	u, err := c.client.User.Get(ctx, v.UserID)
+	me, err := signedInEmployee(ctx, c.client, "call settings are")
 	if err != nil {
 		return nil, err
 	}
-	return agentOf(u), nil
+	return agentOf(me), nil
+}
+
+// signedInEmployee is the viewer's user, or FORBIDDEN for an integrator
+// token: what says the thing is an employee's own.
+func signedInEmployee(ctx context.Context, client *ent.Client, what string) (*ent.User, error) {
+	v, _ := viewer.FromContext(ctx)
+	if v.UserID == 0 {
+		return nil, apperr.New(apperr.Forbidden, "%s a signed-in employee's", what)
+	}
+	return client.User.Get(ctx, v.UserID)
 }
 
 // SetAvailability turns the calls offered to the employee on or off.

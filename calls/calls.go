@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -45,14 +46,23 @@ var changeOf = map[Action]Change{Accept: Accepted, Hold: Held, Resume: Resumed, 
 type Calls struct {
 	client *ent.Client
 	broker realtime.Broker
-	tell   func(context.Context, *ent.Notification) // pushes a stored notice
 	media  *media.SFU
+	tell   func(context.Context, *ent.Notification)
+	log    *slog.Logger
 }
 
-// New returns the calls of client's companies, published through broker,
-// with in-app media through sfu; tell pushes a missed call's notice.
-func New(client *ent.Client, broker realtime.Broker, sfu *media.SFU, tell func(context.Context, *ent.Notification)) *Calls {
-	return &Calls{client: client, broker: broker, media: sfu, tell: tell}
+// Options are what Calls work with.
+type Options struct {
+	Client *ent.Client
+	Broker realtime.Broker                          // carries call changes to subscribers
+	Media  *media.SFU                               // in-app calls' audio and video
+	Tell   func(context.Context, *ent.Notification) // pushes a stored notice, such as a missed call
+	Log    *slog.Logger
+}
+
+// New returns the calls of o.Client's companies.
+func New(o Options) *Calls {
+	return &Calls{client: o.Client, broker: o.Broker, media: o.Media, tell: o.Tell, log: o.Log}
 }
 
 // Act does a to call id for one of its participants.
@@ -146,6 +156,9 @@ func (c *Calls) move(ctx context.Context, cl *ent.Call, a Action, at time.Time, 
 	if cl.State == call.StateRINGING && to == call.StateENDED {
 		c.missed(ctx, moved)
 	}
+	if Final(to) {
+		c.media.Close(cl.ID) // an in-app call's peers, if any
+	}
 	c.publish(ctx, moved, change)
 	return moved, nil
 }
@@ -163,8 +176,9 @@ func (c *Calls) missed(ctx context.Context, cl *ent.Call) {
 	}
 	n, err := c.client.Notification.Create().SetCompanyID(cl.CompanyID).SetUserID(*cl.CalleeID).
 		SetKind(notification.KindCALL_MISSED).SetTitle("Missed call from " + from).SetCallID(cl.ID).Save(ctx)
-	if err != nil {
-		return // the call itself is saved; a lost notice is logged by the caller's metrics
+	if err != nil { // the call is saved and shows as missed; only the notice is lost
+		c.log.WarnContext(ctx, "storing a missed call's notice", "call", cl.ID, "err", err)
+		return
 	}
 	c.tell(ctx, n)
 }
@@ -193,21 +207,28 @@ func (c *Calls) participants(ctx context.Context, cl *ent.Call) ([]int, error) {
 // up for whoever it rings.
 func (c *Calls) publish(ctx context.Context, cl *ent.Call, change Change) {
 	topics := []string{realtime.CallTopic(cl.ID), realtime.CompanyTopic(cl.CompanyID, "calls")}
-	users, _ := c.participants(ctx, cl) // a failed read narrows who hears; the call is saved
+	users, err := c.participants(ctx, cl)
+	if err != nil { // the call is saved; its own and the company's subscribers still hear
+		c.log.WarnContext(ctx, "finding a call's participants", "call", cl.ID, "err", err)
+	}
 	for _, u := range users {
 		topics = append(topics, realtime.AgentTopic(u))
 		if change == Ringing && !isCaller(cl, u) {
 			topics = append(topics, realtime.IncomingCallTopic(u))
 		}
 	}
-	_ = realtime.PublishJSON(ctx, c.broker, realtime.CallChanged{Kind: string(change), CallID: cl.ID}, topics...)
+	if err := realtime.PublishJSON(ctx, c.broker, realtime.CallChanged{Kind: string(change), CallID: cl.ID}, topics...); err != nil {
+		c.log.WarnContext(ctx, "publishing a call's change", "call", cl.ID, "change", change, "err", err)
+	}
 }
 
 func isCaller(cl *ent.Call, userID int) bool { return cl.CallerID != nil && *cl.CallerID == userID }
 
 // publishAgent tells an employee's tabs their call settings changed.
 func (c *Calls) publishAgent(ctx context.Context, userID int, change Change) {
-	_ = realtime.PublishJSON(ctx, c.broker, realtime.CallChanged{Kind: string(change)}, realtime.AgentTopic(userID))
+	if err := realtime.PublishJSON(ctx, c.broker, realtime.CallChanged{Kind: string(change)}, realtime.AgentTopic(userID)); err != nil {
+		c.log.WarnContext(ctx, "publishing an agent's change", "user", userID, "change", change, "err", err)
+	}
 }
 
 // Update is one change of a call, or of an agent's settings, as a

@@ -49,18 +49,14 @@ type CenterSession struct {
 // CenterSession logs the signed-in employee in at the company's call
 // center as the agent at their extension.
 func (a *Agents) CenterSession(ctx context.Context) (*CenterSession, error) {
-	v, _ := viewer.FromContext(ctx)
-	if v.UserID == 0 {
-		return nil, apperr.New(apperr.Forbidden, "only a signed-in employee is an agent")
-	}
-	me, err := a.client.User.Get(ctx, v.UserID)
+	me, err := signedInEmployee(ctx, a.client, "the call center's agent session is")
 	if err != nil {
 		return nil, err
 	}
 	if me.Extension == "" {
 		return nil, apperr.Invalid("extension", "you have no call-center extension: an admin sets it with updateUser")
 	}
-	center, err := a.centers.CallCenter(viewer.NewSystemContext(ctx, viewer.SystemCallCenter), v.CompanyID)
+	center, err := a.centers.CallCenter(viewer.NewSystemContext(ctx, viewer.SystemCallCenter), me.CompanyID)
 	if errors.Is(err, credentials.ErrNotConnected) {
 		return nil, apperr.New(apperr.ProviderError, "the company has no call center: an admin connects one with configureCallCenter")
 	}

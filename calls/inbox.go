@@ -56,8 +56,8 @@ func (in *Inbox) Receive(ctx context.Context, header http.Header, body []byte) e
 		return err
 	}
 	err = in.calls.Report(viewer.NewCompanyContext(ctx, viewer.SystemCallReports, companyID), r)
-	if _, known := apperr.As(err); err != nil && !known && !errors.Is(err, ErrStale) {
-		in.forget(ctx, signature) // our failure: the center's next try must get through
+	if err != nil && !errors.Is(err, ErrStale) {
+		in.forget(ctx, signature) // nothing was applied: the same delivery again is no replay
 	}
 	return err
 }

@@ -78,11 +78,7 @@ func (c *Calls) hangUp(ctx context.Context, cl *ent.Call) (*ent.Call, error) {
 	if cl.ChannelID != nil && !Final(cl.State) && c.media.Leave(cl.ID, v.UserID) > 0 {
 		return cl, nil
 	}
-	ended, err := c.move(ctx, cl, End, time.Now(), Ended)
-	if err == nil {
-		c.media.Close(cl.ID)
-	}
-	return ended, err
+	return c.move(ctx, cl, End, time.Now(), Ended)
 }
 
 // mediaCall is an in-app call the viewer is on, and the viewer.

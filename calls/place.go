@@ -29,11 +29,7 @@ type Callee struct {
 
 // Place calls callee for the signed-in employee.
 func (c *Calls) Place(ctx context.Context, to Callee) (*ent.Call, error) {
-	v, _ := viewer.FromContext(ctx)
-	if v.UserID == 0 {
-		return nil, apperr.New(apperr.Forbidden, "only a signed-in employee places calls")
-	}
-	me, err := c.client.User.Get(ctx, v.UserID)
+	me, err := signedInEmployee(ctx, c.client, "placing calls is")
 	if err != nil {
 		return nil, err
 	}

@@ -71,6 +71,9 @@ func TestACustomersCallPopsUpWithTheirRecord(t *testing.T) {
 			SaveX(testenv.As(co.Admin))
 		agent := subscribe(t, env, co.MemberToken, "r", popup, nil)
 		updates := subscribe(t, env, co.MemberToken, "u", myUpdates, nil)
+		var tok struct{ CreateAPIToken struct{ Token string } }
+		env.Must(t, co.AdminToken, `mutation{ createAPIToken(name:"CRM"){ token } }`, nil, &tok)
+		integrator := subscribe(t, env, tok.CreateAPIToken.Token, "c", `subscription{ callEvents{ state callerNumber contact { name } } }`, nil)
 		time.Sleep(100 * time.Millisecond)
 
 		if status, _ := report(t, env, vcc.Report{Event: vcc.EventAnswered, CallID: "c-1", Direction: "inbound", Number: "0912345678"}); status != http.StatusNotFound {
@@ -84,6 +87,9 @@ func TestACustomersCallPopsUpWithTheirRecord(t *testing.T) {
 			if !strings.Contains(got, want) {
 				t.Errorf("the popup lacks %s: %s", want, got)
 			}
+		}
+		if got := awaitNext(t, integrator); !strings.Contains(got, `"state":"RINGING"`) || !strings.Contains(got, `"name":"Nguyen Van A"`) {
+			t.Errorf("the integrator's call event: %s", got)
 		}
 		var popped struct{ IncomingCall struct{ ID string } }
 		mustDecode(t, got, &popped)

@@ -172,7 +172,6 @@ func (r *room) leaveIf(p *peer) {
 	r.mu.Unlock()
 	_ = p.pc.Close()
 	r.renegotiate()
-	r.sfu.emptied(r)
 }
 
 func (r *room) close() {

@@ -124,6 +124,7 @@ func (s *SFU) Candidate(callID, userID int, candidate string) error {
 }
 
 // Leave closes user's peer on call and returns how many are still there.
+// The room stays until Close, so that one joining meanwhile finds it.
 func (s *SFU) Leave(callID, userID int) int {
 	s.mu.Lock()
 	r := s.rooms[callID]
@@ -134,7 +135,7 @@ func (s *SFU) Leave(callID, userID int) int {
 	return r.leave(userID)
 }
 
-// Close closes every peer of call.
+// Close closes every peer of call and forgets its room: the call is over.
 func (s *SFU) Close(callID int) {
 	s.mu.Lock()
 	r := s.rooms[callID]
@@ -169,15 +170,6 @@ func (s *SFU) peer(callID, userID int) (*peer, error) {
 		return nil, ErrNotJoined
 	}
 	return r.peer(userID)
-}
-
-// emptied forgets a room its last peer left.
-func (s *SFU) emptied(r *room) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rooms[r.callID] == r && r.size() == 0 {
-		delete(s.rooms, r.callID)
-	}
 }
 
 type peerKey struct{ call, user int }

@@ -174,7 +174,7 @@ func New(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	phoneCalls := calls.New(o.DB.Client, broker, sfu, a.pushNotice)
+	phoneCalls := calls.New(calls.Options{Client: o.DB.Client, Broker: broker, Media: sfu, Tell: a.pushNotice, Log: o.Log})
 	a.reports = callReports{inbox: calls.NewInbox(o.DB.Client, phoneCalls, creds), log: o.Log}
 	a.answers = answerPage{client: o.DB.Client, links: a.links, planner: planner, log: o.Log}
 	resolver := &graph.Resolver{
