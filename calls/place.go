@@ -57,7 +57,7 @@ func (c *Calls) callOut(ctx context.Context, me *ent.User, number string) (*ent.
 	if me.VoiceSession == "" {
 		return nil, apperr.New(apperr.Conflict, "no tab of yours handles calls: open the app and claim the voice session")
 	}
-	cl, err := c.newCall(ctx, call.DirectionOUTBOUND, me).SetCalleeNumber(customer).
+	cl, err := newCall(c.client, call.DirectionOUTBOUND, me).SetCalleeNumber(customer).
 		SetNillableContactID(c.contactOf(ctx, customer)).Save(ctx)
 	if err != nil {
 		return nil, err
@@ -80,12 +80,9 @@ func (c *Calls) callEmployee(ctx context.Context, me *ent.User, id int) (*ent.Ca
 	case !callee.Active || callee.CallAvailability == user.CallAvailabilityOFF:
 		return nil, apperr.New(apperr.Conflict, "%s is not taking calls", callee.Name)
 	}
-	cl, err := c.newCall(ctx, call.DirectionINTERNAL, me).SetCalleeID(callee.ID).Save(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.publish(ctx, cl, Ringing)
-	return cl, nil
+	return c.startRinging(ctx, func(client *ent.Client) *ent.CallCreate {
+		return newCall(client, call.DirectionINTERNAL, me).SetCalleeID(callee.ID)
+	})
 }
 
 func (c *Calls) callChannel(ctx context.Context, me *ent.User, id int) (*ent.Call, error) {
@@ -96,16 +93,13 @@ func (c *Calls) callChannel(ctx context.Context, me *ent.User, id int) (*ent.Cal
 	if !slices.Contains(members, me.ID) {
 		return nil, apperr.Invalid("channel", "you are not a member of this channel")
 	}
-	cl, err := c.newCall(ctx, call.DirectionINTERNAL, me).SetChannelID(id).Save(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.publish(ctx, cl, Ringing)
-	return cl, nil
+	return c.startRinging(ctx, func(client *ent.Client) *ent.CallCreate {
+		return newCall(client, call.DirectionINTERNAL, me).SetChannelID(id)
+	})
 }
 
-func (c *Calls) newCall(ctx context.Context, d call.Direction, caller *ent.User) *ent.CallCreate {
-	return c.client.Call.Create().SetDirection(d).SetCallerID(caller.ID).SetStartedAt(time.Now()).
+func newCall(client *ent.Client, d call.Direction, caller *ent.User) *ent.CallCreate {
+	return client.Call.Create().SetDirection(d).SetCallerID(caller.ID).SetStartedAt(time.Now()).
 		SetDevice(call.Device(caller.CallDevice))
 }
 

@@ -110,7 +110,7 @@ func (c *Calls) namedCallout(ctx context.Context, agent *ent.User, number string
 		call.CalleeNumber(number), call.ExternalIDIsNil(), call.StateEQ(call.StateRINGING)).
 		Order(ent.Desc(call.FieldStartedAt)).First(ctx)
 	if ent.IsNotFound(err) {
-		dialled, err := c.newCall(ctx, call.DirectionOUTBOUND, agent).SetCalleeNumber(number).SetExternalID(r.CallID).
+		dialled, err := newCall(c.client, call.DirectionOUTBOUND, agent).SetCalleeNumber(number).SetExternalID(r.CallID).
 			SetStartedAt(r.At).SetNillableContactID(c.contactOf(ctx, number)).Save(ctx)
 		if err == nil {
 			c.publish(ctx, dialled, CalloutInfo)

@@ -8,8 +8,11 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/convene/convene/calls"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/viewer"
 )
 
 const (
@@ -230,4 +233,38 @@ func anotherEmployee(t *testing.T, env *testenv.Env, co *testenv.Company) (*ent.
 	t.Helper()
 	u := env.NewUser(t, co.Company, "Thi Ba", "ba@"+strings.ToLower(co.Company.Name)+".test", "MEMBER")
 	return u, env.Login(t, u.Email)
+}
+
+// TestAnInAppCallNobodyPicksUpStopsRinging: after RingTimeout an in-app
+// call still ringing ends as missed; one picked up meanwhile goes on.
+func TestAnInAppCallNobodyPicksUpStopsRinging(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	notices := subscribe(t, env, co.MemberToken, "n", `subscription{ notificationAdded{ kind } }`, nil)
+	time.Sleep(100 * time.Millisecond)
+	var unanswered, answered struct{ PlaceCall struct{ ID string } }
+	env.Must(t, co.AdminToken, placeCall, map[string]any{"in": map[string]any{"user": co.Member.ID}}, &unanswered)
+	env.Must(t, co.AdminToken, placeCall, map[string]any{"in": map[string]any{"user": co.Member.ID}}, &answered)
+	if code := act(t, env, co.MemberToken, "acceptCall", atoi(t, answered.PlaceCall.ID)); code != "" {
+		t.Fatal(code)
+	}
+	system := viewer.NewSystemContext(testenv.As(co.Admin), viewer.SystemJobs)
+	timeouts := env.DB.Client.Job.Query().Where(job.Kind(calls.KindRingTimeout))
+	if due := timeouts.Clone().Where(job.RunAtGT(time.Now().Add(calls.RingTimeout - 5*time.Second))).CountX(system); due != 2 {
+		t.Fatalf("%d ring timeouts due in %v", due, calls.RingTimeout)
+	}
+	env.DB.Client.Job.Update().Where(job.Kind(calls.KindRingTimeout)).SetRunAt(time.Now().UTC()).ExecX(system)
+	env.App.Jobs.Wake()
+	if got := awaitNext(t, notices); !strings.Contains(got, `"kind":"CALL_MISSED"`) {
+		t.Errorf("the unanswered call: %s", got)
+	}
+	eventually(t, "both timeouts done", func() bool {
+		return timeouts.Clone().Where(job.StateEQ(job.StateDONE)).CountX(system) == 2
+	})
+	if got := callState(t, env, co.AdminToken, unanswered.PlaceCall.ID); got != "ENDED" {
+		t.Errorf("the unanswered call is %s", got)
+	}
+	if got := callState(t, env, co.AdminToken, answered.PlaceCall.ID); got != "ACTIVE" {
+		t.Errorf("the answered call is %s", got)
+	}
 }

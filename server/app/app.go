@@ -175,6 +175,7 @@ func New(o Options) (*App, error) {
 		return nil, err
 	}
 	phoneCalls := calls.New(calls.Options{Client: o.DB.Client, Broker: broker, Media: sfu, Tell: a.pushNotice, Log: o.Log})
+	a.Jobs.Handle(calls.KindRingTimeout, phoneCalls.RingTimedOut)
 	a.reports = callReports{inbox: calls.NewInbox(o.DB.Client, phoneCalls, creds), log: o.Log}
 	a.answers = answerPage{client: o.DB.Client, links: a.links, planner: planner, log: o.Log}
 	resolver := &graph.Resolver{
