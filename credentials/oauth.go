@@ -33,13 +33,14 @@ const consentTTL = 15 * time.Minute
 var ErrNeedsAuth = errors.New("credentials: the provider needs an admin to authorize the app again")
 
 // consentState is what travels through the provider's consent page and
-// back: which credential, for whom, until when, and a nonce from which the
+// back: which credential, who asked (an admin for the company's app, the
+// employee for their own calendar), until when, and a nonce from which the
 // PKCE verifier is derived. It is signed, so it cannot be forged or moved
 // to another company, and the verifier itself never leaves the server.
 type consentState struct {
 	Company    int    `json:"co"`
 	Credential int    `json:"cr"`
-	Admin      int    `json:"ad"`
+	By         int    `json:"by"`
 	Nonce      string `json:"n"`
 	jwt.RegisteredClaims
 }
@@ -54,7 +55,7 @@ func (s *Store) newConsent(ctx context.Context, c *ent.Credential) (state, verif
 	v, _ := viewer.FromContext(ctx)
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
-	claims := consentState{Company: c.CompanyID, Credential: c.ID, Admin: v.UserID, Nonce: base64.RawURLEncoding.EncodeToString(nonce),
+	claims := consentState{Company: c.CompanyID, Credential: c.ID, By: v.UserID, Nonce: base64.RawURLEncoding.EncodeToString(nonce),
 		RegisteredClaims: jwt.RegisteredClaims{Audience: jwt.ClaimStrings{consentAudience}, ExpiresAt: jwt.NewNumericDate(time.Now().Add(consentTTL))}}
 	key, err := s.stateKey()
 	if err != nil {
@@ -107,16 +108,24 @@ func (s *Store) RedirectURI(c *ent.Credential) string {
 	return ""
 }
 
-// oauthConfig is the app c holds, as golang.org/x/oauth2 knows it.
-func (s *Store) oauthConfig(c *ent.Credential) (*oauth2.Config, error) {
-	secret, err := s.ClientSecret(c)
+// oauthConfig is the app c is consented through, as golang.org/x/oauth2
+// knows it: c itself, or for an employee's calendar the company's app.
+func (s *Store) oauthConfig(ctx context.Context, c *ent.Credential) (*oauth2.Config, error) {
+	app := c
+	if c.UserID != nil {
+		var err error
+		if app, err = s.companyApp(ctx, c.CompanyID, c.Provider); err != nil {
+			return nil, err
+		}
+	}
+	secret, err := s.ClientSecret(app)
 	if err != nil {
 		return nil, err
 	}
 	if c.Provider == schematype.ProviderMicrosoft {
-		return microsoft.OAuth(s.at.Microsoft, c.AccountID, c.ClientID, secret, s.RedirectURI(c)), nil
+		return microsoft.OAuth(s.at.Microsoft, app.AccountID, app.ClientID, secret, s.RedirectURI(c)), nil
 	}
-	return google.OAuth(s.at.Google, c.ClientID, secret, s.RedirectURI(c)), nil
+	return google.OAuth(s.at.Google, app.ClientID, secret, s.RedirectURI(c)), nil
 }
 
 // AuthorizeURL is the provider's consent page for credential id, for the
@@ -129,7 +138,13 @@ func (s *Store) AuthorizeURL(ctx context.Context, id int) (string, error) {
 	if s.RedirectURI(c) == "" {
 		return "", apperr.Invalid("id", "%s is connected with its keys alone: there is nothing to authorize", c.Provider)
 	}
-	cfg, err := s.oauthConfig(c)
+	return s.consentURL(ctx, c, "")
+}
+
+// consentURL is the provider's consent page for c, for the viewer, who
+// signs in there as hint if given.
+func (s *Store) consentURL(ctx context.Context, c *ent.Credential, hint string) (string, error) {
+	cfg, err := s.oauthConfig(ctx, c)
 	if err != nil {
 		return "", err
 	}
@@ -138,29 +153,35 @@ func (s *Store) AuthorizeURL(ctx context.Context, id int) (string, error) {
 		return "", err
 	}
 	if c.Provider == schematype.ProviderMicrosoft {
-		return microsoft.ConsentURL(cfg, state, verifier), nil
+		return microsoft.ConsentURL(cfg, state, verifier, hint), nil
 	}
-	return google.ConsentURL(cfg, state, verifier), nil
+	return google.ConsentURL(cfg, state, verifier, hint), nil
 }
 
 // consentFor opens a state that came back from a consent page and reads
-// its credential, acting for the company whose admin asked for the
-// consent: the browser coming back carries no session. The admin must
-// still be one.
+// its credential, acting for the company of whoever asked for the consent:
+// the browser coming back carries no session. They must still be an
+// active admin, or for their own calendar, active.
 func (s *Store) consentFor(ctx context.Context, state string) (context.Context, consentState, *ent.Credential, error) {
 	claims, err := s.openConsent(state)
 	if err != nil {
 		return nil, claims, nil, err
 	}
 	ctx = viewer.NewCompanyContext(ctx, viewer.SystemOAuth, claims.Company)
-	admin, err := s.client.User.Query().Where(user.ID(claims.Admin), user.RoleEQ(user.RoleADMIN), user.Active(true)).Exist(ctx)
-	if err == nil && !admin {
-		err = apperr.New(apperr.Forbidden, "whoever started this consent is no longer an admin: an admin starts it again")
-	}
+	c, err := s.client.Credential.Get(ctx, claims.Credential)
 	if err != nil {
 		return nil, claims, nil, err
 	}
-	c, err := s.client.Credential.Get(ctx, claims.Credential)
+	asker, gone := s.client.User.Query().Where(user.ID(claims.By), user.Active(true)), "can no longer sign in: start it again"
+	if c.UserID == nil {
+		asker, gone = asker.Where(user.RoleEQ(user.RoleADMIN)), "is no longer an admin: an admin starts it again"
+	} else if *c.UserID != claims.By {
+		return nil, claims, nil, apperr.New(apperr.Forbidden, "this consent was for someone else's calendar")
+	}
+	still, err := asker.Exist(ctx)
+	if err == nil && !still {
+		err = apperr.New(apperr.Forbidden, "whoever started this consent %s", gone)
+	}
 	return ctx, claims, c, err
 }
 
@@ -180,7 +201,7 @@ func (s *Store) CompleteConsent(ctx context.Context, state, code string) (*ent.C
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := s.oauthConfig(c)
+	cfg, err := s.oauthConfig(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +299,7 @@ func (s *Store) freshToken(ctx context.Context, saved *ent.Credential) (string, 
 			revoked = errors.New("no consent yet: an admin authorizes the app (authorizeCredentialURL)")
 			return err
 		}
-		cfg, err := s.oauthConfig(c)
+		cfg, err := s.oauthConfig(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -315,8 +336,18 @@ func (s *Store) liveToken(c *ent.Credential) (string, bool, error) {
 	return token, err == nil, err
 }
 
-// lost records that a credential needs an admin's consent again; if it was
-// connected until now, every admin of the company is told.
+// whoToTell are those to tell that c needs consent again: the company's
+// admins for its app, the employee for their own calendar.
+func whoToTell(ctx context.Context, tx *ent.Tx, c *ent.Credential) ([]int, string, error) {
+	if c.UserID != nil {
+		return []int{*c.UserID}, fmt.Sprintf("Your %s calendar needs your consent again", c.Provider), nil
+	}
+	admins, err := tx.User.Query().Where(user.CompanyID(c.CompanyID), user.RoleEQ(user.RoleADMIN), user.Active(true)).IDs(ctx)
+	return admins, fmt.Sprintf("%s needs your consent again", c.Provider), err
+}
+
+// lost records that a credential needs consent again; if it was connected
+// until now, whoever can give it is told.
 func (s *Store) lost(ctx context.Context, id int, why string) error {
 	var notices []*ent.Notification
 	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
@@ -327,13 +358,13 @@ func (s *Store) lost(ctx context.Context, id int, why string) error {
 		if err := s.needsAuth(ctx, tx.Credential.UpdateOne(c), why); err != nil || c.Status != schematype.StatusConnected {
 			return err
 		}
-		admins, err := tx.User.Query().Where(user.CompanyID(c.CompanyID), user.RoleEQ(user.RoleADMIN), user.Active(true)).IDs(ctx)
+		told, title, err := whoToTell(ctx, tx, c)
 		if err != nil {
 			return err
 		}
-		notices, err = tx.Notification.MapCreateBulk(admins, func(n *ent.NotificationCreate, i int) {
-			n.SetCompanyID(c.CompanyID).SetUserID(admins[i]).SetKind(notification.KindCONNECTION_NEEDS_AUTH).
-				SetTitle(fmt.Sprintf("%s needs your consent again", c.Provider)).SetBody(why)
+		notices, err = tx.Notification.MapCreateBulk(told, func(n *ent.NotificationCreate, i int) {
+			n.SetCompanyID(c.CompanyID).SetUserID(told[i]).SetKind(notification.KindCONNECTION_NEEDS_AUTH).
+				SetTitle(title).SetBody(why)
 		}).Save(ctx)
 		return err
 	})

@@ -474,6 +474,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncstate.FieldUserID:     {Type: field.TypeInt, Column: syncstate.FieldUserID},
 			syncstate.FieldProvider:   {Type: field.TypeEnum, Column: syncstate.FieldProvider},
 			syncstate.FieldSyncToken:  {Type: field.TypeString, Column: syncstate.FieldSyncToken},
+			syncstate.FieldPageToken:  {Type: field.TypeString, Column: syncstate.FieldPageToken},
 			syncstate.FieldStatus:     {Type: field.TypeEnum, Column: syncstate.FieldStatus},
 			syncstate.FieldLastSyncAt: {Type: field.TypeTime, Column: syncstate.FieldLastSyncAt},
 			syncstate.FieldPushed:     {Type: field.TypeInt, Column: syncstate.FieldPushed},
@@ -3570,6 +3571,11 @@ func (f *SyncStateFilter) WhereProvider(p entql.StringP) {
 // WhereSyncToken applies the entql string predicate on the sync_token field.
 func (f *SyncStateFilter) WhereSyncToken(p entql.StringP) {
 	f.Where(p.Field(syncstate.FieldSyncToken))
+}
+
+// WherePageToken applies the entql string predicate on the page_token field.
+func (f *SyncStateFilter) WherePageToken(p entql.StringP) {
+	f.Where(p.Field(syncstate.FieldPageToken))
 }
 
 // WhereStatus applies the entql string predicate on the status field.

@@ -19191,6 +19191,7 @@ type SyncStateMutation struct {
 	updated_at     *time.Time
 	provider       *schematype.Provider
 	sync_token     *string
+	page_token     *string
 	status         *schematype.ConnectionStatus
 	last_sync_at   *time.Time
 	pushed         *int
@@ -19535,6 +19536,55 @@ func (m *SyncStateMutation) ResetSyncToken() {
 	delete(m.clearedFields, syncstate.FieldSyncToken)
 }
 
+// SetPageToken sets the "page_token" field.
+func (m *SyncStateMutation) SetPageToken(s string) {
+	m.page_token = &s
+}
+
+// PageToken returns the value of the "page_token" field in the mutation.
+func (m *SyncStateMutation) PageToken() (r string, exists bool) {
+	v := m.page_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPageToken returns the old "page_token" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldPageToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPageToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPageToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPageToken: %w", err)
+	}
+	return oldValue.PageToken, nil
+}
+
+// ClearPageToken clears the value of the "page_token" field.
+func (m *SyncStateMutation) ClearPageToken() {
+	m.page_token = nil
+	m.clearedFields[syncstate.FieldPageToken] = struct{}{}
+}
+
+// PageTokenCleared returns if the "page_token" field was cleared in this mutation.
+func (m *SyncStateMutation) PageTokenCleared() bool {
+	_, ok := m.clearedFields[syncstate.FieldPageToken]
+	return ok
+}
+
+// ResetPageToken resets all changes to the "page_token" field.
+func (m *SyncStateMutation) ResetPageToken() {
+	m.page_token = nil
+	delete(m.clearedFields, syncstate.FieldPageToken)
+}
+
 // SetStatus sets the "status" field.
 func (m *SyncStateMutation) SetStatus(ss schematype.ConnectionStatus) {
 	m.status = &ss
@@ -19869,7 +19919,7 @@ func (m *SyncStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SyncStateMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.company != nil {
 		fields = append(fields, syncstate.FieldCompanyID)
 	}
@@ -19887,6 +19937,9 @@ func (m *SyncStateMutation) Fields() []string {
 	}
 	if m.sync_token != nil {
 		fields = append(fields, syncstate.FieldSyncToken)
+	}
+	if m.page_token != nil {
+		fields = append(fields, syncstate.FieldPageToken)
 	}
 	if m.status != nil {
 		fields = append(fields, syncstate.FieldStatus)
@@ -19923,6 +19976,8 @@ func (m *SyncStateMutation) Field(name string) (ent.Value, bool) {
 		return m.Provider()
 	case syncstate.FieldSyncToken:
 		return m.SyncToken()
+	case syncstate.FieldPageToken:
+		return m.PageToken()
 	case syncstate.FieldStatus:
 		return m.Status()
 	case syncstate.FieldLastSyncAt:
@@ -19954,6 +20009,8 @@ func (m *SyncStateMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldProvider(ctx)
 	case syncstate.FieldSyncToken:
 		return m.OldSyncToken(ctx)
+	case syncstate.FieldPageToken:
+		return m.OldPageToken(ctx)
 	case syncstate.FieldStatus:
 		return m.OldStatus(ctx)
 	case syncstate.FieldLastSyncAt:
@@ -20014,6 +20071,13 @@ func (m *SyncStateMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSyncToken(v)
+		return nil
+	case syncstate.FieldPageToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPageToken(v)
 		return nil
 	case syncstate.FieldStatus:
 		v, ok := value.(schematype.ConnectionStatus)
@@ -20110,6 +20174,9 @@ func (m *SyncStateMutation) ClearedFields() []string {
 	if m.FieldCleared(syncstate.FieldSyncToken) {
 		fields = append(fields, syncstate.FieldSyncToken)
 	}
+	if m.FieldCleared(syncstate.FieldPageToken) {
+		fields = append(fields, syncstate.FieldPageToken)
+	}
 	if m.FieldCleared(syncstate.FieldLastSyncAt) {
 		fields = append(fields, syncstate.FieldLastSyncAt)
 	}
@@ -20132,6 +20199,9 @@ func (m *SyncStateMutation) ClearField(name string) error {
 	switch name {
 	case syncstate.FieldSyncToken:
 		m.ClearSyncToken()
+		return nil
+	case syncstate.FieldPageToken:
+		m.ClearPageToken()
 		return nil
 	case syncstate.FieldLastSyncAt:
 		m.ClearLastSyncAt()
@@ -20164,6 +20234,9 @@ func (m *SyncStateMutation) ResetField(name string) error {
 		return nil
 	case syncstate.FieldSyncToken:
 		m.ResetSyncToken()
+		return nil
+	case syncstate.FieldPageToken:
+		m.ResetPageToken()
 		return nil
 	case syncstate.FieldStatus:
 		m.ResetStatus()

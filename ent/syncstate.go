@@ -32,6 +32,8 @@ type SyncState struct {
 	Provider schematype.Provider `json:"provider,omitempty"`
 	// Graph deltaLink or Google syncToken
 	SyncToken string `json:"-"`
+	// where an interrupted run resumes: the next page of its listing
+	PageToken string `json:"-"`
 	// Status holds the value of the "status" field.
 	Status schematype.ConnectionStatus `json:"status,omitempty"`
 	// LastSyncAt holds the value of the "last_sync_at" field.
@@ -90,7 +92,7 @@ func (*SyncState) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case syncstate.FieldID, syncstate.FieldCompanyID, syncstate.FieldUserID, syncstate.FieldPushed, syncstate.FieldPulled:
 			values[i] = new(sql.NullInt64)
-		case syncstate.FieldProvider, syncstate.FieldSyncToken, syncstate.FieldStatus, syncstate.FieldLastError:
+		case syncstate.FieldProvider, syncstate.FieldSyncToken, syncstate.FieldPageToken, syncstate.FieldStatus, syncstate.FieldLastError:
 			values[i] = new(sql.NullString)
 		case syncstate.FieldCreatedAt, syncstate.FieldUpdatedAt, syncstate.FieldLastSyncAt:
 			values[i] = new(sql.NullTime)
@@ -150,6 +152,12 @@ func (_m *SyncState) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field sync_token", values[i])
 			} else if value.Valid {
 				_m.SyncToken = value.String
+			}
+		case syncstate.FieldPageToken:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field page_token", values[i])
+			} else if value.Valid {
+				_m.PageToken = value.String
 			}
 		case syncstate.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -244,6 +252,8 @@ func (_m *SyncState) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Provider))
 	builder.WriteString(", ")
 	builder.WriteString("sync_token=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("page_token=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -85,6 +85,20 @@ func (_c *SyncStateCreate) SetNillableSyncToken(v *string) *SyncStateCreate {
 	return _c
 }
 
+// SetPageToken sets the "page_token" field.
+func (_c *SyncStateCreate) SetPageToken(v string) *SyncStateCreate {
+	_c.mutation.SetPageToken(v)
+	return _c
+}
+
+// SetNillablePageToken sets the "page_token" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillablePageToken(v *string) *SyncStateCreate {
+	if v != nil {
+		_c.SetPageToken(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *SyncStateCreate) SetStatus(v schematype.ConnectionStatus) *SyncStateCreate {
 	_c.mutation.SetStatus(v)
@@ -316,6 +330,10 @@ func (_c *SyncStateCreate) createSpec() (*SyncState, *sqlgraph.CreateSpec) {
 		_spec.SetField(syncstate.FieldSyncToken, field.TypeString, value)
 		_node.SyncToken = value
 	}
+	if value, ok := _c.mutation.PageToken(); ok {
+		_spec.SetField(syncstate.FieldPageToken, field.TypeString, value)
+		_node.PageToken = value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(syncstate.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
@@ -449,6 +467,24 @@ func (u *SyncStateUpsert) UpdateSyncToken() *SyncStateUpsert {
 // ClearSyncToken clears the value of the "sync_token" field.
 func (u *SyncStateUpsert) ClearSyncToken() *SyncStateUpsert {
 	u.SetNull(syncstate.FieldSyncToken)
+	return u
+}
+
+// SetPageToken sets the "page_token" field.
+func (u *SyncStateUpsert) SetPageToken(v string) *SyncStateUpsert {
+	u.Set(syncstate.FieldPageToken, v)
+	return u
+}
+
+// UpdatePageToken sets the "page_token" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdatePageToken() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldPageToken)
+	return u
+}
+
+// ClearPageToken clears the value of the "page_token" field.
+func (u *SyncStateUpsert) ClearPageToken() *SyncStateUpsert {
+	u.SetNull(syncstate.FieldPageToken)
 	return u
 }
 
@@ -622,6 +658,27 @@ func (u *SyncStateUpsertOne) UpdateSyncToken() *SyncStateUpsertOne {
 func (u *SyncStateUpsertOne) ClearSyncToken() *SyncStateUpsertOne {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.ClearSyncToken()
+	})
+}
+
+// SetPageToken sets the "page_token" field.
+func (u *SyncStateUpsertOne) SetPageToken(v string) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetPageToken(v)
+	})
+}
+
+// UpdatePageToken sets the "page_token" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdatePageToken() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdatePageToken()
+	})
+}
+
+// ClearPageToken clears the value of the "page_token" field.
+func (u *SyncStateUpsertOne) ClearPageToken() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearPageToken()
 	})
 }
 
@@ -975,6 +1032,27 @@ func (u *SyncStateUpsertBulk) UpdateSyncToken() *SyncStateUpsertBulk {
 func (u *SyncStateUpsertBulk) ClearSyncToken() *SyncStateUpsertBulk {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.ClearSyncToken()
+	})
+}
+
+// SetPageToken sets the "page_token" field.
+func (u *SyncStateUpsertBulk) SetPageToken(v string) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetPageToken(v)
+	})
+}
+
+// UpdatePageToken sets the "page_token" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdatePageToken() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdatePageToken()
+	})
+}
+
+// ClearPageToken clears the value of the "page_token" field.
+func (u *SyncStateUpsertBulk) ClearPageToken() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearPageToken()
 	})
 }
 

@@ -56,6 +56,26 @@ func (_u *SyncStateUpdate) ClearSyncToken() *SyncStateUpdate {
 	return _u
 }
 
+// SetPageToken sets the "page_token" field.
+func (_u *SyncStateUpdate) SetPageToken(v string) *SyncStateUpdate {
+	_u.mutation.SetPageToken(v)
+	return _u
+}
+
+// SetNillablePageToken sets the "page_token" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillablePageToken(v *string) *SyncStateUpdate {
+	if v != nil {
+		_u.SetPageToken(*v)
+	}
+	return _u
+}
+
+// ClearPageToken clears the value of the "page_token" field.
+func (_u *SyncStateUpdate) ClearPageToken() *SyncStateUpdate {
+	_u.mutation.ClearPageToken()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *SyncStateUpdate) SetStatus(v schematype.ConnectionStatus) *SyncStateUpdate {
 	_u.mutation.SetStatus(v)
@@ -242,6 +262,12 @@ func (_u *SyncStateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.SyncTokenCleared() {
 		_spec.ClearField(syncstate.FieldSyncToken, field.TypeString)
 	}
+	if value, ok := _u.mutation.PageToken(); ok {
+		_spec.SetField(syncstate.FieldPageToken, field.TypeString, value)
+	}
+	if _u.mutation.PageTokenCleared() {
+		_spec.ClearField(syncstate.FieldPageToken, field.TypeString)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(syncstate.FieldStatus, field.TypeEnum, value)
 	}
@@ -314,6 +340,26 @@ func (_u *SyncStateUpdateOne) SetNillableSyncToken(v *string) *SyncStateUpdateOn
 // ClearSyncToken clears the value of the "sync_token" field.
 func (_u *SyncStateUpdateOne) ClearSyncToken() *SyncStateUpdateOne {
 	_u.mutation.ClearSyncToken()
+	return _u
+}
+
+// SetPageToken sets the "page_token" field.
+func (_u *SyncStateUpdateOne) SetPageToken(v string) *SyncStateUpdateOne {
+	_u.mutation.SetPageToken(v)
+	return _u
+}
+
+// SetNillablePageToken sets the "page_token" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillablePageToken(v *string) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetPageToken(*v)
+	}
+	return _u
+}
+
+// ClearPageToken clears the value of the "page_token" field.
+func (_u *SyncStateUpdateOne) ClearPageToken() *SyncStateUpdateOne {
+	_u.mutation.ClearPageToken()
 	return _u
 }
 
@@ -532,6 +578,12 @@ func (_u *SyncStateUpdateOne) sqlSave(ctx context.Context) (_node *SyncState, er
 	}
 	if _u.mutation.SyncTokenCleared() {
 		_spec.ClearField(syncstate.FieldSyncToken, field.TypeString)
+	}
+	if value, ok := _u.mutation.PageToken(); ok {
+		_spec.SetField(syncstate.FieldPageToken, field.TypeString, value)
+	}
+	if _u.mutation.PageTokenCleared() {
+		_spec.ClearField(syncstate.FieldPageToken, field.TypeString)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(syncstate.FieldStatus, field.TypeEnum, value)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/calls"
+	"github.com/convene/convene/calsync"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -28,6 +29,7 @@ type Resolver struct {
 	Credentials *credentials.Store
 	Agents      *calls.Agents
 	Calling     *calls.Calls
+	Sync        *calsync.Syncer
 	Calendar    *scheduling.Calendar
 	Planner     *scheduling.Planner
 	Broker      realtime.Broker

@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/calls"
 	"github.com/convene/convene/calls/media"
+	"github.com/convene/convene/calsync"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -395,6 +396,21 @@ func (r *mutationResolver) LeaveCallMedia(ctx context.Context, call int) (*ent.C
 	return r.Calling.LeaveMedia(ctx, call)
 }
 
+// ConnectCalendar is the resolver for the connectCalendar field.
+func (r *mutationResolver) ConnectCalendar(ctx context.Context, provider schematype.Provider) (string, error) {
+	return r.Credentials.ConnectCalendar(ctx, provider)
+}
+
+// DisconnectCalendar is the resolver for the disconnectCalendar field.
+func (r *mutationResolver) DisconnectCalendar(ctx context.Context, provider schematype.Provider) (bool, error) {
+	return true, r.Sync.Disconnect(ctx, provider)
+}
+
+// SyncCalendar is the resolver for the syncCalendar field.
+func (r *mutationResolver) SyncCalendar(ctx context.Context, provider schematype.Provider) (*calsync.Connection, error) {
+	return r.Sync.SyncNow(ctx, provider)
+}
+
 // ZoomJWTToken is the resolver for the zoomJWTToken field.
 func (r *mutationResolver) ZoomJWTToken(ctx context.Context, id int) (string, error) {
 	return r.Credentials.ZoomJWTToken(ctx, id)
@@ -427,6 +443,11 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 // CallAgent is the resolver for the callAgent field.
 func (r *queryResolver) CallAgent(ctx context.Context) (*calls.Agent, error) {
 	return r.Calling.Agent(ctx)
+}
+
+// CalendarConnections is the resolver for the calendarConnections field.
+func (r *queryResolver) CalendarConnections(ctx context.Context) ([]*calsync.Connection, error) {
+	return r.Sync.Connections(ctx)
 }
 
 // Company is the resolver for the company field.

@@ -80,6 +80,10 @@ const (
 	// SystemCallReports takes the call center's signed reports: it finds the
 	// company whose key signed one, then acts for that company.
 	SystemCallReports SystemPath = "call-reports"
+	// SystemCalendarSync keeps an employee's own calendar connection (their
+	// consent, sealed in a credential members may not read) and syncs it,
+	// always scoped to that employee by an explicit filter.
+	SystemCalendarSync SystemPath = "calendar-sync"
 )
 
 type systemKey struct{}

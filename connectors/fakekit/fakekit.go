@@ -13,54 +13,67 @@ import (
 	"time"
 )
 
-// Tokens are the access and refresh tokens a fake has issued.
+// Tokens are the access and refresh tokens a fake has issued, each for
+// an account ("" for the app's own).
 type Tokens struct {
 	mu      sync.Mutex
-	access  map[string]time.Time // → expiry
-	refresh map[string]bool
+	access  map[string]issued
+	refresh map[string]string // → account
 }
 
-// Access issues an access token that lives ttl.
-func (t *Tokens) Access(prefix string, ttl time.Duration) string {
+type issued struct {
+	account string
+	expiry  time.Time
+}
+
+// Access issues an access token to account that lives ttl.
+func (t *Tokens) Access(prefix, account string, ttl time.Duration) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.access == nil {
-		t.access = map[string]time.Time{}
+		t.access = map[string]issued{}
 	}
 	token := prefix + Random()
-	t.access[token] = time.Now().Add(ttl)
+	t.access[token] = issued{account, time.Now().Add(ttl)}
 	return token
 }
 
-// Refresh issues a refresh token.
-func (t *Tokens) Refresh(prefix string) string {
+// Refresh issues a refresh token to account.
+func (t *Tokens) Refresh(prefix, account string) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.refresh == nil {
-		t.refresh = map[string]bool{}
+		t.refresh = map[string]string{}
 	}
 	token := prefix + Random()
-	t.refresh[token] = true
+	t.refresh[token] = account
 	return token
 }
 
 // Valid reports whether an access token was issued and has not expired.
 func (t *Tokens) Valid(access string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	exp, ok := t.access[access]
-	return ok && time.Now().Before(exp)
+	_, ok := t.Account(access)
+	return ok
 }
 
-// Redeem reports whether a refresh token is good, spending it if spend.
-func (t *Tokens) Redeem(refresh string, spend bool) bool {
+// Account is whose a live access token is.
+func (t *Tokens) Account(access string) (string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	ok := t.refresh[refresh]
+	is, ok := t.access[access]
+	return is.account, ok && time.Now().Before(is.expiry)
+}
+
+// Redeem reports whether a refresh token is good, and whose, spending it
+// if spend.
+func (t *Tokens) Redeem(refresh string, spend bool) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	account, ok := t.refresh[refresh]
 	if spend {
 		delete(t.refresh, refresh)
 	}
-	return ok
+	return account, ok
 }
 
 // ExpireAccess ends every access token early, as a provider may; refresh

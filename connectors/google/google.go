@@ -42,12 +42,16 @@ func OAuth(at Endpoints, clientID, clientSecret, redirectURL string) *oauth2.Con
 	}
 }
 
-// ConsentURL is where an admin grants the app offline access: Google sends
-// a refresh token only with access_type=offline, and again on a repeated
-// consent only with prompt=consent.
-func ConsentURL(cfg *oauth2.Config, state, verifier string) string {
-	return cfg.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.SetAuthURLParam("prompt", "consent"),
-		oauth2.S256ChallengeOption(verifier))
+// ConsentURL is where an admin, or an employee for their own calendar,
+// grants the app offline access: Google sends a refresh token only with
+// access_type=offline, and again on a repeated consent only with
+// prompt=consent. A hint (an email) picks the account to sign in with.
+func ConsentURL(cfg *oauth2.Config, state, verifier, hint string) string {
+	opts := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline, oauth2.SetAuthURLParam("prompt", "consent"), oauth2.S256ChallengeOption(verifier)}
+	if hint != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("login_hint", hint))
+	}
+	return cfg.AuthCodeURL(state, opts...)
 }
 
 // IsRevoked reports whether Google refused a refresh token for good
@@ -68,6 +72,7 @@ func NewCalendar(at Endpoints, accessToken string) *Calendar {
 // Time is an event's start or end: a local time in an IANA zone.
 type Time struct {
 	DateTime string `json:"dateTime,omitempty"` // RFC 3339
+	Date     string `json:"date,omitempty"`     // YYYY-MM-DD, for an all-day event
 	TimeZone string `json:"timeZone,omitempty"`
 }
 
@@ -87,6 +92,44 @@ type Event struct {
 	Recurrence     []string        `json:"recurrence,omitempty"`
 	HangoutLink    string          `json:"hangoutLink,omitempty"`
 	ConferenceData *ConferenceData `json:"conferenceData,omitempty"`
+	// Read by calendar sync.
+	ICalUID           string     `json:"iCalUID,omitempty"`
+	ETag              string     `json:"etag,omitempty"`
+	Updated           string     `json:"updated,omitempty"`
+	Attendees         []Attendee `json:"attendees,omitempty"`
+	RecurringEventID  string     `json:"recurringEventId,omitempty"`
+	OriginalStartTime *Time      `json:"originalStartTime,omitempty"`
+}
+
+// Attendee is a guest of an event.
+type Attendee struct {
+	Email          string `json:"email"`
+	DisplayName    string `json:"displayName,omitempty"`
+	ResponseStatus string `json:"responseStatus,omitempty"` // needsAction, declined, tentative, accepted
+	Self           bool   `json:"self,omitempty"`
+}
+
+// EventPage is one page of events.list: the changes on it, and either the
+// token of the next page or, on the last, the token of the next sync.
+type EventPage struct {
+	Items         []Event `json:"items"`
+	NextPageToken string  `json:"nextPageToken"`
+	NextSyncToken string  `json:"nextSyncToken"`
+}
+
+// List reads a page (Google's default, 250) of the primary calendar's
+// events: all of them with no syncToken, else what changed since it;
+// pageToken continues a listing. Cancelled events come too.
+func (c *Calendar) List(ctx context.Context, syncToken, pageToken string) (*EventPage, error) {
+	q := url.Values{"showDeleted": {"true"}} // a full listing says what went, too: links to it are dropped
+	if syncToken != "" {
+		q.Set("syncToken", syncToken)
+	}
+	if pageToken != "" {
+		q.Set("pageToken", pageToken)
+	}
+	var out EventPage
+	return &out, c.api.Call(ctx, http.MethodGet, "/calendars/primary/events?"+q.Encode(), nil, &out)
 }
 
 // ConferenceData asks for a Meet link, and carries it once made.
@@ -177,6 +220,11 @@ func (e *Error) Wait() time.Duration { return e.RetryAfter }
 
 // Gone reports whether the event is not there (never was, or deleted).
 func (e *Error) Gone() bool { return e.Status == http.StatusNotFound || e.Status == http.StatusGone }
+
+// FullSyncRequired reports an expired sync token: list everything again.
+func (e *Error) FullSyncRequired() bool {
+	return e.Status == http.StatusGone && e.Reason == "fullSyncRequired"
+}
 
 // Duplicate reports an insert whose event id is taken: the event exists.
 func (e *Error) Duplicate() bool { return e.Status == http.StatusConflict }

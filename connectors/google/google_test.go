@@ -26,7 +26,7 @@ func connect(t *testing.T) (*googlefake.Google, google.Endpoints, *oauth2.Config
 	cfg := google.OAuth(at, fake.ClientID, fake.ClientSecret, "http://127.0.0.1:1/oauth/google/callback")
 	verifier := oauth2.GenerateVerifier()
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noFollow.Get(google.ConsentURL(cfg, "st", verifier))
+	res, err := noFollow.Get(google.ConsentURL(cfg, "st", verifier, ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func connect(t *testing.T) (*googlefake.Google, google.Endpoints, *oauth2.Config
 	if _, err := cfg.Exchange(context.Background(), back.Query().Get("code"), oauth2.VerifierOption("wrong"+verifier)); err == nil {
 		t.Fatal("a wrong PKCE verifier was taken")
 	}
-	res, _ = noFollow.Get(google.ConsentURL(cfg, "st", verifier))
+	res, _ = noFollow.Get(google.ConsentURL(cfg, "st", verifier, ""))
 	back, _ = url.Parse(res.Header.Get("Location"))
 	tok, err := cfg.Exchange(context.Background(), back.Query().Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil || tok.RefreshToken == "" {

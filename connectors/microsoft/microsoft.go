@@ -42,8 +42,12 @@ func OAuth(at Endpoints, tenant, clientID, clientSecret, redirectURL string) *oa
 
 // ConsentURL is where an admin grants the app access; offline_access in
 // the scopes brings the refresh token.
-func ConsentURL(cfg *oauth2.Config, state, verifier string) string {
-	return cfg.AuthCodeURL(state, oauth2.SetAuthURLParam("response_mode", "query"), oauth2.S256ChallengeOption(verifier))
+func ConsentURL(cfg *oauth2.Config, state, verifier, hint string) string {
+	opts := []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("response_mode", "query"), oauth2.S256ChallengeOption(verifier)}
+	if hint != "" { // the account to sign in with
+		opts = append(opts, oauth2.SetAuthURLParam("login_hint", hint))
+	}
+	return cfg.AuthCodeURL(state, opts...)
 }
 
 // Graph calls Microsoft Graph with an access token.

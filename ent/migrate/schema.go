@@ -823,6 +823,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"ZOOM", "ZOOM_JWT", "GOOGLE", "MICROSOFT", "TRUECONF", "VCC", "SMS"}},
 		{Name: "sync_token", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "page_token", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"CONNECTED", "NEEDS_AUTH", "ERROR"}, Default: "NEEDS_AUTH"},
 		{Name: "last_sync_at", Type: field.TypeTime, Nullable: true},
 		{Name: "pushed", Type: field.TypeInt, Default: 0},
@@ -839,13 +840,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sync_states_companies_company",
-				Columns:    []*schema.Column{SyncStatesColumns[10]},
+				Columns:    []*schema.Column{SyncStatesColumns[11]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "sync_states_users_user",
-				Columns:    []*schema.Column{SyncStatesColumns[11]},
+				Columns:    []*schema.Column{SyncStatesColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -854,7 +855,7 @@ var (
 			{
 				Name:    "syncstate_user_id_provider",
 				Unique:  true,
-				Columns: []*schema.Column{SyncStatesColumns[11], SyncStatesColumns[3]},
+				Columns: []*schema.Column{SyncStatesColumns[12], SyncStatesColumns[3]},
 			},
 		},
 	}

@@ -819,11 +819,11 @@ func init() {
 	// syncstate.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	syncstate.UpdateDefaultUpdatedAt = syncstateDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// syncstateDescPushed is the schema descriptor for pushed field.
-	syncstateDescPushed := syncstateFields[5].Descriptor()
+	syncstateDescPushed := syncstateFields[6].Descriptor()
 	// syncstate.DefaultPushed holds the default value on creation for the pushed field.
 	syncstate.DefaultPushed = syncstateDescPushed.Default.(int)
 	// syncstateDescPulled is the schema descriptor for pulled field.
-	syncstateDescPulled := syncstateFields[6].Descriptor()
+	syncstateDescPulled := syncstateFields[7].Descriptor()
 	// syncstate.DefaultPulled holds the default value on creation for the pulled field.
 	syncstate.DefaultPulled = syncstateDescPulled.Default.(int)
 	userMixin := schema.User{}.Mixin()

@@ -23,6 +23,7 @@ func (SyncState) Fields() []ent.Field {
 		field.Int("user_id").Immutable(),
 		field.Enum("provider").GoType(schematype.Provider("")).Immutable().Annotations(entgql.Type("Provider")),
 		field.Text("sync_token").Optional().Sensitive().Comment("Graph deltaLink or Google syncToken"),
+		field.Text("page_token").Optional().Sensitive().Comment("where an interrupted run resumes: the next page of its listing"),
 		field.Enum("status").GoType(schematype.ConnectionStatus("")).Default(string(schematype.StatusNeedsAuth)).Annotations(entgql.Type("ConnectionStatus")),
 		field.Time("last_sync_at").Optional().Nillable(),
 		field.Int("pushed").Default(0),

@@ -30,6 +30,8 @@ const (
 	FieldProvider = "provider"
 	// FieldSyncToken holds the string denoting the sync_token field in the database.
 	FieldSyncToken = "sync_token"
+	// FieldPageToken holds the string denoting the page_token field in the database.
+	FieldPageToken = "page_token"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldLastSyncAt holds the string denoting the last_sync_at field in the database.
@@ -71,6 +73,7 @@ var Columns = []string{
 	FieldUserID,
 	FieldProvider,
 	FieldSyncToken,
+	FieldPageToken,
 	FieldStatus,
 	FieldLastSyncAt,
 	FieldPushed,
@@ -166,6 +169,11 @@ func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 // BySyncToken orders the results by the sync_token field.
 func BySyncToken(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSyncToken, opts...).ToFunc()
+}
+
+// ByPageToken orders the results by the page_token field.
+func ByPageToken(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPageToken, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

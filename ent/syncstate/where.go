@@ -81,6 +81,11 @@ func SyncToken(v string) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldSyncToken, v))
 }
 
+// PageToken applies equality check predicate on the "page_token" field. It's identical to PageTokenEQ.
+func PageToken(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldPageToken, v))
+}
+
 // LastSyncAt applies equality check predicate on the "last_sync_at" field. It's identical to LastSyncAtEQ.
 func LastSyncAt(v time.Time) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldLastSyncAt, v))
@@ -324,6 +329,81 @@ func SyncTokenEqualFold(v string) predicate.SyncState {
 // SyncTokenContainsFold applies the ContainsFold predicate on the "sync_token" field.
 func SyncTokenContainsFold(v string) predicate.SyncState {
 	return predicate.SyncState(sql.FieldContainsFold(FieldSyncToken, v))
+}
+
+// PageTokenEQ applies the EQ predicate on the "page_token" field.
+func PageTokenEQ(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldPageToken, v))
+}
+
+// PageTokenNEQ applies the NEQ predicate on the "page_token" field.
+func PageTokenNEQ(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldPageToken, v))
+}
+
+// PageTokenIn applies the In predicate on the "page_token" field.
+func PageTokenIn(vs ...string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldIn(FieldPageToken, vs...))
+}
+
+// PageTokenNotIn applies the NotIn predicate on the "page_token" field.
+func PageTokenNotIn(vs ...string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotIn(FieldPageToken, vs...))
+}
+
+// PageTokenGT applies the GT predicate on the "page_token" field.
+func PageTokenGT(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGT(FieldPageToken, v))
+}
+
+// PageTokenGTE applies the GTE predicate on the "page_token" field.
+func PageTokenGTE(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGTE(FieldPageToken, v))
+}
+
+// PageTokenLT applies the LT predicate on the "page_token" field.
+func PageTokenLT(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLT(FieldPageToken, v))
+}
+
+// PageTokenLTE applies the LTE predicate on the "page_token" field.
+func PageTokenLTE(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLTE(FieldPageToken, v))
+}
+
+// PageTokenContains applies the Contains predicate on the "page_token" field.
+func PageTokenContains(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldContains(FieldPageToken, v))
+}
+
+// PageTokenHasPrefix applies the HasPrefix predicate on the "page_token" field.
+func PageTokenHasPrefix(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldHasPrefix(FieldPageToken, v))
+}
+
+// PageTokenHasSuffix applies the HasSuffix predicate on the "page_token" field.
+func PageTokenHasSuffix(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldHasSuffix(FieldPageToken, v))
+}
+
+// PageTokenIsNil applies the IsNil predicate on the "page_token" field.
+func PageTokenIsNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldIsNull(FieldPageToken))
+}
+
+// PageTokenNotNil applies the NotNil predicate on the "page_token" field.
+func PageTokenNotNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotNull(FieldPageToken))
+}
+
+// PageTokenEqualFold applies the EqualFold predicate on the "page_token" field.
+func PageTokenEqualFold(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEqualFold(FieldPageToken, v))
+}
+
+// PageTokenContainsFold applies the ContainsFold predicate on the "page_token" field.
+func PageTokenContainsFold(v string) predicate.SyncState {
+	return predicate.SyncState(sql.FieldContainsFold(FieldPageToken, v))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

@@ -18,6 +18,7 @@ import (
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/calls"
 	"github.com/convene/convene/calls/media"
+	"github.com/convene/convene/calsync"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/directory"
 	"github.com/convene/convene/discussion"
@@ -100,6 +101,15 @@ type ComplexityRoot struct {
 		Intervals func(childComplexity int) int
 		Room      func(childComplexity int) int
 		User      func(childComplexity int) int
+	}
+
+	CalendarConnection struct {
+		LastError  func(childComplexity int) int
+		LastSyncAt func(childComplexity int) int
+		Provider   func(childComplexity int) int
+		Pulled     func(childComplexity int) int
+		Pushed     func(childComplexity int) int
+		Status     func(childComplexity int) int
 	}
 
 	Call struct {
@@ -363,6 +373,7 @@ type ComplexityRoot struct {
 		ConfigureTrueConf       func(childComplexity int, input credentials.TrueConfApp) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
 		ConfigureZoomJwt        func(childComplexity int, input credentials.ZoomJWTApp) int
+		ConnectCalendar         func(childComplexity int, provider schematype.Provider) int
 		CreateAPIToken          func(childComplexity int, name string) int
 		CreateChannel           func(childComplexity int, input discussion.NewChannel) int
 		CreateContact           func(childComplexity int, input ent.CreateContactInput) int
@@ -372,6 +383,7 @@ type ComplexityRoot struct {
 		DeactivateUser          func(childComplexity int, id int) int
 		DeleteContact           func(childComplexity int, id int) int
 		DeleteRoom              func(childComplexity int, id int) int
+		DisconnectCalendar      func(childComplexity int, provider schematype.Provider) int
 		EndCall                 func(childComplexity int, call int) int
 		HideEventFromMyCalendar func(childComplexity int, event int) int
 		HoldCall                func(childComplexity int, call int) int
@@ -398,6 +410,7 @@ type ComplexityRoot struct {
 		SetCallAvailability     func(childComplexity int, availability user.CallAvailability) int
 		SetCallDevice           func(childComplexity int, device user.CallDevice, number *string) int
 		SetProviderAccount      func(childComplexity int, user int, provider schematype.Provider, externalUserID string) int
+		SyncCalendar            func(childComplexity int, provider schematype.Provider) int
 		TestCredential          func(childComplexity int, id int) int
 		UnmuteCall              func(childComplexity int, call int) int
 		UpdateCompany           func(childComplexity int, input ent.UpdateCompanyInput) int
@@ -509,6 +522,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APITokens           func(childComplexity int) int
+		CalendarConnections func(childComplexity int) int
 		CallAgent           func(childComplexity int) int
 		Calls               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CallOrder, where *ent.CallWhereInput) int
 		Channels            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ChannelOrder, where *ent.ChannelWhereInput) int
@@ -682,6 +696,9 @@ type MutationResolver interface {
 	AnswerCallMedia(ctx context.Context, call int, answer string) (bool, error)
 	SendIceCandidate(ctx context.Context, call int, candidate string) (bool, error)
 	LeaveCallMedia(ctx context.Context, call int) (*ent.Call, error)
+	ConnectCalendar(ctx context.Context, provider schematype.Provider) (string, error)
+	DisconnectCalendar(ctx context.Context, provider schematype.Provider) (bool, error)
+	SyncCalendar(ctx context.Context, provider schematype.Provider) (*calsync.Connection, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
@@ -699,6 +716,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	Me(ctx context.Context) (*ent.User, error)
 	CallAgent(ctx context.Context) (*calls.Agent, error)
+	CalendarConnections(ctx context.Context) ([]*calsync.Connection, error)
 	Company(ctx context.Context) (*ent.Company, error)
 	APITokens(ctx context.Context) ([]*ent.APIToken, error)
 	Events(ctx context.Context, from time.Time, to time.Time, users []int, rooms []int) ([]*scheduling.Occurrence, error)
@@ -904,6 +922,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Busy.User(childComplexity), true
+
+	case "CalendarConnection.lastError":
+		if e.ComplexityRoot.CalendarConnection.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarConnection.LastError(childComplexity), true
+	case "CalendarConnection.lastSyncAt":
+		if e.ComplexityRoot.CalendarConnection.LastSyncAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarConnection.LastSyncAt(childComplexity), true
+	case "CalendarConnection.provider":
+		if e.ComplexityRoot.CalendarConnection.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarConnection.Provider(childComplexity), true
+	case "CalendarConnection.pulled":
+		if e.ComplexityRoot.CalendarConnection.Pulled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarConnection.Pulled(childComplexity), true
+	case "CalendarConnection.pushed":
+		if e.ComplexityRoot.CalendarConnection.Pushed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarConnection.Pushed(childComplexity), true
+	case "CalendarConnection.status":
+		if e.ComplexityRoot.CalendarConnection.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarConnection.Status(childComplexity), true
 
 	case "Call.answeredAt":
 		if e.ComplexityRoot.Call.AnsweredAt == nil {
@@ -2081,6 +2136,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfigureZoomJwt(childComplexity, args["input"].(credentials.ZoomJWTApp)), true
+	case "Mutation.connectCalendar":
+		if e.ComplexityRoot.Mutation.ConnectCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_connectCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectCalendar(childComplexity, args["provider"].(schematype.Provider)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -2180,6 +2246,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRoom(childComplexity, args["id"].(int)), true
+	case "Mutation.disconnectCalendar":
+		if e.ComplexityRoot.Mutation.DisconnectCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disconnectCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisconnectCalendar(childComplexity, args["provider"].(schematype.Provider)), true
 	case "Mutation.endCall":
 		if e.ComplexityRoot.Mutation.EndCall == nil {
 			break
@@ -2456,6 +2533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetProviderAccount(childComplexity, args["user"].(int), args["provider"].(schematype.Provider), args["externalUserId"].(string)), true
+	case "Mutation.syncCalendar":
+		if e.ComplexityRoot.Mutation.SyncCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_syncCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SyncCalendar(childComplexity, args["provider"].(schematype.Provider)), true
 	case "Mutation.testCredential":
 		if e.ComplexityRoot.Mutation.TestCredential == nil {
 			break
@@ -2941,6 +3029,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APITokens(childComplexity), true
+	case "Query.calendarConnections":
+		if e.ComplexityRoot.Query.CalendarConnections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CalendarConnections(childComplexity), true
 	case "Query.callAgent":
 		if e.ComplexityRoot.Query.CallAgent == nil {
 			break
@@ -3595,6 +3689,8 @@ extend type Query {
   me: User!
   "My call settings."
   callAgent: CallAgent!
+  "My own Outlook and Google calendars that sync with Convene."
+  calendarConnections: [CalendarConnection!]!
   "The viewer's company."
   company: Company!
   "The company's integrator tokens (admins only)."
@@ -3829,6 +3925,20 @@ enum CallChange {
   AVAILABILITY_CHANGED
 }
 
+"An employee's own calendar at a provider, kept in step with Convene."
+type CalendarConnection {
+  provider: Provider!
+  "NEEDS_AUTH: connect it again (connectCalendar); ERROR: the last run failed, see lastError."
+  status: ConnectionStatus!
+  lastSyncAt: Time
+  "Events the last run changed here, from the remote calendar."
+  pulled: Int!
+  "Events the last run wrote to the remote calendar."
+  pushed: Int!
+  "What went wrong, in words you can act on."
+  lastError: String
+}
+
 "A signal from an in-app call's media server to one participant (callSignal)."
 type CallSignal {
   "One of the server's ICE candidates: RTCIceCandidateInit as JSON, for addIceCandidate."
@@ -4042,6 +4152,16 @@ type Mutation {
   sendIceCandidate(call: ID!, candidate: String!): Boolean!
   "Take your media off the call; it ends when the last one leaves."
   leaveCallMedia(call: ID!): Call!
+  """
+  The consent page where you let Convene reach your own GOOGLE or MICROSOFT
+  calendar (through your company's app). Once you allow it, your calendar
+  syncs: see calendarConnections.
+  """
+  connectCalendar(provider: Provider!): String!
+  "Stop syncing your calendar at provider; the events stay in both calendars."
+  disconnectCalendar(provider: Provider!): Boolean!
+  "Sync your calendar at provider now (the Sync button)."
+  syncCalendar(provider: Provider!): CalendarConnection!
   "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
   zoomJWTToken(id: ID!): String!
   """
@@ -7040,6 +7160,24 @@ func (ec *executionContext) childFields_Busy(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Busy", field.Name)
 }
 
+func (ec *executionContext) childFields_CalendarConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_CalendarConnection_provider(ctx, field)
+	case "status":
+		return ec.fieldContext_CalendarConnection_status(ctx, field)
+	case "lastSyncAt":
+		return ec.fieldContext_CalendarConnection_lastSyncAt(ctx, field)
+	case "pulled":
+		return ec.fieldContext_CalendarConnection_pulled(ctx, field)
+	case "pushed":
+		return ec.fieldContext_CalendarConnection_pushed(ctx, field)
+	case "lastError":
+		return ec.fieldContext_CalendarConnection_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_Call(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8252,6 +8390,20 @@ func (ec *executionContext) field_Mutation_configureZoom_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_connectCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (schematype.Provider, error) {
+			return ec.unmarshalNProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8375,6 +8527,20 @@ func (ec *executionContext) field_Mutation_deleteRoom_args(ctx context.Context, 
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disconnectCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (schematype.Provider, error) {
+			return ec.unmarshalNProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
 	return args, nil
 }
 
@@ -8791,6 +8957,20 @@ func (ec *executionContext) field_Mutation_setProviderAccount_args(ctx context.C
 		return nil, err
 	}
 	args["externalUserId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_syncCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (schematype.Provider, error) {
+			return ec.unmarshalNProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
 	return args, nil
 }
 
@@ -10393,6 +10573,144 @@ func (ec *executionContext) fieldContext_Busy_intervals(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CalendarConnection_provider(ctx context.Context, field graphql.CollectedField, obj *calsync.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarConnection_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.Provider) graphql.Marshaler {
+			return ec.marshalNProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐProvider(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarConnection_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarConnection", field, false, false, "Provider")
+}
+
+func (ec *executionContext) _CalendarConnection_status(ctx context.Context, field graphql.CollectedField, obj *calsync.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarConnection_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.ConnectionStatus) graphql.Marshaler {
+			return ec.marshalNConnectionStatus2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐConnectionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarConnection_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarConnection", field, false, false, "ConnectionStatus")
+}
+
+func (ec *executionContext) _CalendarConnection_lastSyncAt(ctx context.Context, field graphql.CollectedField, obj *calsync.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarConnection_lastSyncAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSyncAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarConnection_lastSyncAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarConnection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CalendarConnection_pulled(ctx context.Context, field graphql.CollectedField, obj *calsync.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarConnection_pulled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pulled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarConnection_pulled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CalendarConnection_pushed(ctx context.Context, field graphql.CollectedField, obj *calsync.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarConnection_pushed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pushed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarConnection_pushed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CalendarConnection_lastError(ctx context.Context, field graphql.CollectedField, obj *calsync.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarConnection_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarConnection_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarConnection", field, false, false, "String")
 }
 
 func (ec *executionContext) _Call_id(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
@@ -16942,6 +17260,138 @@ func (ec *executionContext) fieldContext_Mutation_leaveCallMedia(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_connectCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConnectCalendar(ctx, fc.Args["provider"].(schematype.Provider))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_connectCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disconnectCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disconnectCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisconnectCalendar(ctx, fc.Args["provider"].(schematype.Provider))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disconnectCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disconnectCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_syncCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_syncCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SyncCalendar(ctx, fc.Args["provider"].(schematype.Provider))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calsync.Connection) graphql.Marshaler {
+			return ec.marshalNCalendarConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋcalsyncᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_syncCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_syncCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_zoomJWTToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19202,6 +19652,38 @@ func (ec *executionContext) fieldContext_Query_callAgent(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CallAgent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_calendarConnections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_calendarConnections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CalendarConnections(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*calsync.Connection) graphql.Marshaler {
+			return ec.marshalNCalendarConnection2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋcalsyncᚐConnectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_calendarConnections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarConnection(ctx, field)
 		},
 	}
 	return fc, nil
@@ -31504,6 +31986,64 @@ func (ec *executionContext) _Busy(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var calendarConnectionImplementors = []string{"CalendarConnection"}
+
+func (ec *executionContext) _CalendarConnection(ctx context.Context, sel ast.SelectionSet, obj *calsync.Connection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarConnection")
+		case "provider":
+			out.Values[i] = ec._CalendarConnection_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CalendarConnection_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSyncAt":
+			out.Values[i] = ec._CalendarConnection_lastSyncAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pulled":
+			out.Values[i] = ec._CalendarConnection_pulled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pushed":
+			out.Values[i] = ec._CalendarConnection_pushed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._CalendarConnection_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var callImplementors = []string{"Call", "Node"}
 
 func (ec *executionContext) _Call(ctx context.Context, sel ast.SelectionSet, obj *ent.Call) graphql.Marshaler {
@@ -33504,6 +34044,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "connectCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectCalendar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disconnectCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disconnectCalendar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "syncCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_syncCalendar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "zoomJWTToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_zoomJWTToken(ctx, field)
@@ -34296,6 +34857,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_callAgent(ctx, field)
+				})
+		case "calendarConnections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_calendarConnections(ctx, field)
 				})
 		case "company":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -35326,6 +35893,30 @@ func (ec *executionContext) marshalNBusy2ᚖgithubᚗcomᚋconveneᚋconveneᚋs
 		return graphql.Null
 	}
 	return ec._Busy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCalendarConnection2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋcalsyncᚐConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*calsync.Connection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCalendarConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋcalsyncᚐConnection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCalendarConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋcalsyncᚐConnection(ctx context.Context, sel ast.SelectionSet, v *calsync.Connection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CalendarConnection!")
+		return graphql.Null
+	}
+	return ec._CalendarConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCall2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐCallᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Call) graphql.Marshaler {

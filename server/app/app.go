@@ -16,6 +16,7 @@ import (
 	"github.com/convene/convene/auth"
 	"github.com/convene/convene/calls"
 	"github.com/convene/convene/calls/media"
+	"github.com/convene/convene/calsync"
 	"github.com/convene/convene/conferencing"
 	"github.com/convene/convene/connectors/sms"
 	"github.com/convene/convene/credentials"
@@ -101,6 +102,7 @@ type App struct {
 	answers answerPage
 	consent consentPage
 	reports callReports
+	sync    *calsync.Syncer
 	handler http.Handler
 	running sync.WaitGroup
 }
@@ -185,6 +187,7 @@ func New(o Options) (*App, error) {
 		Credentials: creds,
 		Agents:      calls.NewAgents(o.DB.Client, creds),
 		Calling:     phoneCalls,
+		Sync:        a.sync,
 		Calendar:    scheduling.NewCalendar(o.DB.Client),
 		Planner:     planner,
 		Broker:      a.Broker,
@@ -232,7 +235,14 @@ func (a *App) handleJobs(o Options, creds *credentials.Store, planner *schedulin
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
 	conferences := conferencing.New(o.DB.Client, creds, planner)
-	a.consent = consentPage{creds: creds, connected: conferences.Resume, log: o.Log}
+	a.sync = calsync.New(o.DB.Client, creds, a.Jobs.Wake)
+	a.Jobs.Handle(calsync.KindSync, a.sync.Sync)
+	a.consent = consentPage{creds: creds, log: o.Log, connected: func(ctx context.Context, c *ent.Credential) error {
+		if c.UserID != nil { // an employee's own calendar: its first sync
+			return a.sync.Request(ctx, c.CompanyID, *c.UserID, c.Provider)
+		}
+		return conferences.Resume(ctx, c)
+	}}
 	a.Jobs.Handle(conferencing.KindCreate, conferences.Create)
 	a.Jobs.Handle(conferencing.KindUpdate, conferences.Update)
 	a.Jobs.Handle(conferencing.KindDelete, conferences.Delete)

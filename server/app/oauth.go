@@ -55,6 +55,10 @@ func (p consentPage) callback(w http.ResponseWriter, r *http.Request) {
 	if err := p.connected(viewer.NewCompanyContext(r.Context(), viewer.SystemOAuth, c.CompanyID), c); err != nil {
 		p.log.Error("resuming after consent", "provider", name, "err", err)
 	}
+	if c.UserID != nil {
+		p.render(w, http.StatusOK, "Calendar connected", "Your "+name+" calendar now syncs with Convene. You can close this page.")
+		return
+	}
 	p.render(w, http.StatusOK, name+" connected", "Convene can now make "+name+" meeting links for your company's meetings. You can close this page.")
 }
 

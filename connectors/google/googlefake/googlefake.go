@@ -27,21 +27,28 @@ type Google struct {
 	// PendingReads is how many reads of a new event still show its Meet
 	// link pending, as Google makes it asynchronously.
 	PendingReads int
+	// PageSize is events.list's default maxResults (Google's is 250).
+	PageSize int
 
 	mu              sync.Mutex
 	codes           map[string]grant // authorization code → what it grants
 	tokens          fakekit.Tokens
 	events          map[string]*event
-	fakekit.Trouble // failures, downtime, lost and slow answers for tests
+	seq             int // counts changes; an event keeps the count of its last
+	epoch           int // sync tokens of an earlier epoch are expired
+	lists           int // events.list calls
+	fakekit.Trouble     // failures, downtime, lost and slow answers for tests
 	mux             *http.ServeMux
 }
 
-type grant struct{ redirect, challenge string }
+type grant struct{ redirect, challenge, account string }
 
 type event struct {
+	account      string // whose calendar holds it ("" for the app's admin)
 	body         map[string]any
 	pendingReads int
 	deleted      bool
+	changed      int // g.seq at its last change
 }
 
 // Endpoints are where a client finds the fake served at base.
@@ -51,12 +58,13 @@ func Endpoints(base string) google.Endpoints {
 
 // New returns a fake Google with one OAuth client.
 func New(clientID, clientSecret string) *Google {
-	g := &Google{ClientID: clientID, ClientSecret: clientSecret, codes: map[string]grant{}, events: map[string]*event{}}
+	g := &Google{ClientID: clientID, ClientSecret: clientSecret, PageSize: 250, codes: map[string]grant{}, events: map[string]*event{}}
 	g.mux = http.NewServeMux()
 	g.mux.HandleFunc("GET /o/oauth2/auth", g.consent)
 	g.mux.HandleFunc("POST /token", g.token)
 	g.mux.HandleFunc("GET /calendar/v3/calendars/primary", g.authorized(g.primary))
 	g.mux.HandleFunc("POST /calendar/v3/calendars/primary/events", g.authorized(g.insert))
+	g.mux.HandleFunc("GET /calendar/v3/calendars/primary/events", g.authorized(g.list))
 	g.mux.HandleFunc("GET /calendar/v3/calendars/primary/events/{id}", g.authorized(g.get))
 	g.mux.HandleFunc("PATCH /calendar/v3/calendars/primary/events/{id}", g.authorized(g.patch))
 	g.mux.HandleFunc("DELETE /calendar/v3/calendars/primary/events/{id}", g.authorized(g.remove))
@@ -92,7 +100,7 @@ func (g *Google) consent(w http.ResponseWriter, r *http.Request) {
 		back.Set("error", "access_denied")
 	} else {
 		code := "4/0A" + fakekit.Random()
-		g.codes[code] = grant{redirect: redirect.String(), challenge: q.Get("code_challenge")}
+		g.codes[code] = grant{redirect: redirect.String(), challenge: q.Get("code_challenge"), account: q.Get("login_hint")}
 		back.Set("code", code)
 		back.Set("scope", q.Get("scope"))
 	}
@@ -108,6 +116,7 @@ func (g *Google) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer := map[string]any{"expires_in": 3599, "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/calendar"}
+	var account string
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
 		gr, ok := g.codes[r.PostForm.Get("code")]
@@ -116,9 +125,11 @@ func (g *Google) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "Bad Request")
 			return
 		}
-		answer["refresh_token"] = g.tokens.Refresh("1//0g")
+		account = gr.account
+		answer["refresh_token"] = g.tokens.Refresh("1//0g", account)
 	case "refresh_token": // Google's refresh tokens stay; none comes back
-		if !g.tokens.Redeem(r.PostForm.Get("refresh_token"), false) {
+		var ok bool
+		if account, ok = g.tokens.Redeem(r.PostForm.Get("refresh_token"), false); !ok {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
 			return
 		}
@@ -126,7 +137,7 @@ func (g *Google) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+r.PostForm.Get("grant_type"))
 		return
 	}
-	answer["access_token"] = g.tokens.Access("ya29.", 3599*time.Second)
+	answer["access_token"] = g.tokens.Access("ya29.", account, 3599*time.Second)
 	writeJSON(w, http.StatusOK, answer)
 }
 
@@ -137,8 +148,7 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 // authorized checks the bearer token and serves an injected failure first.
 func (g *Google) authorized(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !g.tokens.Valid(token) {
+		if !g.tokens.Valid(bearer(r)) {
 			apiError(w, http.StatusUnauthorized, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
 			return
 		}
@@ -151,6 +161,11 @@ func (g *Google) authorized(next http.HandlerFunc) http.HandlerFunc {
 			apiError(w, status, "backendError", "Backend Error")
 		})
 	}
+}
+
+func bearer(r *http.Request) string {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return token
 }
 
 func apiError(w http.ResponseWriter, status int, reason, message string) {
@@ -190,11 +205,13 @@ func (g *Google) insert(w http.ResponseWriter, r *http.Request) {
 	body["id"], body["status"], body["kind"] = id, "confirmed", "calendar#event"
 	body["iCalUID"] = id + "@google.com"
 	body["htmlLink"] = "https://www.google.com/calendar/event?eid=" + id
-	e := &event{body: body, pendingReads: g.PendingReads}
+	account, _ := g.tokens.Account(bearer(r))
+	e := &event{account: account, body: body, pendingReads: g.PendingReads}
 	if r.URL.Query().Get("conferenceDataVersion") != "1" {
 		delete(body, "conferenceData") // version 0 ignores conference data
 	}
 	g.events[id] = e
+	g.touch(e)
 	writeJSON(w, http.StatusOK, g.view(e))
 }
 
@@ -247,6 +264,7 @@ func (g *Google) patch(w http.ResponseWriter, r *http.Request) {
 			e.body[k] = v
 		}
 	}
+	g.touch(e)
 	writeJSON(w, http.StatusOK, g.view(e))
 }
 
@@ -258,10 +276,24 @@ func (g *Google) remove(w http.ResponseWriter, r *http.Request) {
 	case e.deleted:
 		apiError(w, http.StatusGone, "deleted", "Resource has been deleted")
 	default:
-		e.deleted = true
-		e.body["status"] = "cancelled"
+		g.cancel(e)
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+func (g *Google) cancel(e *event) {
+	e.deleted = true
+	e.body["status"] = "cancelled"
+	g.touch(e)
+}
+
+// touch records a change of e: a new etag and updated time, and a place
+// in the order sync tokens follow.
+func (g *Google) touch(e *event) {
+	g.seq++
+	e.changed = g.seq
+	e.body["etag"] = fmt.Sprintf(`"%d"`, 3181161784712000+g.seq)
+	e.body["updated"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 func decodeEvent(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {

@@ -31,7 +31,7 @@ type Microsoft struct {
 	mux             *http.ServeMux
 }
 
-type grant struct{ redirect, challenge string }
+type grant struct{ redirect, challenge, account string }
 
 // Endpoints are where a client finds the fake served at base.
 func Endpoints(base string) microsoft.Endpoints {
@@ -69,7 +69,7 @@ func (m *Microsoft) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := "0.AX" + fakekit.Random()
-	m.codes[code] = grant{redirect: redirect.String(), challenge: q.Get("code_challenge")}
+	m.codes[code] = grant{redirect: redirect.String(), challenge: q.Get("code_challenge"), account: q.Get("login_hint")}
 	redirect.RawQuery = url.Values{"code": {code}, "state": {q.Get("state")}, "session_state": {fakekit.Random()}}.Encode()
 	http.Redirect(w, r, redirect.String(), http.StatusFound)
 }
@@ -83,6 +83,7 @@ func (m *Microsoft) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
 		return
 	}
+	var account string
 	switch f.Get("grant_type") {
 	case "authorization_code":
 		g, ok := m.codes[f.Get("code")]
@@ -91,8 +92,10 @@ func (m *Microsoft) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "AADSTS70008: The provided authorization code or refresh token has expired or was already used.")
 			return
 		}
+		account = g.account
 	case "refresh_token":
-		if !m.tokens.Redeem(f.Get("refresh_token"), true) {
+		var ok bool
+		if account, ok = m.tokens.Redeem(f.Get("refresh_token"), true); !ok {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "AADSTS700082: The refresh token has expired or was revoked.")
 			return
 		}
@@ -100,7 +103,7 @@ func (m *Microsoft) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
 		return
 	}
-	at, rt := m.tokens.Access("eyJ0eXAi.", time.Hour), m.tokens.Refresh("0.AR")
+	at, rt := m.tokens.Access("eyJ0eXAi.", account, time.Hour), m.tokens.Refresh("0.AR", account)
 	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "scope": "Calendars.ReadWrite OnlineMeetings.ReadWrite User.Read",
 		"expires_in": 3600, "ext_expires_in": 3600, "access_token": at, "refresh_token": rt})
 }

@@ -61,7 +61,7 @@ func (f *TrueConf) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "reason": "InvalidCredentials"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": f.tokens.Access("", 604800*time.Second), "expires_in": 604800,
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": f.tokens.Access("", "", 604800*time.Second), "expires_in": 604800,
 		"token_type": "Bearer", "scope": "conferences conferences:read conferences:write users users:read"})
 }
 

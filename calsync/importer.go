@@ -1,0 +1,136 @@
+package calsync
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/externallink"
+)
+
+// importer writes one page of remote changes into the employee's calendar.
+type importer struct {
+	tx    *ent.Tx
+	state *ent.SyncState
+}
+
+// apply brings one remote event here: a new one becomes the employee's
+// event, a changed one changes it, a cancelled one goes. It reports whether
+// anything here changed.
+func (in importer) apply(ctx context.Context, r RemoteEvent) (bool, error) {
+	link, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID),
+		externallink.ProviderEQ(in.state.Provider), externallink.ExternalID(r.ID)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err) && r.Cancelled:
+		return false, nil
+	case ent.IsNotFound(err):
+		return true, in.create(ctx, r)
+	case err != nil:
+		return false, err
+	case r.Cancelled:
+		return true, in.remove(ctx, link)
+	case link.Etag == r.ETag && r.ETag != "":
+		return false, nil // our own copy already, or seen in an earlier run
+	}
+	return true, in.update(ctx, link, r)
+}
+
+// create makes the remote event the employee's own, or, when the same
+// meeting (by iCalUID) came from their other calendar, links it to that.
+func (in importer) create(ctx context.Context, r RemoteEvent) error {
+	eventID, err := in.sameMeeting(ctx, r.ICalUID)
+	if err != nil {
+		return err
+	}
+	if eventID == 0 {
+		e, err := fill(in.tx.Event.Create().SetOrganizerID(in.state.UserID).SetIcalUID(uuid.NewString()+"@convene"), r).Save(ctx)
+		if err != nil {
+			return err
+		}
+		eventID = e.ID
+		if err := in.setGuests(ctx, e.ID, r.Guests); err != nil {
+			return err
+		}
+	}
+	return in.tx.ExternalLink.Create().SetEventID(eventID).SetUserID(in.state.UserID).SetProvider(in.state.Provider).
+		SetExternalID(r.ID).SetIcalUID(r.ICalUID).SetEtag(r.ETag).Exec(ctx)
+}
+
+// sameMeeting is the employee's event already linked to iCalUID through
+// another of their calendars, or 0.
+func (in importer) sameMeeting(ctx context.Context, iCalUID string) (int, error) {
+	if iCalUID == "" {
+		return 0, nil
+	}
+	l, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID), externallink.IcalUID(iCalUID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return l.EventID, nil
+}
+
+func (in importer) update(ctx context.Context, link *ent.ExternalLink, r RemoteEvent) error {
+	if err := fill(in.tx.Event.UpdateOneID(link.EventID), r).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := in.tx.Attendee.Delete().Where(attendee.EventID(link.EventID), attendee.UserIDIsNil()).Exec(ctx); err != nil {
+		return err
+	}
+	if err := in.setGuests(ctx, link.EventID, r.Guests); err != nil {
+		return err
+	}
+	return link.Update().SetEtag(r.ETag).Exec(ctx)
+}
+
+// remove takes away the event the remote one was: the links to it, its
+// guests, and it.
+func (in importer) remove(ctx context.Context, link *ent.ExternalLink) error {
+	if _, err := in.tx.ExternalLink.Delete().Where(externallink.EventID(link.EventID)).Exec(ctx); err != nil {
+		return err
+	}
+	if _, err := in.tx.Attendee.Delete().Where(attendee.EventID(link.EventID)).Exec(ctx); err != nil {
+		return err
+	}
+	return in.tx.Event.DeleteOneID(link.EventID).Exec(ctx)
+}
+
+// eventFields are the setters create and update share.
+type eventFields[T any] interface {
+	SetTitle(string) T
+	SetDescription(string) T
+	SetStartAt(time.Time) T
+	SetDurationMinutes(int) T
+	SetAllDay(bool) T
+	SetTimeZone(string) T
+	SetKind(event.Kind) T
+}
+
+// fill sets what a remote event says on our event: a meeting when it has
+// guests, else a personal event.
+func fill[T eventFields[T]](m T, r RemoteEvent) T {
+	kind := event.KindPERSONAL
+	if len(r.Guests) > 0 {
+		kind = event.KindMEETING
+	}
+	title := strings.TrimSpace(r.Title)
+	if title == "" {
+		title = "(no title)"
+	}
+	minutes := max(int(r.End.Sub(r.Start).Minutes()), 1)
+	return m.SetTitle(title).SetDescription(r.Description).SetStartAt(r.Start).SetDurationMinutes(minutes).
+		SetAllDay(r.AllDay).SetTimeZone(r.TimeZone).SetKind(kind)
+}
+
+func (in importer) setGuests(ctx context.Context, eventID int, guests []string) error {
+	return in.tx.Attendee.MapCreateBulk(guests, func(a *ent.AttendeeCreate, i int) {
+		a.SetEventID(eventID).SetEmail(strings.ToLower(guests[i]))
+	}).Exec(ctx)
+}

@@ -1,0 +1,92 @@
+// Package calsync keeps an employee's own Outlook or Google calendar and
+// their Convene calendar in step, through jobs: what changed there comes
+// here, incrementally by the provider's sync token.
+package calsync
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/convene/convene/connectors/google"
+)
+
+// ErrTokenExpired says the provider no longer knows the sync token: list
+// everything again.
+var ErrTokenExpired = errors.New("calsync: the sync token expired: a full sync is needed")
+
+// RemoteEvent is one event of a remote calendar, as a listing shows it.
+type RemoteEvent struct {
+	ID, ICalUID, ETag string
+	Cancelled         bool
+	Title             string
+	Description       string
+	Start             time.Time
+	End               time.Time
+	AllDay            bool
+	TimeZone          string
+	Guests            []string // emails of the attendees other than the calendar's owner
+}
+
+// Page is one page of a listing: its events, and where the listing goes on
+// (NextPage), or on its last page the token of the next sync.
+type Page struct {
+	Events   []RemoteEvent
+	NextPage string
+	NextSync string
+}
+
+// Remote is an employee's calendar at a provider.
+type Remote interface {
+	// Page lists a page of changes since syncToken ("" for everything),
+	// continuing at pageToken if given.
+	Page(ctx context.Context, syncToken, pageToken string) (*Page, error)
+}
+
+// googleCalendar is a Google primary calendar.
+type googleCalendar struct{ cal *google.Calendar }
+
+func (g googleCalendar) Page(ctx context.Context, syncToken, pageToken string) (*Page, error) {
+	p, err := g.cal.List(ctx, syncToken, pageToken)
+	var refused *google.Error
+	if errors.As(err, &refused) && refused.FullSyncRequired() {
+		return nil, ErrTokenExpired
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &Page{NextPage: p.NextPageToken, NextSync: p.NextSyncToken}
+	for _, e := range p.Items {
+		out.Events = append(out.Events, fromGoogle(e))
+	}
+	return out, nil
+}
+
+func fromGoogle(e google.Event) RemoteEvent {
+	r := RemoteEvent{ID: e.ID, ICalUID: e.ICalUID, ETag: e.ETag, Cancelled: e.Status == "cancelled",
+		Title: e.Summary, Description: e.Description}
+	if e.Start != nil && e.End != nil {
+		r.Start, r.AllDay, r.TimeZone = googleTime(e.Start)
+		r.End, _, _ = googleTime(e.End)
+	}
+	for _, a := range e.Attendees {
+		if !a.Self {
+			r.Guests = append(r.Guests, a.Email)
+		}
+	}
+	return r
+}
+
+// googleTime reads a start or end: a time in a zone, or an all-day date.
+func googleTime(t *google.Time) (time.Time, bool, string) {
+	if t.Date != "" {
+		d, _ := time.Parse(time.DateOnly, t.Date)
+		return d, true, "UTC"
+	}
+	at, _ := time.Parse(time.RFC3339, t.DateTime)
+	zone := t.TimeZone
+	if zone == "" {
+		zone = "UTC"
+	}
+	return at, false, zone
+}
