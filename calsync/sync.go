@@ -55,7 +55,7 @@ func (s *Syncer) Request(ctx context.Context, companyID, userID int, provider sc
 	if err != nil {
 		return err
 	}
-	run := time.Now().Format(time.RFC3339Nano)
+	run := "now-" + time.Now().Format(time.RFC3339Nano)
 	err = jobs.Enqueue(ctx, s.client, jobs.New{CompanyID: companyID, Kind: KindSync,
 		Key: fmt.Sprintf("calendar-sync:%d:%s:%s", userID, provider, run), Payload: syncJob{userID, provider, run}})
 	if err == nil {

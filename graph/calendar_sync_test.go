@@ -10,6 +10,7 @@ import (
 	"github.com/convene/convene/calsync"
 	"github.com/convene/convene/ent/job"
 	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/server/app"
 	"github.com/convene/convene/viewer"
 )
 
@@ -179,4 +180,18 @@ func hurryJobs(t *testing.T, env *testenv.Env, co *testenv.Company) {
 	system := viewer.NewSystemContext(testenv.As(co.Admin), viewer.SystemJobs)
 	env.DB.Client.Job.Update().Where(job.Kind(calsync.KindSync), job.StateEQ(job.StatePENDING)).SetRunAt(time.Now().UTC()).ExecX(system)
 	env.App.Jobs.Wake()
+}
+
+// TestACalendarSyncsOnItsOwn: with no Sync button pressed, a change in the
+// remote calendar arrives by the next scheduled round.
+func TestACalendarSyncsOnItsOwn(t *testing.T) {
+	env := testenv.New(t, "sqlite3", func(o *app.Options) { o.CalendarSyncInterval = 100 * time.Millisecond })
+	co := env.NewCompany(t, "Acme")
+	downProviders[0].connect(t, env, co)
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	syncedAfter(t, env, co.MemberToken, time.Time{})
+	env.Google.Put(co.Member.Email, withFields(googleTimed(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), 30), map[string]any{"summary": "Made in Google"}))
+	eventually(t, "the scheduled round", func() bool {
+		return slices.Equal(myEvents(t, env, co.MemberToken, co.Member.ID), []string{"Made in Google/PERSONAL"})
+	})
 }

@@ -43,6 +43,7 @@ type Config struct {
 	InboundSecret string
 	JobWorkers    int
 	Media         media.Config // in-app calls' SFU
+	CalendarSync  time.Duration
 }
 
 // defaultDatabase is the embedded default: a SQLite file, no server needed.
@@ -91,6 +92,7 @@ func ParseConfig(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&iceServers, "ice-servers", env("ICE_SERVERS", ""), "STUN/TURN URLs for in-app calls, comma-separated (CONVENE_ICE_SERVERS)")
 	fs.StringVar(&udpPorts, "media-udp-ports", env("MEDIA_UDP_PORTS", ""), "UDP port range of in-app calls' media, such as 50000-50999; none: any (CONVENE_MEDIA_UDP_PORTS)")
 	fs.BoolVar(&c.Media.LoopbackOnly, "media-loopback", env("MEDIA_LOOPBACK", "") == "true", "in-app call media on 127.0.0.1 only, for load tools and a one-machine trial (CONVENE_MEDIA_LOOPBACK)")
+	fs.DurationVar(&c.CalendarSync, "calendar-sync-interval", 5*time.Minute, "how often employees' own calendars sync (push notifications are not needed)")
 	fs.IntVar(&c.JobWorkers, "job-workers", 4, "background jobs (mail, reminders, provider calls) this replica runs at once")
 	fs.IntVar(&c.MaxUserSockets, "max-user-sockets", 20, "WebSockets one user or API token may keep open")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "longest an HTTP request may run")
@@ -180,8 +182,8 @@ func (c Config) IsValid() error {
 	if t := c.SMTP.TLS; t != "starttls" && t != "tls" && t != "none" {
 		return fmt.Errorf("config: smtp-tls %q: want starttls, tls or none", t)
 	}
-	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 || c.MaxUserSockets <= 0 || c.JobWorkers <= 0 {
-		return errors.New("config: request timeout, body limit, sockets per user and job workers must be positive")
+	if c.RequestTimeout <= 0 || c.MaxBodyBytes <= 0 || c.MaxUserSockets <= 0 || c.JobWorkers <= 0 || c.CalendarSync <= 0 {
+		return errors.New("config: request timeout, body limit, sockets per user, job workers and calendar sync interval must be positive")
 	}
 	return nil
 }

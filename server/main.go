@@ -106,7 +106,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, fakes *demo.Provid
 		Introspection: cfg.Introspection, Development: cfg.Development,
 		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes, MaxUserSockets: cfg.MaxUserSockets,
 		PublicURL: cfg.PublicURL, SMTP: cfg.SMTP, SMS: cfg.SMS, ReplyAddress: cfg.ReplyAddress, InboundSecret: cfg.InboundSecret, JobWorkers: cfg.JobWorkers,
-		Media: cfg.Media,
+		Media: cfg.Media, CalendarSyncInterval: cfg.CalendarSync,
 	}
 	if fakes != nil {
 		opts.Providers = &fakes.At

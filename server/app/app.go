@@ -64,6 +64,9 @@ type Options struct {
 	// Broker carries notices to subscribers; nil means one in memory, for a
 	// single process. Replicas share one (realtime.NewPostgres).
 	Broker realtime.Broker
+	// CalendarSyncInterval is how often connected calendars sync; 0 means
+	// calsync.DefaultInterval.
+	CalendarSyncInterval time.Duration
 	// Media configures the SFU of in-app calls. Its peers live in this
 	// process: a call's participants must reach the same replica.
 	Media media.Config
@@ -109,10 +112,14 @@ type App struct {
 
 // Start runs the background work until ctx ends.
 func (a *App) Start(ctx context.Context) {
-	a.running.Add(1)
+	a.running.Add(2)
 	go func() {
 		defer a.running.Done()
 		a.Jobs.Run(ctx)
+	}()
+	go func() {
+		defer a.running.Done()
+		a.sync.Every(ctx, cmp.Or(a.opts.CalendarSyncInterval, calsync.DefaultInterval))
 	}()
 }
 
