@@ -4,11 +4,13 @@
 package calsync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
 
 	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/microsoft"
 )
 
 // ErrTokenExpired says the provider no longer knows the sync token: list
@@ -89,4 +91,62 @@ func googleTime(t *google.Time) (time.Time, bool, string) {
 		zone = "UTC"
 	}
 	return at, false, zone
+}
+
+// Window is the span of an Outlook calendar that syncs: Graph's delta
+// query works on a calendar view, which has one.
+const (
+	windowBack  = 30 * 24 * time.Hour
+	windowAhead = 365 * 24 * time.Hour
+)
+
+// graphCalendar is an Outlook calendar through Graph's delta query; its
+// "sync token" is the deltaLink and its "page token" the nextLink.
+type graphCalendar struct{ graph *microsoft.Graph }
+
+func (g graphCalendar) Page(ctx context.Context, syncToken, pageToken string) (*Page, error) {
+	link := cmp.Or(pageToken, syncToken)
+	now := time.Now()
+	p, err := g.graph.Delta(ctx, link, now.Add(-windowBack), now.Add(windowAhead))
+	var refused *microsoft.Error
+	if errors.As(err, &refused) && refused.SyncStateNotFound() {
+		return nil, ErrTokenExpired
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &Page{NextPage: p.NextLink, NextSync: p.DeltaLink}
+	for _, e := range p.Value {
+		out.Events = append(out.Events, fromGraph(e))
+	}
+	return out, nil
+}
+
+func fromGraph(e microsoft.Event) RemoteEvent {
+	r := RemoteEvent{ID: e.ID, ICalUID: e.ICalUID, ETag: e.ChangeKey, Cancelled: e.Removed != nil || e.IsCancelled,
+		Title: e.Subject, AllDay: e.IsAllDay}
+	if e.Body != nil {
+		r.Description = e.Body.Content
+	}
+	if e.Start != nil && e.End != nil {
+		r.Start, r.TimeZone = graphTime(e.Start)
+		r.End, _ = graphTime(e.End)
+	}
+	for _, a := range e.Attendees {
+		if a.Type != "resource" {
+			r.Guests = append(r.Guests, a.EmailAddress.Address)
+		}
+	}
+	return r
+}
+
+// graphTime reads a wall time in a zone, which Graph writes in UTC unless
+// asked otherwise; a zone this server does not know is read as UTC.
+func graphTime(t *microsoft.Time) (time.Time, string) {
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil || t.TimeZone == "" {
+		loc = time.UTC
+	}
+	at, _ := time.ParseInLocation("2006-01-02T15:04:05.9999999", t.DateTime, loc)
+	return at, loc.String()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
@@ -29,6 +30,7 @@ type syncJob struct {
 // Calendars are the employees' own calendars at the providers.
 type Calendars interface {
 	EmployeeGoogleCalendar(ctx context.Context, companyID, userID int) (*google.Calendar, error)
+	EmployeeGraph(ctx context.Context, companyID, userID int) (*microsoft.Graph, error)
 	CalendarConsent(ctx context.Context, companyID, userID int, provider schematype.Provider) (schematype.ConnectionStatus, string, error)
 	DisconnectCalendar(ctx context.Context, companyID, userID int, provider schematype.Provider) error
 	ForgetCalendarToken(ctx context.Context, companyID, userID int, provider schematype.Provider) error
@@ -93,11 +95,15 @@ func (s *Syncer) Sync(ctx context.Context, j *jobs.Job) error {
 }
 
 func (s *Syncer) remote(ctx context.Context, state *ent.SyncState) (Remote, error) {
-	if state.Provider == schematype.ProviderGoogle {
+	switch state.Provider {
+	case schematype.ProviderGoogle:
 		cal, err := s.calendars.EmployeeGoogleCalendar(ctx, state.CompanyID, state.UserID)
 		return googleCalendar{cal}, err
+	case schematype.ProviderMicrosoft:
+		graph, err := s.calendars.EmployeeGraph(ctx, state.CompanyID, state.UserID)
+		return graphCalendar{graph}, err
 	}
-	return nil, jobs.Permanent(fmt.Errorf("calsync: %s calendars are not synced yet", state.Provider))
+	return nil, jobs.Permanent(fmt.Errorf("calsync: %s calendars do not sync", state.Provider))
 }
 
 // pull applies the remote's changes since the state's token, and returns
@@ -173,6 +179,10 @@ func (s *Syncer) failed(ctx context.Context, state *ent.SyncState, err error) er
 	}
 	if uerr := s.client.SyncState.UpdateOne(state).SetStatus(status).SetLastError(why).Exec(ctx); uerr != nil {
 		return uerr
+	}
+	var throttled interface{ Wait() time.Duration }
+	if errors.As(err, &throttled) && throttled.Wait() > 0 { // 429 or 503 with Retry-After: not sooner
+		return jobs.RetryAfter(err, throttled.Wait())
 	}
 	return err
 }

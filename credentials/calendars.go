@@ -6,6 +6,7 @@ import (
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/connectors/google"
+	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/credential"
 	"github.com/convene/convene/ent/schematype"
@@ -104,4 +105,14 @@ func (s *Store) EmployeeGoogleCalendar(ctx context.Context, companyID, userID in
 func (s *Store) ForgetCalendarToken(ctx context.Context, companyID, userID int, provider schematype.Provider) error {
 	return s.client.Credential.Update().Where(credential.CompanyID(companyID), credential.UserID(userID), credential.ProviderEQ(provider)).
 		ClearAccessToken().ClearTokenExpiresAt().Exec(viewer.NewSystemContext(ctx, viewer.SystemCalendarSync))
+}
+
+// EmployeeGraph is a client of the employee's own Outlook mailbox; errors
+// as CalendarToken's.
+func (s *Store) EmployeeGraph(ctx context.Context, companyID, userID int) (*microsoft.Graph, error) {
+	token, err := s.CalendarToken(ctx, companyID, userID, schematype.ProviderMicrosoft)
+	if err != nil {
+		return nil, err
+	}
+	return microsoft.NewGraph(s.at.Microsoft, token), nil
 }

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -40,27 +41,41 @@ func connectCalendar(t *testing.T, env *testenv.Env, token, provider, name strin
 	}
 }
 
-// syncedAfter waits until the employee's only connection has synced after
-// since, and returns it.
-func syncedAfter(t *testing.T, env *testenv.Env, token string, since time.Time) connection {
+// syncedAfter waits until the employee's connection to provider has synced
+// after since, and returns it.
+func syncedAfter(t *testing.T, env *testenv.Env, token, provider string, since time.Time) connection {
 	t.Helper()
-	var got struct{ CalendarConnections []connection }
+	var found connection
 	eventually(t, "a sync", func() bool {
+		var got struct{ CalendarConnections []connection }
 		env.Must(t, token, connections, nil, &got)
-		c := got.CalendarConnections
-		return len(c) == 1 && (c[0].LastSyncAt != nil && c[0].LastSyncAt.After(since) || c[0].Status != "CONNECTED")
+		for _, c := range got.CalendarConnections {
+			if c.Provider == provider {
+				found = c
+				return c.LastSyncAt != nil && c.LastSyncAt.After(since) || c.Status != "CONNECTED"
+			}
+		}
+		return false
 	})
-	return got.CalendarConnections[0]
+	return found
 }
 
-// myEvents are the titles in the employee's calendar this month and next.
+// myEvents are the titles and kinds in the employee's calendar in
+// November and December 2026.
 func myEvents(t *testing.T, env *testenv.Env, token string, userID int) []string {
+	t.Helper()
+	return myEventsBetween(t, env, token, userID, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// myEventsBetween are the titles and kinds in the employee's calendar
+// between from and to.
+func myEventsBetween(t *testing.T, env *testenv.Env, token string, userID int, from, to time.Time) []string {
 	t.Helper()
 	var got struct {
 		Events []struct{ Event struct{ Title, Kind string } }
 	}
-	env.Must(t, token, `query($u:[ID!]){ events(from:"2026-11-01T00:00:00Z", to:"2027-01-01T00:00:00Z", users:$u){ event { title kind } } }`,
-		map[string]any{"u": []int{userID}}, &got)
+	env.Must(t, token, `query($u:[ID!], $f:Time!, $t:Time!){ events(from:$f, to:$t, users:$u){ event { title kind } } }`,
+		map[string]any{"u": []int{userID}, "f": from, "t": to}, &got)
 	var titles []string
 	for _, o := range got.Events {
 		titles = append(titles, o.Event.Title+"/"+o.Event.Kind)
@@ -111,7 +126,7 @@ func googleCalendarComesIntoConvene(t *testing.T, env *testenv.Env) {
 	}
 	start := time.Now()
 	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
-	first := syncedAfter(t, env, co.MemberToken, start)
+	first := syncedAfter(t, env, co.MemberToken, "GOOGLE", start)
 	if first.Status != "CONNECTED" || first.Pulled != 3 || first.LastError != nil {
 		t.Fatalf("the first sync: %+v", first)
 	}
@@ -165,12 +180,14 @@ func googleCalendarComesIntoConvene(t *testing.T, env *testenv.Env) {
 	}
 }
 
-// syncNow presses the Sync button and waits for the run.
-func syncNow(t *testing.T, env *testenv.Env, token string) connection {
+// syncNow presses the Sync button of the employee's calendar at provider
+// (GOOGLE if none is named) and waits for the run.
+func syncNow(t *testing.T, env *testenv.Env, token string, provider ...string) connection {
 	t.Helper()
+	p := append(provider, "GOOGLE")[0]
 	since := time.Now()
-	env.Must(t, token, `mutation{ syncCalendar(provider:GOOGLE){ status } }`, nil, &struct{}{})
-	return syncedAfter(t, env, token, since)
+	env.Must(t, token, `mutation($p:Provider!){ syncCalendar(provider:$p){ status } }`, map[string]any{"p": p}, &struct{}{})
+	return syncedAfter(t, env, token, p, since)
 }
 
 // hurryJobs runs the company's waiting calendar syncs now, not after their
@@ -189,9 +206,115 @@ func TestACalendarSyncsOnItsOwn(t *testing.T) {
 	co := env.NewCompany(t, "Acme")
 	downProviders[0].connect(t, env, co)
 	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
-	syncedAfter(t, env, co.MemberToken, time.Time{})
+	syncedAfter(t, env, co.MemberToken, "GOOGLE", time.Time{})
 	env.Google.Put(co.Member.Email, withFields(googleTimed(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), 30), map[string]any{"summary": "Made in Google"}))
 	eventually(t, "the scheduled round", func() bool {
 		return slices.Equal(myEvents(t, env, co.MemberToken, co.Member.ID), []string{"Made in Google/PERSONAL"})
 	})
+}
+
+func outlookTimed(at time.Time, minutes int) map[string]any {
+	const graphTime = "2006-01-02T15:04:05.0000000"
+	return map[string]any{
+		"start": map[string]any{"dateTime": at.UTC().Format(graphTime), "timeZone": "UTC"},
+		"end":   map[string]any{"dateTime": at.Add(time.Duration(minutes) * time.Minute).UTC().Format(graphTime), "timeZone": "UTC"},
+	}
+}
+
+// TestAnOutlookCalendarComesIntoConvene: as the Google test, through
+// Graph's delta query on a calendar view: pages by nextLink, the next round
+// by deltaLink, removals as "@removed", and an expired delta token
+// (syncStateNotFound) bringing the window again with no duplicate.
+func TestAnOutlookCalendarComesIntoConvene(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[1].connect(t, env, co) // the company's Microsoft app
+	env.Microsoft.PageSize = 2
+	day := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
+	mine := co.Member.Email
+	review := env.Microsoft.Put(mine, withFields(outlookTimed(day, 30), map[string]any{"subject": "Design review",
+		"attendees": []map[string]any{{"emailAddress": map[string]any{"address": "partner@customer.test"}, "type": "required"}}}))
+	focus := env.Microsoft.Put(mine, withFields(outlookTimed(day.Add(2*time.Hour), 90), map[string]any{"subject": "Focus time"}))
+	env.Microsoft.Put(mine, withFields(outlookTimed(day.Add(4*time.Hour), 15), map[string]any{"subject": "Call the bank"}))
+	env.Microsoft.Put(mine, withFields(outlookTimed(day.Add(800*24*time.Hour), 15), map[string]any{"subject": "Beyond the window"}))
+
+	start := time.Now()
+	connectCalendar(t, env, co.MemberToken, "MICROSOFT", "microsoft")
+	if first := syncedAfter(t, env, co.MemberToken, "MICROSOFT", start); first.Status != "CONNECTED" || first.Pulled != 3 {
+		t.Fatalf("the first sync: %+v", first)
+	}
+	kinds := map[string]string{}
+	for _, e := range myEventsBetween(t, env, co.MemberToken, co.Member.ID, day.Add(-time.Hour), day.Add(24*time.Hour)) {
+		title, kind, _ := strings.Cut(e, "/")
+		kinds[title] = kind
+	}
+	if len(kinds) != 3 || kinds["Design review"] != "MEETING" || kinds["Focus time"] != "PERSONAL" {
+		t.Errorf("after the first sync: %v", kinds)
+	}
+
+	env.Microsoft.Edit(review, map[string]any{"subject": "Design review (moved)"})
+	env.Microsoft.Delete(focus)
+	if changed := syncNow(t, env, co.MemberToken, "MICROSOFT"); changed.Pulled != 2 {
+		t.Errorf("an edit and a delete: %+v", changed)
+	}
+	env.Microsoft.ExpireDeltaTokens()
+	full := syncNow(t, env, co.MemberToken, "MICROSOFT")
+	got := myEventsBetween(t, env, co.MemberToken, co.Member.ID, day.Add(-time.Hour), day.Add(24*time.Hour))
+	if full.Status != "CONNECTED" || full.Pulled != 0 || !slices.Equal(got, []string{"Call the bank/PERSONAL", "Design review (moved)/MEETING"}) {
+		t.Errorf("a full round after the delta token expired: %+v, %v", full, got)
+	}
+}
+
+// TestTheSameMeetingFromGoogleAndOutlookIsOne: a meeting in both of an
+// employee's calendars (one iCalUID) is one event in Convene.
+func TestTheSameMeetingFromGoogleAndOutlookIsOne(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[0].connect(t, env, co)
+	downProviders[1].connect(t, env, co)
+	day := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+	const uid = "040000008200E00074C5B7101A82E00800000000shared"
+	env.Google.Put(co.Member.Email, withFields(googleTimed(day, 30), map[string]any{"summary": "Quarterly plan", "iCalUID": uid}))
+	env.Microsoft.Put(co.Member.Email, withFields(outlookTimed(day, 30), map[string]any{"subject": "Quarterly plan", "iCalUId": uid}))
+	start := time.Now()
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	syncedAfter(t, env, co.MemberToken, "GOOGLE", start)
+	connectCalendar(t, env, co.MemberToken, "MICROSOFT", "microsoft")
+	syncedAfter(t, env, co.MemberToken, "MICROSOFT", start)
+	if got := myEventsBetween(t, env, co.MemberToken, co.Member.ID, day.Add(-time.Hour), day.Add(time.Hour)); !slices.Equal(got, []string{"Quarterly plan/PERSONAL"}) {
+		t.Errorf("one meeting in two calendars: %v", got)
+	}
+}
+
+// TestASyncThatStopsResumesWhereItStopped: Google answers the second page
+// of a first listing with 429 (Retry-After) and then 503; the run is
+// retried from that page, not from the start, and ends with every event
+// once.
+func TestASyncThatStopsResumesWhereItStopped(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[0].connect(t, env, co)
+	env.Google.PageSize = 2
+	day := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		env.Google.Put(co.Member.Email, withFields(googleTimed(day.Add(time.Duration(i)*time.Hour), 30), map[string]any{"summary": fmt.Sprint("Slot ", i)}))
+	}
+	env.Google.FailNext(0, http.StatusTooManyRequests, http.StatusServiceUnavailable)
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	var state connection
+	eventually(t, "the run resumed and finished", func() bool {
+		hurryJobs(t, env, co)
+		var got struct{ CalendarConnections []connection }
+		env.Must(t, co.MemberToken, connections, nil, &got)
+		state = got.CalendarConnections[0]
+		return state.LastSyncAt != nil
+	})
+	if got := myEvents(t, env, co.MemberToken, co.Member.ID); len(got) != 5 || state.Status != "CONNECTED" || state.LastError != nil {
+		t.Errorf("after the trouble: %+v, %v", state, got)
+	}
+	// Served listings: page 1, then (after page 2 was refused twice) pages 2
+	// and 3. A run that started over would have listed page 1 again.
+	if lists := env.Google.Lists(); lists != 3 {
+		t.Errorf("%d listings served: the run started over", lists)
+	}
 }

@@ -87,6 +87,47 @@ type Event struct {
 	TransactionID         string          `json:"transactionId,omitempty"`
 	OnlineMeeting         *OnlineMeeting  `json:"onlineMeeting,omitempty"`
 	Recurrence            json.RawMessage `json:"recurrence,omitempty"`
+	// Read by calendar sync.
+	ICalUID     string     `json:"iCalUId,omitempty"`
+	ChangeKey   string     `json:"changeKey,omitempty"`
+	IsAllDay    bool       `json:"isAllDay,omitempty"`
+	IsCancelled bool       `json:"isCancelled,omitempty"`
+	Attendees   []Attendee `json:"attendees,omitempty"`
+	Removed     *struct {
+		Reason string `json:"reason"`
+	} `json:"@removed,omitempty"`
+}
+
+// Attendee is a guest of an event.
+type Attendee struct {
+	EmailAddress struct {
+		Address string `json:"address"`
+		Name    string `json:"name,omitempty"`
+	} `json:"emailAddress"`
+	Type string `json:"type,omitempty"` // required, optional, resource
+}
+
+// DeltaPage is one page of a calendar view's delta query: the changes on
+// it, and the link to the next page or, on the last, to the next round.
+type DeltaPage struct {
+	Value     []Event `json:"value"`
+	NextLink  string  `json:"@odata.nextLink"`
+	DeltaLink string  `json:"@odata.deltaLink"`
+}
+
+// Delta follows link (a nextLink or deltaLink Graph gave), or with none
+// starts a delta query of the calendar view from from to to.
+func (g *Graph) Delta(ctx context.Context, link string, from, to time.Time) (*DeltaPage, error) {
+	path := "/me/calendarView/delta?" + url.Values{"startDateTime": {from.UTC().Format(time.RFC3339)},
+		"endDateTime": {to.UTC().Format(time.RFC3339)}}.Encode()
+	if link != "" {
+		var err error
+		if path, err = g.api.Relative(link); err != nil {
+			return nil, err
+		}
+	}
+	var out DeltaPage
+	return &out, g.api.Call(ctx, http.MethodGet, path, nil, &out)
 }
 
 // OnlineMeeting is the Teams meeting of an event.
@@ -118,6 +159,11 @@ func (e *Error) Unauthorized() bool { return e.Status == http.StatusUnauthorized
 
 // Wait is how long Graph asked to wait before trying again, if it did.
 func (e *Error) Wait() time.Duration { return e.RetryAfter }
+
+// SyncStateNotFound reports an expired delta token: start the query again.
+func (e *Error) SyncStateNotFound() bool {
+	return e.Code == "syncStateNotFound" || e.Code == "resyncRequired" || e.Status == http.StatusGone
+}
 
 // Gone reports whether the event is not there.
 func (e *Error) Gone() bool { return e.Status == http.StatusNotFound || e.Code == "ErrorItemNotFound" }

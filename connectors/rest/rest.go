@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,4 +71,15 @@ func RetryAfter(h http.Header) time.Duration {
 		return 0
 	}
 	return time.Duration(s) * time.Second
+}
+
+// Relative is link, an address the API gave (a next page's, say), as a
+// path under the client's base; one elsewhere is refused, so the token
+// never goes to another host.
+func (c *Client) Relative(link string) (string, error) {
+	path, ok := strings.CutPrefix(link, c.base)
+	if !ok || !strings.HasPrefix(path, "/") {
+		return "", fmt.Errorf("rest: %s is not under %s", link, c.base)
+	}
+	return path, nil
 }

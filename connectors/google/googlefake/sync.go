@@ -1,7 +1,6 @@
 package googlefake
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,28 +9,6 @@ import (
 
 	"github.com/convene/convene/connectors/fakekit"
 )
-
-// A sync token names the change count a listing was taken at; a page token
-// also names where the listing started from (-1: a full one) and how far
-// it got. Both are opaque to clients, as Google's are, and tokens of an
-// earlier epoch (ExpireSyncTokens) are refused with 410.
-type listing struct {
-	epoch, at, since, offset int
-}
-
-func (l listing) token(prefix string) string {
-	return prefix + base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d:%d:%d:%d", l.epoch, l.at, l.since, l.offset))
-}
-
-func parseListing(prefix, token string) (listing, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(token[min(len(prefix), len(token)):])
-	var l listing
-	if err != nil || len(token) < len(prefix) || token[:len(prefix)] != prefix {
-		return l, false
-	}
-	_, err = fmt.Sscanf(string(raw), "%d:%d:%d:%d", &l.epoch, &l.at, &l.since, &l.offset)
-	return l, err == nil
-}
 
 const (
 	syncPrefix = "CPDAlvWDx"
@@ -54,37 +31,37 @@ func (g *Google) list(w http.ResponseWriter, r *http.Request) {
 	}
 	account, _ := g.tokens.Account(bearer(r))
 	items := g.changes(account, l, q.Get("showDeleted") == "true")
-	page := items[min(l.offset, len(items)):min(l.offset+size, len(items))]
-	answer := map[string]any{"kind": "calendar#events", "etag": fmt.Sprintf(`"p%d"`, l.at), "summary": account,
+	page := items[min(l.Offset, len(items)):min(l.Offset+size, len(items))]
+	answer := map[string]any{"kind": "calendar#events", "etag": fmt.Sprintf(`"p%d"`, l.At), "summary": account,
 		"updated": time.Now().UTC().Format(time.RFC3339), "timeZone": "UTC", "accessRole": "owner",
 		"defaultReminders": []any{}, "items": page}
-	if l.offset+size < len(items) {
-		l.offset += size
-		answer["nextPageToken"] = l.token(pagePrefix)
+	if l.Offset+size < len(items) {
+		l.Offset += size
+		answer["nextPageToken"] = l.Token(pagePrefix)
 	} else {
-		answer["nextSyncToken"] = listing{epoch: g.epoch, at: l.at, since: l.at}.token(syncPrefix)
+		answer["nextSyncToken"] = fakekit.Listing{Epoch: g.epoch, At: l.At, Since: l.At}.Token(syncPrefix)
 	}
 	writeJSON(w, http.StatusOK, answer)
 }
 
 // listingOf reads the tokens of a listing, or answers why they are no good.
-func (g *Google) listingOf(w http.ResponseWriter, syncToken, pageToken string) (listing, bool) {
-	l := listing{epoch: g.epoch, at: g.seq, since: -1}
+func (g *Google) listingOf(w http.ResponseWriter, syncToken, pageToken string) (fakekit.Listing, bool) {
+	l := fakekit.Listing{Epoch: g.epoch, At: g.seq, Since: -1}
 	var ok bool
 	switch {
 	case pageToken != "":
-		if l, ok = parseListing(pagePrefix, pageToken); !ok {
+		if l, ok = fakekit.ParseListing(pagePrefix, pageToken); !ok {
 			apiError(w, http.StatusBadRequest, "invalid", "Invalid page token value.")
 			return l, false
 		}
 	case syncToken != "":
-		if l, ok = parseListing(syncPrefix, syncToken); !ok {
+		if l, ok = fakekit.ParseListing(syncPrefix, syncToken); !ok {
 			apiError(w, http.StatusBadRequest, "invalid", "Invalid sync token value.")
 			return l, false
 		}
-		l.at = g.seq
+		l.At = g.seq
 	}
-	if l.epoch != g.epoch {
+	if l.Epoch != g.epoch {
 		fullSyncRequired(w)
 		return l, false
 	}
@@ -100,12 +77,12 @@ func fullSyncRequired(w http.ResponseWriter) {
 }
 
 // changes are account's events of a listing, in the order they changed.
-func (g *Google) changes(account string, l listing, showDeleted bool) []map[string]any {
+func (g *Google) changes(account string, l fakekit.Listing, showDeleted bool) []map[string]any {
 	var picked []*event
 	for _, e := range g.events {
 		switch {
-		case e.account != account || e.changed > l.at:
-		case l.since < 0 && (!e.deleted || showDeleted), l.since >= 0 && e.changed > l.since:
+		case e.account != account || e.changed > l.At:
+		case l.Since < 0 && (!e.deleted || showDeleted), l.Since >= 0 && e.changed > l.Since:
 			picked = append(picked, e)
 		}
 	}

@@ -25,13 +25,24 @@ type Microsoft struct {
 	mu              sync.Mutex
 	codes           map[string]grant
 	tokens          fakekit.Tokens
-	events          map[string]map[string]any
+	events          map[string]*item
 	byTx            map[string]string // transactionId → event id
+	seq, epoch      int               // changes so far; delta tokens of an earlier epoch are gone
+	PageSize        int               // delta's page size when the client sets none
 	fakekit.Trouble                   // failures, downtime, lost and slow answers for tests
 	mux             *http.ServeMux
 }
 
 type grant struct{ redirect, challenge, account string }
+
+// item is an event in a mailbox's calendar, or what is left of a deleted
+// one for delta to report.
+type item struct {
+	account string // whose mailbox ("" for the app's admin)
+	body    map[string]any
+	deleted bool
+	changed int // m.seq at its last change
+}
 
 // Endpoints are where a client finds the fake served at base.
 func Endpoints(base string) microsoft.Endpoints {
@@ -41,7 +52,7 @@ func Endpoints(base string) microsoft.Endpoints {
 // New returns a fake tenant with one app registration.
 func New(clientID, clientSecret string) *Microsoft {
 	m := &Microsoft{ClientID: clientID, ClientSecret: clientSecret, codes: map[string]grant{},
-		events: map[string]map[string]any{}, byTx: map[string]string{}}
+		events: map[string]*item{}, byTx: map[string]string{}, PageSize: 10}
 	m.mux = http.NewServeMux()
 	m.mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", m.authorize)
 	m.mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", m.token)
@@ -49,6 +60,7 @@ func New(clientID, clientSecret string) *Microsoft {
 	m.mux.HandleFunc("POST /v1.0/me/events", m.authorized(m.create))
 	m.mux.HandleFunc("PATCH /v1.0/me/events/{id}", m.authorized(m.update))
 	m.mux.HandleFunc("DELETE /v1.0/me/events/{id}", m.authorized(m.remove))
+	m.mux.HandleFunc("GET /v1.0/me/calendarView/delta", m.authorized(m.delta))
 	return m
 }
 
@@ -114,8 +126,7 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 
 func (m *Microsoft) authorized(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !m.tokens.Valid(token) {
+		if !m.tokens.Valid(bearer(r)) {
 			graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
 			return
 		}
@@ -142,7 +153,7 @@ func (m *Microsoft) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tx, _ := ev["transactionId"].(string); tx != "" && m.byTx[tx] != "" {
-		writeJSON(w, http.StatusCreated, m.events[m.byTx[tx]]) // a retried create: the first event
+		writeJSON(w, http.StatusCreated, m.events[m.byTx[tx]].body) // a retried create: the first event
 		return
 	}
 	if ev["start"] == nil || ev["end"] == nil || ev["subject"] == nil {
@@ -158,7 +169,9 @@ func (m *Microsoft) create(w http.ResponseWriter, r *http.Request) {
 		ev["onlineMeeting"] = map[string]any{"joinUrl": "https://teams.microsoft.com/l/meetup-join/19%3ameeting_" + fakekit.Random() + "%40thread.v2/0",
 			"conferenceId": fmt.Sprint(time.Now().UnixNano() % 1e9)}
 	}
-	m.events[id] = ev
+	account, _ := m.tokens.Account(bearer(r))
+	m.events[id] = &item{account: account, body: ev}
+	m.touch(m.events[id])
 	if tx, _ := ev["transactionId"].(string); tx != "" {
 		m.byTx[tx] = id
 	}
@@ -166,8 +179,8 @@ func (m *Microsoft) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Microsoft) update(w http.ResponseWriter, r *http.Request) {
-	ev := m.events[r.PathValue("id")]
-	if ev == nil {
+	it := m.events[r.PathValue("id")]
+	if it == nil || it.deleted {
 		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 		return
 	}
@@ -176,19 +189,30 @@ func (m *Microsoft) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for k, v := range change {
-		ev[k] = v
+		it.body[k] = v
 	}
-	ev["changeKey"] = fakekit.Random()
-	writeJSON(w, http.StatusOK, ev)
+	m.touch(it)
+	writeJSON(w, http.StatusOK, it.body)
 }
 
 func (m *Microsoft) remove(w http.ResponseWriter, r *http.Request) {
-	if m.events[r.PathValue("id")] == nil {
+	it := m.events[r.PathValue("id")]
+	if it == nil || it.deleted {
 		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 		return
 	}
-	delete(m.events, r.PathValue("id"))
+	it.deleted = true
+	m.touch(it)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// touch records a change of it: a new changeKey and modified time, and a
+// place in the order delta follows.
+func (m *Microsoft) touch(it *item) {
+	m.seq++
+	it.changed = m.seq
+	it.body["changeKey"] = fakekit.Random()
+	it.body["lastModifiedDateTime"] = time.Now().UTC().Format("2006-01-02T15:04:05.0000000Z")
 }
 
 func decode(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
@@ -207,18 +231,29 @@ func (m *Microsoft) Revoke() { m.tokens.Revoke() }
 func (m *Microsoft) Event(id string) (map[string]any, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ev, ok := m.events[id]
-	if !ok {
+	it, ok := m.events[id]
+	if !ok || it.deleted {
 		return nil, false
 	}
-	return fakekit.Copy(ev), true
+	return fakekit.Copy(it.body), true
 }
 
 // Events counts the events held.
 func (m *Microsoft) Events() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.events)
+	n := 0
+	for _, it := range m.events {
+		if !it.deleted {
+			n++
+		}
+	}
+	return n
+}
+
+func bearer(r *http.Request) string {
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return token
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
