@@ -27,7 +27,7 @@ const connections = `{ calendarConnections { provider status lastSyncAt pulled p
 
 // connectCalendar lets the employee's own calendar at the provider (whose
 // callback path is name) be reached, through its consent page.
-func connectCalendar(t *testing.T, env *testenv.Env, token, provider, name string) {
+func connectCalendar(t testing.TB, env *testenv.Env, token, provider, name string) {
 	t.Helper()
 	var got struct{ ConnectCalendar string }
 	env.Must(t, token, `mutation($p:Provider!){ connectCalendar(provider:$p) }`, map[string]any{"p": provider}, &got)
@@ -43,7 +43,7 @@ func connectCalendar(t *testing.T, env *testenv.Env, token, provider, name strin
 
 // syncedAfter waits until the employee's connection to provider has synced
 // after since, and returns it.
-func syncedAfter(t *testing.T, env *testenv.Env, token, provider string, since time.Time) connection {
+func syncedAfter(t testing.TB, env *testenv.Env, token, provider string, since time.Time) connection {
 	t.Helper()
 	var found connection
 	eventually(t, "a sync", func() bool {
@@ -62,14 +62,14 @@ func syncedAfter(t *testing.T, env *testenv.Env, token, provider string, since t
 
 // myEvents are the titles and kinds in the employee's calendar in
 // November and December 2026.
-func myEvents(t *testing.T, env *testenv.Env, token string, userID int) []string {
+func myEvents(t testing.TB, env *testenv.Env, token string, userID int) []string {
 	t.Helper()
 	return myEventsBetween(t, env, token, userID, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // myEventsBetween are the titles and kinds in the employee's calendar
 // between from and to.
-func myEventsBetween(t *testing.T, env *testenv.Env, token string, userID int, from, to time.Time) []string {
+func myEventsBetween(t testing.TB, env *testenv.Env, token string, userID int, from, to time.Time) []string {
 	t.Helper()
 	var got struct {
 		Events []struct{ Event struct{ Title, Kind string } }
@@ -182,7 +182,7 @@ func googleCalendarComesIntoConvene(t *testing.T, env *testenv.Env) {
 
 // syncNow presses the Sync button of the employee's calendar at provider
 // (GOOGLE if none is named) and waits for the run.
-func syncNow(t *testing.T, env *testenv.Env, token string, provider ...string) connection {
+func syncNow(t testing.TB, env *testenv.Env, token string, provider ...string) connection {
 	t.Helper()
 	p := append(provider, "GOOGLE")[0]
 	since := time.Now()

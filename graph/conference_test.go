@@ -89,7 +89,7 @@ func TestAZoomMeetingGetsItsLinkAfterItIsSaved(t *testing.T) {
 }
 
 // eventually waits up to ten seconds for done, failing the test after.
-func eventually(t *testing.T, what string, done func() bool) {
+func eventually(t testing.TB, what string, done func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !done(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {

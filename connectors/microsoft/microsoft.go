@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,8 +56,14 @@ type Graph struct{ api *rest.Client }
 
 // NewGraph returns a client of the mailbox the token reaches.
 func NewGraph(at Endpoints, accessToken string) *Graph {
-	return &Graph{api: rest.New(at.Graph, accessToken, func(res *http.Response, raw []byte) error { return refusal(res, raw) })}
+	api := rest.New(at.Graph, accessToken, func(res *http.Response, raw []byte) error { return refusal(res, raw) })
+	// Delta pages hold 10 events unless asked; a preference only collections heed.
+	api.Header = http.Header{"Prefer": {"odata.maxpagesize=" + strconv.Itoa(DeltaPageSize)}}
+	return &Graph{api: api}
 }
+
+// DeltaPageSize is the page size asked of a delta query.
+const DeltaPageSize = 250
 
 // Time is an event's start or end: a local wall time in a zone.
 type Time struct {

@@ -17,6 +17,8 @@ import (
 
 // Client calls one API with one bearer token.
 type Client struct {
+	// Header is sent with every call, beside the token.
+	Header      http.Header
 	base, token string
 	http        *http.Client
 	refuse      func(*http.Response, []byte) error // reads the API's error body
@@ -42,6 +44,9 @@ func (c *Client) Call(ctx context.Context, method, path string, body, out any) e
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
 	if err != nil {
 		return err
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
 	}
 	if c.token != "" { // some APIs take their token in the query instead
 		req.Header.Set("Authorization", "Bearer "+c.token)

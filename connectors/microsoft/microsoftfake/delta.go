@@ -22,6 +22,7 @@ const (
 // $deltatoken the changes since (removed ones as "@removed"), a page at a
 // time by Prefer: odata.maxpagesize. Only the last page has a deltaLink.
 func (m *Microsoft) delta(w http.ResponseWriter, r *http.Request) {
+	m.deltas++
 	q := r.URL.Query()
 	l, ok := m.deltaListing(w, q)
 	if !ok {
@@ -35,10 +36,11 @@ func (m *Microsoft) delta(w http.ResponseWriter, r *http.Request) {
 	}
 	account, _ := m.tokens.Account(bearer(r))
 	items := m.deltaItems(account, l, from, to)
-	size := m.PageSize
+	size := 10
 	if n, err := strconv.Atoi(strings.TrimPrefix(r.Header.Get("Prefer"), "odata.maxpagesize=")); err == nil && n > 0 {
 		size = n
 	}
+	size = min(size, m.PageSize)
 	page := items[min(l.Offset, len(items)):min(l.Offset+size, len(items))]
 	link := "http://" + r.Host + "/v1.0/me/calendarView/delta?"
 	window := "startDateTime=" + q.Get("startDateTime") + "&endDateTime=" + q.Get("endDateTime") + "&"
@@ -148,6 +150,13 @@ func (m *Microsoft) Delete(id string) {
 	defer m.mu.Unlock()
 	m.events[id].deleted = true
 	m.touch(m.events[id])
+}
+
+// Deltas is how many delta calls were served.
+func (m *Microsoft) Deltas() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.deltas
 }
 
 // ExpireDeltaTokens makes every skip and delta token given so far gone.

@@ -28,7 +28,8 @@ type Microsoft struct {
 	events          map[string]*item
 	byTx            map[string]string // transactionId → event id
 	seq, epoch      int               // changes so far; delta tokens of an earlier epoch are gone
-	PageSize        int               // delta's page size when the client sets none
+	PageSize        int               // delta's page size when the client asks none (Graph's is 10), and its largest
+	deltas          int               // delta calls served
 	fakekit.Trouble                   // failures, downtime, lost and slow answers for tests
 	mux             *http.ServeMux
 }
@@ -52,7 +53,7 @@ func Endpoints(base string) microsoft.Endpoints {
 // New returns a fake tenant with one app registration.
 func New(clientID, clientSecret string) *Microsoft {
 	m := &Microsoft{ClientID: clientID, ClientSecret: clientSecret, codes: map[string]grant{},
-		events: map[string]*item{}, byTx: map[string]string{}, PageSize: 10}
+		events: map[string]*item{}, byTx: map[string]string{}, PageSize: 1000}
 	m.mux = http.NewServeMux()
 	m.mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", m.authorize)
 	m.mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", m.token)
