@@ -90,10 +90,14 @@ func (in importer) update(ctx context.Context, link *ent.ExternalLink, r RemoteE
 	return link.Update().SetEtag(r.ETag).Exec(ctx)
 }
 
-// remove takes away the event the remote one was: the links to it, its
-// guests, and it.
+// remove unlinks the event the remote one was, and takes it away unless
+// the same meeting is still in another of the employee's calendars.
 func (in importer) remove(ctx context.Context, link *ent.ExternalLink) error {
-	if _, err := in.tx.ExternalLink.Delete().Where(externallink.EventID(link.EventID)).Exec(ctx); err != nil {
+	if err := in.tx.ExternalLink.DeleteOne(link).Exec(ctx); err != nil {
+		return err
+	}
+	elsewhere, err := in.tx.ExternalLink.Query().Where(externallink.EventID(link.EventID)).Exist(ctx)
+	if err != nil || elsewhere {
 		return err
 	}
 	if _, err := in.tx.Attendee.Delete().Where(attendee.EventID(link.EventID)).Exec(ctx); err != nil {

@@ -266,7 +266,8 @@ func TestAnOutlookCalendarComesIntoConvene(t *testing.T) {
 }
 
 // TestTheSameMeetingFromGoogleAndOutlookIsOne: a meeting in both of an
-// employee's calendars (one iCalUID) is one event in Convene.
+// employee's calendars (one iCalUID) is one event in Convene, which stays
+// while it is in either.
 func TestTheSameMeetingFromGoogleAndOutlookIsOne(t *testing.T) {
 	env := testenv.New(t, "sqlite3")
 	co := env.NewCompany(t, "Acme")
@@ -274,7 +275,7 @@ func TestTheSameMeetingFromGoogleAndOutlookIsOne(t *testing.T) {
 	downProviders[1].connect(t, env, co)
 	day := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
 	const uid = "040000008200E00074C5B7101A82E00800000000shared"
-	env.Google.Put(co.Member.Email, withFields(googleTimed(day, 30), map[string]any{"summary": "Quarterly plan", "iCalUID": uid}))
+	inGoogle := env.Google.Put(co.Member.Email, withFields(googleTimed(day, 30), map[string]any{"summary": "Quarterly plan", "iCalUID": uid}))
 	env.Microsoft.Put(co.Member.Email, withFields(outlookTimed(day, 30), map[string]any{"subject": "Quarterly plan", "iCalUId": uid}))
 	start := time.Now()
 	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
@@ -283,6 +284,11 @@ func TestTheSameMeetingFromGoogleAndOutlookIsOne(t *testing.T) {
 	syncedAfter(t, env, co.MemberToken, "MICROSOFT", start)
 	if got := myEventsBetween(t, env, co.MemberToken, co.Member.ID, day.Add(-time.Hour), day.Add(time.Hour)); !slices.Equal(got, []string{"Quarterly plan/PERSONAL"}) {
 		t.Errorf("one meeting in two calendars: %v", got)
+	}
+	env.Google.Cancel(inGoogle) // gone from one calendar, still in the other
+	syncNow(t, env, co.MemberToken, "GOOGLE")
+	if got := myEventsBetween(t, env, co.MemberToken, co.Member.ID, day.Add(-time.Hour), day.Add(time.Hour)); !slices.Equal(got, []string{"Quarterly plan/PERSONAL"}) {
+		t.Errorf("still in Outlook: %v", got)
 	}
 }
 
