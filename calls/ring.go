@@ -40,6 +40,7 @@ func (c *Calls) startRinging(ctx context.Context, create func(*ent.Client) *ent.
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	cl = cl.Unwrap() // its edges load outside the transaction
 	c.publish(ctx, cl, Ringing)
 	return cl, nil
 }

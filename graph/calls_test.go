@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	placeCall  = `mutation($in:PlaceCallInput!){ placeCall(input:$in){ id state direction } }`
+	placeCall  = `mutation($in:PlaceCallInput!){ placeCall(input:$in){ id state direction caller { name } callee { name } channel { name } } }`
 	callAction = `mutation($c:ID!){ %s(call:$c){ id state muted answeredAt endedAt } }`
 	myUpdates  = `subscription{ callUpdated{ change call { id state } agent { availability device deviceNumber voiceSession currentCall { id } } } }`
 )
