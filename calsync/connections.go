@@ -19,6 +19,25 @@ type Connection struct {
 	LastError *string // in words a person can act on
 }
 
+// Connect is the consent page for the signed-in employee's calendar at
+// provider. Until the consent comes back the connection shows NEEDS_AUTH;
+// importOnly syncs remote events here and writes nothing there.
+func (s *Syncer) Connect(ctx context.Context, provider schematype.Provider, importOnly bool) (string, error) {
+	v, err := employee(ctx)
+	if err != nil {
+		return "", err
+	}
+	consent, err := s.calendars.ConnectCalendar(ctx, provider)
+	if err != nil {
+		return "", err
+	}
+	err = s.client.SyncState.Create().SetCompanyID(v.CompanyID).SetUserID(v.UserID).SetProvider(provider).SetImportOnly(importOnly).
+		SetStatus(schematype.StatusConnected). // no run has failed; the consent says whether it may run
+		OnConflictColumns(syncstate.FieldUserID, syncstate.FieldProvider).UpdateImportOnly().
+		Exec(viewer.NewSystemContext(ctx, viewer.SystemCalendarSync))
+	return consent, err
+}
+
 // Connections are the signed-in employee's calendar connections.
 func (s *Syncer) Connections(ctx context.Context) ([]*Connection, error) {
 	v, err := employee(ctx)

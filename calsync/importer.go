@@ -32,6 +32,10 @@ func (in importer) apply(ctx context.Context, r RemoteEvent) (bool, error) {
 		return true, in.create(ctx, r)
 	case err != nil:
 		return false, err
+	case link.Pushed && r.Cancelled: // our copy, deleted there: not made again
+		return false, link.Update().SetRemoteGone(true).Exec(ctx)
+	case link.Pushed: // our copy, or an edit of it there: Convene's meeting stays as it is here
+		return false, link.Update().SetEtag(r.ETag).Exec(ctx)
 	case r.Cancelled:
 		return true, in.remove(ctx, link)
 	case link.Etag == r.ETag && r.ETag != "":

@@ -150,3 +150,87 @@ func graphTime(t *microsoft.Time) (time.Time, string) {
 	at, _ := time.ParseInLocation("2006-01-02T15:04:05.9999999", t.DateTime, loc)
 	return at, loc.String()
 }
+
+// Copy is a Convene meeting as written into an employee's own calendar:
+// without its attendees, so the provider mails no one (Convene invites
+// them), and under a key that makes a repeated create one.
+type Copy struct {
+	Key         string // letters a–v and digits, as Google takes a client's event id
+	Title       string
+	Description string
+	Start, End  time.Time
+	AllDay      bool
+	TimeZone    string
+}
+
+// Written is a copy as the provider holds it.
+type Written struct{ ID, ICalUID, ETag string }
+
+// Writer writes copies into a remote calendar.
+type Writer interface {
+	Create(ctx context.Context, c Copy) (Written, error)
+	Update(ctx context.Context, id string, c Copy) (Written, error)
+	Delete(ctx context.Context, id string) error
+}
+
+func (g googleCalendar) Create(ctx context.Context, c Copy) (Written, error) {
+	ev := googleCopy(c)
+	ev.ID = c.Key
+	made, err := g.cal.Insert(ctx, ev)
+	var refused *google.Error
+	if errors.As(err, &refused) && refused.Duplicate() { // made before, its answer lost
+		made, err = g.cal.Get(ctx, c.Key)
+	}
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{made.ID, made.ICalUID, made.ETag}, nil
+}
+
+func (g googleCalendar) Update(ctx context.Context, id string, c Copy) (Written, error) {
+	now, err := g.cal.PatchEvent(ctx, id, googleCopy(c))
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{now.ID, now.ICalUID, now.ETag}, nil
+}
+
+func (g googleCalendar) Delete(ctx context.Context, id string) error { return g.cal.Delete(ctx, id) }
+
+func googleCopy(c Copy) google.Event {
+	ev := google.Event{Summary: c.Title, Description: c.Description, Start: google.At(c.Start, c.TimeZone), End: google.At(c.End, c.TimeZone)}
+	if c.AllDay {
+		ev.Start = &google.Time{Date: c.Start.Format(time.DateOnly)}
+		ev.End = &google.Time{Date: c.End.Format(time.DateOnly)}
+	}
+	return ev
+}
+
+func (g graphCalendar) Create(ctx context.Context, c Copy) (Written, error) {
+	ev := graphCopy(c)
+	ev.TransactionID = c.Key // a repeated create returns the first event
+	made, err := g.graph.Add(ctx, ev)
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{made.ID, made.ICalUID, made.ChangeKey}, nil
+}
+
+func (g graphCalendar) Update(ctx context.Context, id string, c Copy) (Written, error) {
+	now, err := g.graph.UpdateEvent(ctx, id, graphCopy(c))
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{now.ID, now.ICalUID, now.ChangeKey}, nil
+}
+
+func (g graphCalendar) Delete(ctx context.Context, id string) error { return g.graph.Delete(ctx, id) }
+
+func graphCopy(c Copy) microsoft.Event {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return microsoft.Event{Subject: c.Title, Body: &microsoft.Body{ContentType: "text", Content: c.Description},
+		Start: microsoft.At(c.Start.In(loc), loc.String()), End: microsoft.At(c.End.In(loc), loc.String()), IsAllDay: c.AllDay}
+}

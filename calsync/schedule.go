@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/jobs"
@@ -38,15 +39,38 @@ func (s *Syncer) Round(ctx context.Context, slot time.Time) error {
 	if err != nil {
 		return err
 	}
-	round := make([]jobs.New, len(states))
-	for i, st := range states {
-		run := slot.UTC().Format(time.RFC3339)
-		round[i] = jobs.New{CompanyID: st.CompanyID, Kind: KindSync, Payload: syncJob{st.UserID, st.Provider, run},
-			Key: fmt.Sprintf("calendar-sync:%d:%s:%s", st.UserID, st.Provider, run)}
-	}
-	if err := jobs.Enqueue(ctx, s.client, round...); err != nil {
+	if err := s.enqueue(ctx, states, slot.UTC().Format(time.RFC3339), time.Time{}); err != nil {
 		return err
 	}
 	s.wake()
 	return nil
+}
+
+// enqueue writes a sync job of each state, named run, to start at at.
+func (s *Syncer) enqueue(ctx context.Context, states []*ent.SyncState, run string, at time.Time) error {
+	runs := make([]jobs.New, len(states))
+	for i, st := range states {
+		runs[i] = jobs.New{CompanyID: st.CompanyID, Kind: KindSync, Payload: syncJob{st.UserID, st.Provider, run}, RunAt: at,
+			Key: fmt.Sprintf("calendar-sync:%d:%s:%s", st.UserID, st.Provider, run)}
+	}
+	return jobs.Enqueue(ctx, s.client, runs...)
+}
+
+// soonAfter is how long a change waits for the changes that come with it
+// before the employee's calendars sync.
+const soonAfter = 2 * time.Second
+
+// Soon syncs the calendars of users shortly after a change of theirs:
+// changes within one slot of soonAfter share one run, at the slot's end.
+func (s *Syncer) Soon(ctx context.Context, users []int) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ctx = viewer.NewSystemContext(ctx, viewer.SystemCalendarSync)
+	states, err := s.client.SyncState.Query().Where(syncstate.UserIDIn(users...), syncstate.StatusNEQ(schematype.StatusNeedsAuth)).All(ctx)
+	if err != nil || len(states) == 0 {
+		return err
+	}
+	slot := time.Now().Truncate(soonAfter).Add(soonAfter)
+	return s.enqueue(ctx, states, "soon-"+slot.UTC().Format(time.RFC3339), slot)
 }

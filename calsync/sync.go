@@ -34,6 +34,7 @@ type Calendars interface {
 	CalendarConsent(ctx context.Context, companyID, userID int, provider schematype.Provider) (schematype.ConnectionStatus, string, error)
 	DisconnectCalendar(ctx context.Context, companyID, userID int, provider schematype.Provider) error
 	ForgetCalendarToken(ctx context.Context, companyID, userID int, provider schematype.Provider) error
+	ConnectCalendar(ctx context.Context, provider schematype.Provider) (string, error)
 }
 
 // Syncer runs calendar syncs.
@@ -90,11 +91,21 @@ func (s *Syncer) Sync(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return s.failed(ctx, state, err)
 	}
+	pushed, err := s.push(ctx, state, remote)
+	if err != nil {
+		return s.failed(ctx, state, err)
+	}
 	return s.client.SyncState.UpdateOne(state).SetStatus(schematype.StatusConnected).SetLastSyncAt(time.Now()).
-		SetPulled(pulled).SetPushed(0).SetLastError("").Exec(ctx)
+		SetPulled(pulled).SetPushed(pushed).SetLastError("").Exec(ctx)
 }
 
-func (s *Syncer) remote(ctx context.Context, state *ent.SyncState) (Remote, error) {
+// Calendar is a remote calendar both ways.
+type Calendar interface {
+	Remote
+	Writer
+}
+
+func (s *Syncer) remote(ctx context.Context, state *ent.SyncState) (Calendar, error) {
 	switch state.Provider {
 	case schematype.ProviderGoogle:
 		cal, err := s.calendars.EmployeeGoogleCalendar(ctx, state.CompanyID, state.UserID)

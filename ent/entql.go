@@ -304,6 +304,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			externallink.FieldIcalUID:         {Type: field.TypeString, Column: externallink.FieldIcalUID},
 			externallink.FieldEtag:            {Type: field.TypeString, Column: externallink.FieldEtag},
 			externallink.FieldRemoteUpdatedAt: {Type: field.TypeTime, Column: externallink.FieldRemoteUpdatedAt},
+			externallink.FieldPushed:          {Type: field.TypeBool, Column: externallink.FieldPushed},
+			externallink.FieldPushedSequence:  {Type: field.TypeInt, Column: externallink.FieldPushedSequence},
+			externallink.FieldRemoteGone:      {Type: field.TypeBool, Column: externallink.FieldRemoteGone},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -478,6 +481,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncstate.FieldStatus:     {Type: field.TypeEnum, Column: syncstate.FieldStatus},
 			syncstate.FieldLastSyncAt: {Type: field.TypeTime, Column: syncstate.FieldLastSyncAt},
 			syncstate.FieldPushed:     {Type: field.TypeInt, Column: syncstate.FieldPushed},
+			syncstate.FieldImportOnly: {Type: field.TypeBool, Column: syncstate.FieldImportOnly},
 			syncstate.FieldPulled:     {Type: field.TypeInt, Column: syncstate.FieldPulled},
 			syncstate.FieldLastError:  {Type: field.TypeString, Column: syncstate.FieldLastError},
 		},
@@ -2657,6 +2661,21 @@ func (f *ExternalLinkFilter) WhereRemoteUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(externallink.FieldRemoteUpdatedAt))
 }
 
+// WherePushed applies the entql bool predicate on the pushed field.
+func (f *ExternalLinkFilter) WherePushed(p entql.BoolP) {
+	f.Where(p.Field(externallink.FieldPushed))
+}
+
+// WherePushedSequence applies the entql int predicate on the pushed_sequence field.
+func (f *ExternalLinkFilter) WherePushedSequence(p entql.IntP) {
+	f.Where(p.Field(externallink.FieldPushedSequence))
+}
+
+// WhereRemoteGone applies the entql bool predicate on the remote_gone field.
+func (f *ExternalLinkFilter) WhereRemoteGone(p entql.BoolP) {
+	f.Where(p.Field(externallink.FieldRemoteGone))
+}
+
 // WhereHasCompany applies a predicate to check if query has an edge company.
 func (f *ExternalLinkFilter) WhereHasCompany() {
 	f.Where(entql.HasEdge("company"))
@@ -3591,6 +3610,11 @@ func (f *SyncStateFilter) WhereLastSyncAt(p entql.TimeP) {
 // WherePushed applies the entql int predicate on the pushed field.
 func (f *SyncStateFilter) WherePushed(p entql.IntP) {
 	f.Where(p.Field(syncstate.FieldPushed))
+}
+
+// WhereImportOnly applies the entql bool predicate on the import_only field.
+func (f *SyncStateFilter) WhereImportOnly(p entql.BoolP) {
+	f.Where(p.Field(syncstate.FieldImportOnly))
 }
 
 // WherePulled applies the entql int predicate on the pulled field.

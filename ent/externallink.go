@@ -41,6 +41,12 @@ type ExternalLink struct {
 	Etag string `json:"etag,omitempty"`
 	// RemoteUpdatedAt holds the value of the "remote_updated_at" field.
 	RemoteUpdatedAt *time.Time `json:"remote_updated_at,omitempty"`
+	// the remote event is our copy of a Convene meeting, not an imported one
+	Pushed bool `json:"pushed,omitempty"`
+	// the event's sequence the copy shows
+	PushedSequence int `json:"pushed_sequence,omitempty"`
+	// the copy was deleted there: it is not made again
+	RemoteGone bool `json:"remote_gone,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ExternalLinkQuery when eager-loading is set.
 	Edges        ExternalLinkEdges `json:"edges"`
@@ -100,7 +106,9 @@ func (*ExternalLink) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case externallink.FieldID, externallink.FieldCompanyID, externallink.FieldEventID, externallink.FieldUserID:
+		case externallink.FieldPushed, externallink.FieldRemoteGone:
+			values[i] = new(sql.NullBool)
+		case externallink.FieldID, externallink.FieldCompanyID, externallink.FieldEventID, externallink.FieldUserID, externallink.FieldPushedSequence:
 			values[i] = new(sql.NullInt64)
 		case externallink.FieldProvider, externallink.FieldExternalID, externallink.FieldIcalUID, externallink.FieldEtag:
 			values[i] = new(sql.NullString)
@@ -188,6 +196,24 @@ func (_m *ExternalLink) assignValues(columns []string, values []any) error {
 				_m.RemoteUpdatedAt = new(time.Time)
 				*_m.RemoteUpdatedAt = value.Time
 			}
+		case externallink.FieldPushed:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field pushed", values[i])
+			} else if value.Valid {
+				_m.Pushed = value.Bool
+			}
+		case externallink.FieldPushedSequence:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field pushed_sequence", values[i])
+			} else if value.Valid {
+				_m.PushedSequence = int(value.Int64)
+			}
+		case externallink.FieldRemoteGone:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field remote_gone", values[i])
+			} else if value.Valid {
+				_m.RemoteGone = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -270,6 +296,15 @@ func (_m *ExternalLink) String() string {
 		builder.WriteString("remote_updated_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("pushed=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Pushed))
+	builder.WriteString(", ")
+	builder.WriteString("pushed_sequence=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PushedSequence))
+	builder.WriteString(", ")
+	builder.WriteString("remote_gone=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RemoteGone))
 	builder.WriteByte(')')
 	return builder.String()
 }

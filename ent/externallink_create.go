@@ -126,6 +126,48 @@ func (_c *ExternalLinkCreate) SetNillableRemoteUpdatedAt(v *time.Time) *External
 	return _c
 }
 
+// SetPushed sets the "pushed" field.
+func (_c *ExternalLinkCreate) SetPushed(v bool) *ExternalLinkCreate {
+	_c.mutation.SetPushed(v)
+	return _c
+}
+
+// SetNillablePushed sets the "pushed" field if the given value is not nil.
+func (_c *ExternalLinkCreate) SetNillablePushed(v *bool) *ExternalLinkCreate {
+	if v != nil {
+		_c.SetPushed(*v)
+	}
+	return _c
+}
+
+// SetPushedSequence sets the "pushed_sequence" field.
+func (_c *ExternalLinkCreate) SetPushedSequence(v int) *ExternalLinkCreate {
+	_c.mutation.SetPushedSequence(v)
+	return _c
+}
+
+// SetNillablePushedSequence sets the "pushed_sequence" field if the given value is not nil.
+func (_c *ExternalLinkCreate) SetNillablePushedSequence(v *int) *ExternalLinkCreate {
+	if v != nil {
+		_c.SetPushedSequence(*v)
+	}
+	return _c
+}
+
+// SetRemoteGone sets the "remote_gone" field.
+func (_c *ExternalLinkCreate) SetRemoteGone(v bool) *ExternalLinkCreate {
+	_c.mutation.SetRemoteGone(v)
+	return _c
+}
+
+// SetNillableRemoteGone sets the "remote_gone" field if the given value is not nil.
+func (_c *ExternalLinkCreate) SetNillableRemoteGone(v *bool) *ExternalLinkCreate {
+	if v != nil {
+		_c.SetRemoteGone(*v)
+	}
+	return _c
+}
+
 // SetCompany sets the "company" edge to the Company entity.
 func (_c *ExternalLinkCreate) SetCompany(v *Company) *ExternalLinkCreate {
 	return _c.SetCompanyID(v.ID)
@@ -192,6 +234,18 @@ func (_c *ExternalLinkCreate) defaults() error {
 		v := externallink.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Pushed(); !ok {
+		v := externallink.DefaultPushed
+		_c.mutation.SetPushed(v)
+	}
+	if _, ok := _c.mutation.PushedSequence(); !ok {
+		v := externallink.DefaultPushedSequence
+		_c.mutation.SetPushedSequence(v)
+	}
+	if _, ok := _c.mutation.RemoteGone(); !ok {
+		v := externallink.DefaultRemoteGone
+		_c.mutation.SetRemoteGone(v)
+	}
 	return nil
 }
 
@@ -227,6 +281,15 @@ func (_c *ExternalLinkCreate) check() error {
 		if err := externallink.ExternalIDValidator(v); err != nil {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "ExternalLink.external_id": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Pushed(); !ok {
+		return &ValidationError{Name: "pushed", err: errors.New(`ent: missing required field "ExternalLink.pushed"`)}
+	}
+	if _, ok := _c.mutation.PushedSequence(); !ok {
+		return &ValidationError{Name: "pushed_sequence", err: errors.New(`ent: missing required field "ExternalLink.pushed_sequence"`)}
+	}
+	if _, ok := _c.mutation.RemoteGone(); !ok {
+		return &ValidationError{Name: "remote_gone", err: errors.New(`ent: missing required field "ExternalLink.remote_gone"`)}
 	}
 	if len(_c.mutation.CompanyIDs()) == 0 {
 		return &ValidationError{Name: "company", err: errors.New(`ent: missing required edge "ExternalLink.company"`)}
@@ -291,6 +354,18 @@ func (_c *ExternalLinkCreate) createSpec() (*ExternalLink, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.RemoteUpdatedAt(); ok {
 		_spec.SetField(externallink.FieldRemoteUpdatedAt, field.TypeTime, value)
 		_node.RemoteUpdatedAt = &value
+	}
+	if value, ok := _c.mutation.Pushed(); ok {
+		_spec.SetField(externallink.FieldPushed, field.TypeBool, value)
+		_node.Pushed = value
+	}
+	if value, ok := _c.mutation.PushedSequence(); ok {
+		_spec.SetField(externallink.FieldPushedSequence, field.TypeInt, value)
+		_node.PushedSequence = value
+	}
+	if value, ok := _c.mutation.RemoteGone(); ok {
+		_spec.SetField(externallink.FieldRemoteGone, field.TypeBool, value)
+		_node.RemoteGone = value
 	}
 	if nodes := _c.mutation.CompanyIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -509,6 +584,48 @@ func (u *ExternalLinkUpsert) ClearRemoteUpdatedAt() *ExternalLinkUpsert {
 	return u
 }
 
+// SetPushed sets the "pushed" field.
+func (u *ExternalLinkUpsert) SetPushed(v bool) *ExternalLinkUpsert {
+	u.Set(externallink.FieldPushed, v)
+	return u
+}
+
+// UpdatePushed sets the "pushed" field to the value that was provided on create.
+func (u *ExternalLinkUpsert) UpdatePushed() *ExternalLinkUpsert {
+	u.SetExcluded(externallink.FieldPushed)
+	return u
+}
+
+// SetPushedSequence sets the "pushed_sequence" field.
+func (u *ExternalLinkUpsert) SetPushedSequence(v int) *ExternalLinkUpsert {
+	u.Set(externallink.FieldPushedSequence, v)
+	return u
+}
+
+// UpdatePushedSequence sets the "pushed_sequence" field to the value that was provided on create.
+func (u *ExternalLinkUpsert) UpdatePushedSequence() *ExternalLinkUpsert {
+	u.SetExcluded(externallink.FieldPushedSequence)
+	return u
+}
+
+// AddPushedSequence adds v to the "pushed_sequence" field.
+func (u *ExternalLinkUpsert) AddPushedSequence(v int) *ExternalLinkUpsert {
+	u.Add(externallink.FieldPushedSequence, v)
+	return u
+}
+
+// SetRemoteGone sets the "remote_gone" field.
+func (u *ExternalLinkUpsert) SetRemoteGone(v bool) *ExternalLinkUpsert {
+	u.Set(externallink.FieldRemoteGone, v)
+	return u
+}
+
+// UpdateRemoteGone sets the "remote_gone" field to the value that was provided on create.
+func (u *ExternalLinkUpsert) UpdateRemoteGone() *ExternalLinkUpsert {
+	u.SetExcluded(externallink.FieldRemoteGone)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -687,6 +804,55 @@ func (u *ExternalLinkUpsertOne) UpdateRemoteUpdatedAt() *ExternalLinkUpsertOne {
 func (u *ExternalLinkUpsertOne) ClearRemoteUpdatedAt() *ExternalLinkUpsertOne {
 	return u.Update(func(s *ExternalLinkUpsert) {
 		s.ClearRemoteUpdatedAt()
+	})
+}
+
+// SetPushed sets the "pushed" field.
+func (u *ExternalLinkUpsertOne) SetPushed(v bool) *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetPushed(v)
+	})
+}
+
+// UpdatePushed sets the "pushed" field to the value that was provided on create.
+func (u *ExternalLinkUpsertOne) UpdatePushed() *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdatePushed()
+	})
+}
+
+// SetPushedSequence sets the "pushed_sequence" field.
+func (u *ExternalLinkUpsertOne) SetPushedSequence(v int) *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetPushedSequence(v)
+	})
+}
+
+// AddPushedSequence adds v to the "pushed_sequence" field.
+func (u *ExternalLinkUpsertOne) AddPushedSequence(v int) *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.AddPushedSequence(v)
+	})
+}
+
+// UpdatePushedSequence sets the "pushed_sequence" field to the value that was provided on create.
+func (u *ExternalLinkUpsertOne) UpdatePushedSequence() *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdatePushedSequence()
+	})
+}
+
+// SetRemoteGone sets the "remote_gone" field.
+func (u *ExternalLinkUpsertOne) SetRemoteGone(v bool) *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetRemoteGone(v)
+	})
+}
+
+// UpdateRemoteGone sets the "remote_gone" field to the value that was provided on create.
+func (u *ExternalLinkUpsertOne) UpdateRemoteGone() *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdateRemoteGone()
 	})
 }
 
@@ -1034,6 +1200,55 @@ func (u *ExternalLinkUpsertBulk) UpdateRemoteUpdatedAt() *ExternalLinkUpsertBulk
 func (u *ExternalLinkUpsertBulk) ClearRemoteUpdatedAt() *ExternalLinkUpsertBulk {
 	return u.Update(func(s *ExternalLinkUpsert) {
 		s.ClearRemoteUpdatedAt()
+	})
+}
+
+// SetPushed sets the "pushed" field.
+func (u *ExternalLinkUpsertBulk) SetPushed(v bool) *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetPushed(v)
+	})
+}
+
+// UpdatePushed sets the "pushed" field to the value that was provided on create.
+func (u *ExternalLinkUpsertBulk) UpdatePushed() *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdatePushed()
+	})
+}
+
+// SetPushedSequence sets the "pushed_sequence" field.
+func (u *ExternalLinkUpsertBulk) SetPushedSequence(v int) *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetPushedSequence(v)
+	})
+}
+
+// AddPushedSequence adds v to the "pushed_sequence" field.
+func (u *ExternalLinkUpsertBulk) AddPushedSequence(v int) *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.AddPushedSequence(v)
+	})
+}
+
+// UpdatePushedSequence sets the "pushed_sequence" field to the value that was provided on create.
+func (u *ExternalLinkUpsertBulk) UpdatePushedSequence() *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdatePushedSequence()
+	})
+}
+
+// SetRemoteGone sets the "remote_gone" field.
+func (u *ExternalLinkUpsertBulk) SetRemoteGone(v bool) *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetRemoteGone(v)
+	})
+}
+
+// UpdateRemoteGone sets the "remote_gone" field to the value that was provided on create.
+func (u *ExternalLinkUpsertBulk) UpdateRemoteGone() *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdateRemoteGone()
 	})
 }
 

@@ -154,6 +154,55 @@ func (_u *ExternalLinkUpdate) ClearRemoteUpdatedAt() *ExternalLinkUpdate {
 	return _u
 }
 
+// SetPushed sets the "pushed" field.
+func (_u *ExternalLinkUpdate) SetPushed(v bool) *ExternalLinkUpdate {
+	_u.mutation.SetPushed(v)
+	return _u
+}
+
+// SetNillablePushed sets the "pushed" field if the given value is not nil.
+func (_u *ExternalLinkUpdate) SetNillablePushed(v *bool) *ExternalLinkUpdate {
+	if v != nil {
+		_u.SetPushed(*v)
+	}
+	return _u
+}
+
+// SetPushedSequence sets the "pushed_sequence" field.
+func (_u *ExternalLinkUpdate) SetPushedSequence(v int) *ExternalLinkUpdate {
+	_u.mutation.ResetPushedSequence()
+	_u.mutation.SetPushedSequence(v)
+	return _u
+}
+
+// SetNillablePushedSequence sets the "pushed_sequence" field if the given value is not nil.
+func (_u *ExternalLinkUpdate) SetNillablePushedSequence(v *int) *ExternalLinkUpdate {
+	if v != nil {
+		_u.SetPushedSequence(*v)
+	}
+	return _u
+}
+
+// AddPushedSequence adds value to the "pushed_sequence" field.
+func (_u *ExternalLinkUpdate) AddPushedSequence(v int) *ExternalLinkUpdate {
+	_u.mutation.AddPushedSequence(v)
+	return _u
+}
+
+// SetRemoteGone sets the "remote_gone" field.
+func (_u *ExternalLinkUpdate) SetRemoteGone(v bool) *ExternalLinkUpdate {
+	_u.mutation.SetRemoteGone(v)
+	return _u
+}
+
+// SetNillableRemoteGone sets the "remote_gone" field if the given value is not nil.
+func (_u *ExternalLinkUpdate) SetNillableRemoteGone(v *bool) *ExternalLinkUpdate {
+	if v != nil {
+		_u.SetRemoteGone(*v)
+	}
+	return _u
+}
+
 // SetEvent sets the "event" edge to the Event entity.
 func (_u *ExternalLinkUpdate) SetEvent(v *Event) *ExternalLinkUpdate {
 	return _u.SetEventID(v.ID)
@@ -291,6 +340,18 @@ func (_u *ExternalLinkUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.RemoteUpdatedAtCleared() {
 		_spec.ClearField(externallink.FieldRemoteUpdatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Pushed(); ok {
+		_spec.SetField(externallink.FieldPushed, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PushedSequence(); ok {
+		_spec.SetField(externallink.FieldPushedSequence, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPushedSequence(); ok {
+		_spec.AddField(externallink.FieldPushedSequence, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RemoteGone(); ok {
+		_spec.SetField(externallink.FieldRemoteGone, field.TypeBool, value)
 	}
 	if _u.mutation.EventCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -494,6 +555,55 @@ func (_u *ExternalLinkUpdateOne) ClearRemoteUpdatedAt() *ExternalLinkUpdateOne {
 	return _u
 }
 
+// SetPushed sets the "pushed" field.
+func (_u *ExternalLinkUpdateOne) SetPushed(v bool) *ExternalLinkUpdateOne {
+	_u.mutation.SetPushed(v)
+	return _u
+}
+
+// SetNillablePushed sets the "pushed" field if the given value is not nil.
+func (_u *ExternalLinkUpdateOne) SetNillablePushed(v *bool) *ExternalLinkUpdateOne {
+	if v != nil {
+		_u.SetPushed(*v)
+	}
+	return _u
+}
+
+// SetPushedSequence sets the "pushed_sequence" field.
+func (_u *ExternalLinkUpdateOne) SetPushedSequence(v int) *ExternalLinkUpdateOne {
+	_u.mutation.ResetPushedSequence()
+	_u.mutation.SetPushedSequence(v)
+	return _u
+}
+
+// SetNillablePushedSequence sets the "pushed_sequence" field if the given value is not nil.
+func (_u *ExternalLinkUpdateOne) SetNillablePushedSequence(v *int) *ExternalLinkUpdateOne {
+	if v != nil {
+		_u.SetPushedSequence(*v)
+	}
+	return _u
+}
+
+// AddPushedSequence adds value to the "pushed_sequence" field.
+func (_u *ExternalLinkUpdateOne) AddPushedSequence(v int) *ExternalLinkUpdateOne {
+	_u.mutation.AddPushedSequence(v)
+	return _u
+}
+
+// SetRemoteGone sets the "remote_gone" field.
+func (_u *ExternalLinkUpdateOne) SetRemoteGone(v bool) *ExternalLinkUpdateOne {
+	_u.mutation.SetRemoteGone(v)
+	return _u
+}
+
+// SetNillableRemoteGone sets the "remote_gone" field if the given value is not nil.
+func (_u *ExternalLinkUpdateOne) SetNillableRemoteGone(v *bool) *ExternalLinkUpdateOne {
+	if v != nil {
+		_u.SetRemoteGone(*v)
+	}
+	return _u
+}
+
 // SetEvent sets the "event" edge to the Event entity.
 func (_u *ExternalLinkUpdateOne) SetEvent(v *Event) *ExternalLinkUpdateOne {
 	return _u.SetEventID(v.ID)
@@ -661,6 +771,18 @@ func (_u *ExternalLinkUpdateOne) sqlSave(ctx context.Context) (_node *ExternalLi
 	}
 	if _u.mutation.RemoteUpdatedAtCleared() {
 		_spec.ClearField(externallink.FieldRemoteUpdatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Pushed(); ok {
+		_spec.SetField(externallink.FieldPushed, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PushedSequence(); ok {
+		_spec.SetField(externallink.FieldPushedSequence, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPushedSequence(); ok {
+		_spec.AddField(externallink.FieldPushedSequence, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RemoteGone(); ok {
+		_spec.SetField(externallink.FieldRemoteGone, field.TypeBool, value)
 	}
 	if _u.mutation.EventCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -11864,26 +11864,30 @@ func (m *EventMutation) ResetEdge(name string) error {
 // ExternalLinkMutation represents an operation that mutates the ExternalLink nodes in the graph.
 type ExternalLinkMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *int
-	created_at        *time.Time
-	updated_at        *time.Time
-	provider          *schematype.Provider
-	external_id       *string
-	ical_uid          *string
-	etag              *string
-	remote_updated_at *time.Time
-	clearedFields     map[string]struct{}
-	company           *int
-	clearedcompany    bool
-	event             *int
-	clearedevent      bool
-	user              *int
-	cleareduser       bool
-	done              bool
-	oldValue          func(context.Context) (*ExternalLink, error)
-	predicates        []predicate.ExternalLink
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	provider           *schematype.Provider
+	external_id        *string
+	ical_uid           *string
+	etag               *string
+	remote_updated_at  *time.Time
+	pushed             *bool
+	pushed_sequence    *int
+	addpushed_sequence *int
+	remote_gone        *bool
+	clearedFields      map[string]struct{}
+	company            *int
+	clearedcompany     bool
+	event              *int
+	clearedevent       bool
+	user               *int
+	cleareduser        bool
+	done               bool
+	oldValue           func(context.Context) (*ExternalLink, error)
+	predicates         []predicate.ExternalLink
 }
 
 var _ ent.Mutation = (*ExternalLinkMutation)(nil)
@@ -12383,6 +12387,134 @@ func (m *ExternalLinkMutation) ResetRemoteUpdatedAt() {
 	delete(m.clearedFields, externallink.FieldRemoteUpdatedAt)
 }
 
+// SetPushed sets the "pushed" field.
+func (m *ExternalLinkMutation) SetPushed(b bool) {
+	m.pushed = &b
+}
+
+// Pushed returns the value of the "pushed" field in the mutation.
+func (m *ExternalLinkMutation) Pushed() (r bool, exists bool) {
+	v := m.pushed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPushed returns the old "pushed" field's value of the ExternalLink entity.
+// If the ExternalLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalLinkMutation) OldPushed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPushed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPushed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPushed: %w", err)
+	}
+	return oldValue.Pushed, nil
+}
+
+// ResetPushed resets all changes to the "pushed" field.
+func (m *ExternalLinkMutation) ResetPushed() {
+	m.pushed = nil
+}
+
+// SetPushedSequence sets the "pushed_sequence" field.
+func (m *ExternalLinkMutation) SetPushedSequence(i int) {
+	m.pushed_sequence = &i
+	m.addpushed_sequence = nil
+}
+
+// PushedSequence returns the value of the "pushed_sequence" field in the mutation.
+func (m *ExternalLinkMutation) PushedSequence() (r int, exists bool) {
+	v := m.pushed_sequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPushedSequence returns the old "pushed_sequence" field's value of the ExternalLink entity.
+// If the ExternalLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalLinkMutation) OldPushedSequence(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPushedSequence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPushedSequence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPushedSequence: %w", err)
+	}
+	return oldValue.PushedSequence, nil
+}
+
+// AddPushedSequence adds i to the "pushed_sequence" field.
+func (m *ExternalLinkMutation) AddPushedSequence(i int) {
+	if m.addpushed_sequence != nil {
+		*m.addpushed_sequence += i
+	} else {
+		m.addpushed_sequence = &i
+	}
+}
+
+// AddedPushedSequence returns the value that was added to the "pushed_sequence" field in this mutation.
+func (m *ExternalLinkMutation) AddedPushedSequence() (r int, exists bool) {
+	v := m.addpushed_sequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPushedSequence resets all changes to the "pushed_sequence" field.
+func (m *ExternalLinkMutation) ResetPushedSequence() {
+	m.pushed_sequence = nil
+	m.addpushed_sequence = nil
+}
+
+// SetRemoteGone sets the "remote_gone" field.
+func (m *ExternalLinkMutation) SetRemoteGone(b bool) {
+	m.remote_gone = &b
+}
+
+// RemoteGone returns the value of the "remote_gone" field in the mutation.
+func (m *ExternalLinkMutation) RemoteGone() (r bool, exists bool) {
+	v := m.remote_gone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemoteGone returns the old "remote_gone" field's value of the ExternalLink entity.
+// If the ExternalLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalLinkMutation) OldRemoteGone(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemoteGone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemoteGone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemoteGone: %w", err)
+	}
+	return oldValue.RemoteGone, nil
+}
+
+// ResetRemoteGone resets all changes to the "remote_gone" field.
+func (m *ExternalLinkMutation) ResetRemoteGone() {
+	m.remote_gone = nil
+}
+
 // ClearCompany clears the "company" edge to the Company entity.
 func (m *ExternalLinkMutation) ClearCompany() {
 	m.clearedcompany = true
@@ -12498,7 +12630,7 @@ func (m *ExternalLinkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExternalLinkMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.company != nil {
 		fields = append(fields, externallink.FieldCompanyID)
 	}
@@ -12529,6 +12661,15 @@ func (m *ExternalLinkMutation) Fields() []string {
 	if m.remote_updated_at != nil {
 		fields = append(fields, externallink.FieldRemoteUpdatedAt)
 	}
+	if m.pushed != nil {
+		fields = append(fields, externallink.FieldPushed)
+	}
+	if m.pushed_sequence != nil {
+		fields = append(fields, externallink.FieldPushedSequence)
+	}
+	if m.remote_gone != nil {
+		fields = append(fields, externallink.FieldRemoteGone)
+	}
 	return fields
 }
 
@@ -12557,6 +12698,12 @@ func (m *ExternalLinkMutation) Field(name string) (ent.Value, bool) {
 		return m.Etag()
 	case externallink.FieldRemoteUpdatedAt:
 		return m.RemoteUpdatedAt()
+	case externallink.FieldPushed:
+		return m.Pushed()
+	case externallink.FieldPushedSequence:
+		return m.PushedSequence()
+	case externallink.FieldRemoteGone:
+		return m.RemoteGone()
 	}
 	return nil, false
 }
@@ -12586,6 +12733,12 @@ func (m *ExternalLinkMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldEtag(ctx)
 	case externallink.FieldRemoteUpdatedAt:
 		return m.OldRemoteUpdatedAt(ctx)
+	case externallink.FieldPushed:
+		return m.OldPushed(ctx)
+	case externallink.FieldPushedSequence:
+		return m.OldPushedSequence(ctx)
+	case externallink.FieldRemoteGone:
+		return m.OldRemoteGone(ctx)
 	}
 	return nil, fmt.Errorf("unknown ExternalLink field %s", name)
 }
@@ -12665,6 +12818,27 @@ func (m *ExternalLinkMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRemoteUpdatedAt(v)
 		return nil
+	case externallink.FieldPushed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPushed(v)
+		return nil
+	case externallink.FieldPushedSequence:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPushedSequence(v)
+		return nil
+	case externallink.FieldRemoteGone:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemoteGone(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink field %s", name)
 }
@@ -12673,6 +12847,9 @@ func (m *ExternalLinkMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *ExternalLinkMutation) AddedFields() []string {
 	var fields []string
+	if m.addpushed_sequence != nil {
+		fields = append(fields, externallink.FieldPushedSequence)
+	}
 	return fields
 }
 
@@ -12681,6 +12858,8 @@ func (m *ExternalLinkMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *ExternalLinkMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case externallink.FieldPushedSequence:
+		return m.AddedPushedSequence()
 	}
 	return nil, false
 }
@@ -12690,6 +12869,13 @@ func (m *ExternalLinkMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ExternalLinkMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case externallink.FieldPushedSequence:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPushedSequence(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink numeric field %s", name)
 }
@@ -12767,6 +12953,15 @@ func (m *ExternalLinkMutation) ResetField(name string) error {
 		return nil
 	case externallink.FieldRemoteUpdatedAt:
 		m.ResetRemoteUpdatedAt()
+		return nil
+	case externallink.FieldPushed:
+		m.ResetPushed()
+		return nil
+	case externallink.FieldPushedSequence:
+		m.ResetPushedSequence()
+		return nil
+	case externallink.FieldRemoteGone:
+		m.ResetRemoteGone()
 		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink field %s", name)
@@ -19196,6 +19391,7 @@ type SyncStateMutation struct {
 	last_sync_at   *time.Time
 	pushed         *int
 	addpushed      *int
+	import_only    *bool
 	pulled         *int
 	addpulled      *int
 	last_error     *string
@@ -19726,6 +19922,42 @@ func (m *SyncStateMutation) ResetPushed() {
 	m.addpushed = nil
 }
 
+// SetImportOnly sets the "import_only" field.
+func (m *SyncStateMutation) SetImportOnly(b bool) {
+	m.import_only = &b
+}
+
+// ImportOnly returns the value of the "import_only" field in the mutation.
+func (m *SyncStateMutation) ImportOnly() (r bool, exists bool) {
+	v := m.import_only
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldImportOnly returns the old "import_only" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldImportOnly(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldImportOnly is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldImportOnly requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldImportOnly: %w", err)
+	}
+	return oldValue.ImportOnly, nil
+}
+
+// ResetImportOnly resets all changes to the "import_only" field.
+func (m *SyncStateMutation) ResetImportOnly() {
+	m.import_only = nil
+}
+
 // SetPulled sets the "pulled" field.
 func (m *SyncStateMutation) SetPulled(i int) {
 	m.pulled = &i
@@ -19919,7 +20151,7 @@ func (m *SyncStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SyncStateMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.company != nil {
 		fields = append(fields, syncstate.FieldCompanyID)
 	}
@@ -19949,6 +20181,9 @@ func (m *SyncStateMutation) Fields() []string {
 	}
 	if m.pushed != nil {
 		fields = append(fields, syncstate.FieldPushed)
+	}
+	if m.import_only != nil {
+		fields = append(fields, syncstate.FieldImportOnly)
 	}
 	if m.pulled != nil {
 		fields = append(fields, syncstate.FieldPulled)
@@ -19984,6 +20219,8 @@ func (m *SyncStateMutation) Field(name string) (ent.Value, bool) {
 		return m.LastSyncAt()
 	case syncstate.FieldPushed:
 		return m.Pushed()
+	case syncstate.FieldImportOnly:
+		return m.ImportOnly()
 	case syncstate.FieldPulled:
 		return m.Pulled()
 	case syncstate.FieldLastError:
@@ -20017,6 +20254,8 @@ func (m *SyncStateMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldLastSyncAt(ctx)
 	case syncstate.FieldPushed:
 		return m.OldPushed(ctx)
+	case syncstate.FieldImportOnly:
+		return m.OldImportOnly(ctx)
 	case syncstate.FieldPulled:
 		return m.OldPulled(ctx)
 	case syncstate.FieldLastError:
@@ -20099,6 +20338,13 @@ func (m *SyncStateMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPushed(v)
+		return nil
+	case syncstate.FieldImportOnly:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetImportOnly(v)
 		return nil
 	case syncstate.FieldPulled:
 		v, ok := value.(int)
@@ -20246,6 +20492,9 @@ func (m *SyncStateMutation) ResetField(name string) error {
 		return nil
 	case syncstate.FieldPushed:
 		m.ResetPushed()
+		return nil
+	case syncstate.FieldImportOnly:
+		m.ResetImportOnly()
 		return nil
 	case syncstate.FieldPulled:
 		m.ResetPulled()

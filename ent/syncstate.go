@@ -40,6 +40,8 @@ type SyncState struct {
 	LastSyncAt *time.Time `json:"last_sync_at,omitempty"`
 	// Pushed holds the value of the "pushed" field.
 	Pushed int `json:"pushed,omitempty"`
+	// pull remote events, push nothing
+	ImportOnly bool `json:"import_only,omitempty"`
 	// Pulled holds the value of the "pulled" field.
 	Pulled int `json:"pulled,omitempty"`
 	// LastError holds the value of the "last_error" field.
@@ -90,6 +92,8 @@ func (*SyncState) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case syncstate.FieldImportOnly:
+			values[i] = new(sql.NullBool)
 		case syncstate.FieldID, syncstate.FieldCompanyID, syncstate.FieldUserID, syncstate.FieldPushed, syncstate.FieldPulled:
 			values[i] = new(sql.NullInt64)
 		case syncstate.FieldProvider, syncstate.FieldSyncToken, syncstate.FieldPageToken, syncstate.FieldStatus, syncstate.FieldLastError:
@@ -178,6 +182,12 @@ func (_m *SyncState) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Pushed = int(value.Int64)
 			}
+		case syncstate.FieldImportOnly:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field import_only", values[i])
+			} else if value.Valid {
+				_m.ImportOnly = value.Bool
+			}
 		case syncstate.FieldPulled:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field pulled", values[i])
@@ -265,6 +275,9 @@ func (_m *SyncState) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("pushed=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Pushed))
+	builder.WriteString(", ")
+	builder.WriteString("import_only=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ImportOnly))
 	builder.WriteString(", ")
 	builder.WriteString("pulled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Pulled))

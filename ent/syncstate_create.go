@@ -141,6 +141,20 @@ func (_c *SyncStateCreate) SetNillablePushed(v *int) *SyncStateCreate {
 	return _c
 }
 
+// SetImportOnly sets the "import_only" field.
+func (_c *SyncStateCreate) SetImportOnly(v bool) *SyncStateCreate {
+	_c.mutation.SetImportOnly(v)
+	return _c
+}
+
+// SetNillableImportOnly sets the "import_only" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillableImportOnly(v *bool) *SyncStateCreate {
+	if v != nil {
+		_c.SetImportOnly(*v)
+	}
+	return _c
+}
+
 // SetPulled sets the "pulled" field.
 func (_c *SyncStateCreate) SetPulled(v int) *SyncStateCreate {
 	_c.mutation.SetPulled(v)
@@ -238,6 +252,10 @@ func (_c *SyncStateCreate) defaults() error {
 		v := syncstate.DefaultPushed
 		_c.mutation.SetPushed(v)
 	}
+	if _, ok := _c.mutation.ImportOnly(); !ok {
+		v := syncstate.DefaultImportOnly
+		_c.mutation.SetImportOnly(v)
+	}
 	if _, ok := _c.mutation.Pulled(); !ok {
 		v := syncstate.DefaultPulled
 		_c.mutation.SetPulled(v)
@@ -277,6 +295,9 @@ func (_c *SyncStateCreate) check() error {
 	}
 	if _, ok := _c.mutation.Pushed(); !ok {
 		return &ValidationError{Name: "pushed", err: errors.New(`ent: missing required field "SyncState.pushed"`)}
+	}
+	if _, ok := _c.mutation.ImportOnly(); !ok {
+		return &ValidationError{Name: "import_only", err: errors.New(`ent: missing required field "SyncState.import_only"`)}
 	}
 	if _, ok := _c.mutation.Pulled(); !ok {
 		return &ValidationError{Name: "pulled", err: errors.New(`ent: missing required field "SyncState.pulled"`)}
@@ -345,6 +366,10 @@ func (_c *SyncStateCreate) createSpec() (*SyncState, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Pushed(); ok {
 		_spec.SetField(syncstate.FieldPushed, field.TypeInt, value)
 		_node.Pushed = value
+	}
+	if value, ok := _c.mutation.ImportOnly(); ok {
+		_spec.SetField(syncstate.FieldImportOnly, field.TypeBool, value)
+		_node.ImportOnly = value
 	}
 	if value, ok := _c.mutation.Pulled(); ok {
 		_spec.SetField(syncstate.FieldPulled, field.TypeInt, value)
@@ -533,6 +558,18 @@ func (u *SyncStateUpsert) UpdatePushed() *SyncStateUpsert {
 // AddPushed adds v to the "pushed" field.
 func (u *SyncStateUpsert) AddPushed(v int) *SyncStateUpsert {
 	u.Add(syncstate.FieldPushed, v)
+	return u
+}
+
+// SetImportOnly sets the "import_only" field.
+func (u *SyncStateUpsert) SetImportOnly(v bool) *SyncStateUpsert {
+	u.Set(syncstate.FieldImportOnly, v)
+	return u
+}
+
+// UpdateImportOnly sets the "import_only" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdateImportOnly() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldImportOnly)
 	return u
 }
 
@@ -735,6 +772,20 @@ func (u *SyncStateUpsertOne) AddPushed(v int) *SyncStateUpsertOne {
 func (u *SyncStateUpsertOne) UpdatePushed() *SyncStateUpsertOne {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.UpdatePushed()
+	})
+}
+
+// SetImportOnly sets the "import_only" field.
+func (u *SyncStateUpsertOne) SetImportOnly(v bool) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetImportOnly(v)
+	})
+}
+
+// UpdateImportOnly sets the "import_only" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdateImportOnly() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateImportOnly()
 	})
 }
 
@@ -1109,6 +1160,20 @@ func (u *SyncStateUpsertBulk) AddPushed(v int) *SyncStateUpsertBulk {
 func (u *SyncStateUpsertBulk) UpdatePushed() *SyncStateUpsertBulk {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.UpdatePushed()
+	})
+}
+
+// SetImportOnly sets the "import_only" field.
+func (u *SyncStateUpsertBulk) SetImportOnly(v bool) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetImportOnly(v)
+	})
+}
+
+// UpdateImportOnly sets the "import_only" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdateImportOnly() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateImportOnly()
 	})
 }
 

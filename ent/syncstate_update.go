@@ -131,6 +131,20 @@ func (_u *SyncStateUpdate) AddPushed(v int) *SyncStateUpdate {
 	return _u
 }
 
+// SetImportOnly sets the "import_only" field.
+func (_u *SyncStateUpdate) SetImportOnly(v bool) *SyncStateUpdate {
+	_u.mutation.SetImportOnly(v)
+	return _u
+}
+
+// SetNillableImportOnly sets the "import_only" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillableImportOnly(v *bool) *SyncStateUpdate {
+	if v != nil {
+		_u.SetImportOnly(*v)
+	}
+	return _u
+}
+
 // SetPulled sets the "pulled" field.
 func (_u *SyncStateUpdate) SetPulled(v int) *SyncStateUpdate {
 	_u.mutation.ResetPulled()
@@ -283,6 +297,9 @@ func (_u *SyncStateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedPushed(); ok {
 		_spec.AddField(syncstate.FieldPushed, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.ImportOnly(); ok {
+		_spec.SetField(syncstate.FieldImportOnly, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Pulled(); ok {
 		_spec.SetField(syncstate.FieldPulled, field.TypeInt, value)
 	}
@@ -415,6 +432,20 @@ func (_u *SyncStateUpdateOne) SetNillablePushed(v *int) *SyncStateUpdateOne {
 // AddPushed adds value to the "pushed" field.
 func (_u *SyncStateUpdateOne) AddPushed(v int) *SyncStateUpdateOne {
 	_u.mutation.AddPushed(v)
+	return _u
+}
+
+// SetImportOnly sets the "import_only" field.
+func (_u *SyncStateUpdateOne) SetImportOnly(v bool) *SyncStateUpdateOne {
+	_u.mutation.SetImportOnly(v)
+	return _u
+}
+
+// SetNillableImportOnly sets the "import_only" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillableImportOnly(v *bool) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetImportOnly(*v)
+	}
 	return _u
 }
 
@@ -599,6 +630,9 @@ func (_u *SyncStateUpdateOne) sqlSave(ctx context.Context) (_node *SyncState, er
 	}
 	if value, ok := _u.mutation.AddedPushed(); ok {
 		_spec.AddField(syncstate.FieldPushed, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ImportOnly(); ok {
+		_spec.SetField(syncstate.FieldImportOnly, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Pulled(); ok {
 		_spec.SetField(syncstate.FieldPulled, field.TypeInt, value)

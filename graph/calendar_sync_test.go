@@ -10,6 +10,7 @@ import (
 
 	"github.com/convene/convene/calsync"
 	"github.com/convene/convene/ent/job"
+	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/server/app"
 	"github.com/convene/convene/viewer"
@@ -31,8 +32,14 @@ func connectCalendar(t testing.TB, env *testenv.Env, token, provider, name strin
 	t.Helper()
 	var got struct{ ConnectCalendar string }
 	env.Must(t, token, `mutation($p:Provider!){ connectCalendar(provider:$p) }`, map[string]any{"p": provider}, &got)
+	followConsent(t, got.ConnectCalendar)
+}
+
+// followConsent goes through a calendar's consent page, allowing.
+func followConsent(t testing.TB, consent string) {
+	t.Helper()
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noFollow.Get(got.ConnectCalendar)
+	res, err := noFollow.Get(consent)
 	if err != nil || res.StatusCode != http.StatusFound {
 		t.Fatalf("the consent page: %v %v", res, err)
 	}
@@ -322,5 +329,66 @@ func TestASyncThatStopsResumesWhereItStopped(t *testing.T) {
 	// and 3. A run that started over would have listed page 1 again.
 	if lists := env.Google.Lists(); lists != 3 {
 		t.Errorf("%d listings served: the run started over", lists)
+	}
+}
+
+// TestConveneMeetingsGoToTheEmployeesCalendar: a meeting to come that an
+// employee attends is written into their Google calendar as their own
+// entry, with no attendee list (Google mails no one); its copy comes back
+// in the next listing and is known; a move follows, a cancel deletes it;
+// a past meeting is never written, and an import-only connection writes
+// nothing.
+func TestConveneMeetingsGoToTheEmployeesCalendar(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[0].connect(t, env, co)
+	_, thirdToken := anotherEmployee(t, env, co)
+	third, _ := env.DB.Client.User.Query().Where(user.Email("ba@acme.test")).Only(testenv.As(co.Admin))
+	create := func(title string, start time.Time) string {
+		var made struct{ CreateEvent struct{ ID string } }
+		env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": title, "start": start,
+			"durationMinutes": 45, "attendees": []int{co.Member.ID, third.ID}}}, &made)
+		return made.CreateEvent.ID
+	}
+	// A past meeting cannot be made through the API any more; it was made then.
+	retro := env.DB.Client.Event.Create().SetTitle("Last week's retro").SetStartAt(time.Now().Add(-7 * 24 * time.Hour)).
+		SetDurationMinutes(45).SetOrganizerID(co.Admin.ID).SetIcalUID("retro@convene").SaveX(testenv.As(co.Admin))
+	env.DB.Client.Attendee.Create().SetEventID(retro.ID).SetUserID(co.Member.ID).SaveX(testenv.As(co.Admin))
+	planning := create("Planning", time.Now().Add(24*time.Hour).Truncate(time.Hour))
+
+	start := time.Now()
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	if first := syncedAfter(t, env, co.MemberToken, "GOOGLE", start); first.Pushed != 1 {
+		t.Fatalf("the first sync: %+v", first)
+	}
+	copies := env.Google.Of(co.Member.Email)
+	if len(copies) != 1 || copies[0]["summary"] != "Planning" || copies[0]["attendees"] != nil {
+		t.Fatalf("the member's Google calendar: %v", copies)
+	}
+	if again := syncNow(t, env, co.MemberToken); again.Pushed != 0 || again.Pulled != 0 || len(env.Google.Of(co.Member.Email)) != 1 {
+		t.Errorf("the copy came back in the next listing: %+v", again)
+	}
+
+	moved := time.Now().Add(26 * time.Hour).Truncate(time.Hour)
+	env.Must(t, co.AdminToken, `mutation($id:ID!, $s:Time!){ updateEvent(id:$id, input:{start:$s}){ id } }`,
+		map[string]any{"id": planning, "s": moved}, &struct{}{})
+	// A change syncs at the end of its two-second slot, with the changes
+	// that come with it: the test waits rather than hurrying the job.
+	eventually(t, "the move reaches Google", func() bool {
+		c := env.Google.Of(co.Member.Email)
+		start, _ := c[0]["start"].(map[string]any)
+		at, _ := time.Parse(time.RFC3339, fmt.Sprint(start["dateTime"]))
+		return at.Equal(moved)
+	})
+	env.Must(t, co.AdminToken, `mutation($id:ID!){ cancelEvent(id:$id){ id } }`, map[string]any{"id": planning}, &struct{}{})
+	eventually(t, "the cancel reaches Google", func() bool { return len(env.Google.Of(co.Member.Email)) == 0 })
+
+	create("Offsite", time.Now().Add(48*time.Hour))
+	start = time.Now()
+	var consent struct{ ConnectCalendar string }
+	env.Must(t, thirdToken, `mutation{ connectCalendar(provider:GOOGLE, importOnly:true) }`, nil, &consent)
+	followConsent(t, consent.ConnectCalendar)
+	if got := syncedAfter(t, env, thirdToken, "GOOGLE", start); got.Pushed != 0 || len(env.Google.Of("ba@acme.test")) != 0 {
+		t.Errorf("an import-only connection wrote %d: %v", got.Pushed, env.Google.Of("ba@acme.test"))
 	}
 }

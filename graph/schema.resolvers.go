@@ -397,8 +397,8 @@ func (r *mutationResolver) LeaveCallMedia(ctx context.Context, call int) (*ent.C
 }
 
 // ConnectCalendar is the resolver for the connectCalendar field.
-func (r *mutationResolver) ConnectCalendar(ctx context.Context, provider schematype.Provider) (string, error) {
-	return r.Credentials.ConnectCalendar(ctx, provider)
+func (r *mutationResolver) ConnectCalendar(ctx context.Context, provider schematype.Provider, importOnly bool) (string, error) {
+	return r.Sync.Connect(ctx, provider, importOnly)
 }
 
 // DisconnectCalendar is the resolver for the disconnectCalendar field.

@@ -245,8 +245,15 @@ func (c *Calendar) Get(ctx context.Context, id string) (*Event, error) {
 
 // Patch changes the fields ev sets, telling no one.
 func (c *Calendar) Patch(ctx context.Context, id string, ev Event) error {
+	_, err := c.PatchEvent(ctx, id, ev)
+	return err
+}
+
+// PatchEvent is Patch, with the event as it is now (its new etag).
+func (c *Calendar) PatchEvent(ctx context.Context, id string, ev Event) (*Event, error) {
 	q := url.Values{"conferenceDataVersion": {"1"}, "sendUpdates": {"none"}}
-	return c.api.Call(ctx, http.MethodPatch, "/calendars/primary/events/"+url.PathEscape(id)+"?"+q.Encode(), ev, nil)
+	var out Event
+	return &out, c.api.Call(ctx, http.MethodPatch, "/calendars/primary/events/"+url.PathEscape(id)+"?"+q.Encode(), ev, &out)
 }
 
 // Delete removes an event, telling no one.

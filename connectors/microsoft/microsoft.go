@@ -179,13 +179,26 @@ func (e *Error) Gone() bool { return e.Status == http.StatusNotFound || e.Code =
 // Its transactionId makes a repeated create return the first event.
 func (g *Graph) Create(ctx context.Context, ev Event) (*Event, error) {
 	ev.IsOnlineMeeting, ev.OnlineMeetingProvider = true, "teamsForBusiness"
+	return g.Add(ctx, ev)
+}
+
+// Add creates ev in the calendar as it is: with no attendees, Outlook
+// mails no one.
+func (g *Graph) Add(ctx context.Context, ev Event) (*Event, error) {
 	var out Event
 	return &out, g.api.Call(ctx, http.MethodPost, "/me/events", ev, &out)
 }
 
 // Update changes the fields ev sets.
 func (g *Graph) Update(ctx context.Context, id string, ev Event) error {
-	return g.api.Call(ctx, http.MethodPatch, "/me/events/"+url.PathEscape(id), ev, nil)
+	_, err := g.UpdateEvent(ctx, id, ev)
+	return err
+}
+
+// UpdateEvent is Update, with the event as it is now (its new changeKey).
+func (g *Graph) UpdateEvent(ctx context.Context, id string, ev Event) (*Event, error) {
+	var out Event
+	return &out, g.api.Call(ctx, http.MethodPatch, "/me/events/"+url.PathEscape(id), ev, &out)
 }
 
 // Delete removes an event.

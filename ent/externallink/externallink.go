@@ -38,6 +38,12 @@ const (
 	FieldEtag = "etag"
 	// FieldRemoteUpdatedAt holds the string denoting the remote_updated_at field in the database.
 	FieldRemoteUpdatedAt = "remote_updated_at"
+	// FieldPushed holds the string denoting the pushed field in the database.
+	FieldPushed = "pushed"
+	// FieldPushedSequence holds the string denoting the pushed_sequence field in the database.
+	FieldPushedSequence = "pushed_sequence"
+	// FieldRemoteGone holds the string denoting the remote_gone field in the database.
+	FieldRemoteGone = "remote_gone"
 	// EdgeCompany holds the string denoting the company edge name in mutations.
 	EdgeCompany = "company"
 	// EdgeEvent holds the string denoting the event edge name in mutations.
@@ -82,6 +88,9 @@ var Columns = []string{
 	FieldIcalUID,
 	FieldEtag,
 	FieldRemoteUpdatedAt,
+	FieldPushed,
+	FieldPushedSequence,
+	FieldRemoteGone,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -110,6 +119,12 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	ExternalIDValidator func(string) error
+	// DefaultPushed holds the default value on creation for the "pushed" field.
+	DefaultPushed bool
+	// DefaultPushedSequence holds the default value on creation for the "pushed_sequence" field.
+	DefaultPushedSequence int
+	// DefaultRemoteGone holds the default value on creation for the "remote_gone" field.
+	DefaultRemoteGone bool
 )
 
 // ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
@@ -178,6 +193,21 @@ func ByEtag(opts ...sql.OrderTermOption) OrderOption {
 // ByRemoteUpdatedAt orders the results by the remote_updated_at field.
 func ByRemoteUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRemoteUpdatedAt, opts...).ToFunc()
+}
+
+// ByPushed orders the results by the pushed field.
+func ByPushed(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPushed, opts...).ToFunc()
+}
+
+// ByPushedSequence orders the results by the pushed_sequence field.
+func ByPushedSequence(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPushedSequence, opts...).ToFunc()
+}
+
+// ByRemoteGone orders the results by the remote_gone field.
+func ByRemoteGone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRemoteGone, opts...).ToFunc()
 }
 
 // ByCompanyField orders the results by company field.

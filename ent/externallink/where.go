@@ -101,6 +101,21 @@ func RemoteUpdatedAt(v time.Time) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldEQ(FieldRemoteUpdatedAt, v))
 }
 
+// Pushed applies equality check predicate on the "pushed" field. It's identical to PushedEQ.
+func Pushed(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldPushed, v))
+}
+
+// PushedSequence applies equality check predicate on the "pushed_sequence" field. It's identical to PushedSequenceEQ.
+func PushedSequence(v int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldPushedSequence, v))
+}
+
+// RemoteGone applies equality check predicate on the "remote_gone" field. It's identical to RemoteGoneEQ.
+func RemoteGone(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldRemoteGone, v))
+}
+
 // CompanyIDEQ applies the EQ predicate on the "company_id" field.
 func CompanyIDEQ(v int) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldEQ(FieldCompanyID, v))
@@ -534,6 +549,66 @@ func RemoteUpdatedAtIsNil() predicate.ExternalLink {
 // RemoteUpdatedAtNotNil applies the NotNil predicate on the "remote_updated_at" field.
 func RemoteUpdatedAtNotNil() predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldNotNull(FieldRemoteUpdatedAt))
+}
+
+// PushedEQ applies the EQ predicate on the "pushed" field.
+func PushedEQ(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldPushed, v))
+}
+
+// PushedNEQ applies the NEQ predicate on the "pushed" field.
+func PushedNEQ(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNEQ(FieldPushed, v))
+}
+
+// PushedSequenceEQ applies the EQ predicate on the "pushed_sequence" field.
+func PushedSequenceEQ(v int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldPushedSequence, v))
+}
+
+// PushedSequenceNEQ applies the NEQ predicate on the "pushed_sequence" field.
+func PushedSequenceNEQ(v int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNEQ(FieldPushedSequence, v))
+}
+
+// PushedSequenceIn applies the In predicate on the "pushed_sequence" field.
+func PushedSequenceIn(vs ...int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldIn(FieldPushedSequence, vs...))
+}
+
+// PushedSequenceNotIn applies the NotIn predicate on the "pushed_sequence" field.
+func PushedSequenceNotIn(vs ...int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNotIn(FieldPushedSequence, vs...))
+}
+
+// PushedSequenceGT applies the GT predicate on the "pushed_sequence" field.
+func PushedSequenceGT(v int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldGT(FieldPushedSequence, v))
+}
+
+// PushedSequenceGTE applies the GTE predicate on the "pushed_sequence" field.
+func PushedSequenceGTE(v int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldGTE(FieldPushedSequence, v))
+}
+
+// PushedSequenceLT applies the LT predicate on the "pushed_sequence" field.
+func PushedSequenceLT(v int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldLT(FieldPushedSequence, v))
+}
+
+// PushedSequenceLTE applies the LTE predicate on the "pushed_sequence" field.
+func PushedSequenceLTE(v int) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldLTE(FieldPushedSequence, v))
+}
+
+// RemoteGoneEQ applies the EQ predicate on the "remote_gone" field.
+func RemoteGoneEQ(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldRemoteGone, v))
+}
+
+// RemoteGoneNEQ applies the NEQ predicate on the "remote_gone" field.
+func RemoteGoneNEQ(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNEQ(FieldRemoteGone, v))
 }
 
 // HasCompany applies the HasEdge predicate on the "company" edge.

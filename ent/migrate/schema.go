@@ -475,6 +475,9 @@ var (
 		{Name: "ical_uid", Type: field.TypeString, Nullable: true},
 		{Name: "etag", Type: field.TypeString, Nullable: true},
 		{Name: "remote_updated_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pushed", Type: field.TypeBool, Default: false},
+		{Name: "pushed_sequence", Type: field.TypeInt, Default: 0},
+		{Name: "remote_gone", Type: field.TypeBool, Default: false},
 		{Name: "company_id", Type: field.TypeInt},
 		{Name: "event_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt},
@@ -487,19 +490,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "external_links_companies_company",
-				Columns:    []*schema.Column{ExternalLinksColumns[8]},
+				Columns:    []*schema.Column{ExternalLinksColumns[11]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "external_links_events_event",
-				Columns:    []*schema.Column{ExternalLinksColumns[9]},
+				Columns:    []*schema.Column{ExternalLinksColumns[12]},
 				RefColumns: []*schema.Column{EventsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "external_links_users_user",
-				Columns:    []*schema.Column{ExternalLinksColumns[10]},
+				Columns:    []*schema.Column{ExternalLinksColumns[13]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -508,17 +511,17 @@ var (
 			{
 				Name:    "externallink_user_id_provider_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{ExternalLinksColumns[10], ExternalLinksColumns[3], ExternalLinksColumns[4]},
+				Columns: []*schema.Column{ExternalLinksColumns[13], ExternalLinksColumns[3], ExternalLinksColumns[4]},
 			},
 			{
 				Name:    "externallink_event_id",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalLinksColumns[9]},
+				Columns: []*schema.Column{ExternalLinksColumns[12]},
 			},
 			{
 				Name:    "externallink_company_id_ical_uid",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalLinksColumns[8], ExternalLinksColumns[5]},
+				Columns: []*schema.Column{ExternalLinksColumns[11], ExternalLinksColumns[5]},
 			},
 		},
 	}
@@ -827,6 +830,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"CONNECTED", "NEEDS_AUTH", "ERROR"}, Default: "NEEDS_AUTH"},
 		{Name: "last_sync_at", Type: field.TypeTime, Nullable: true},
 		{Name: "pushed", Type: field.TypeInt, Default: 0},
+		{Name: "import_only", Type: field.TypeBool, Default: false},
 		{Name: "pulled", Type: field.TypeInt, Default: 0},
 		{Name: "last_error", Type: field.TypeString, Nullable: true},
 		{Name: "company_id", Type: field.TypeInt},
@@ -840,13 +844,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sync_states_companies_company",
-				Columns:    []*schema.Column{SyncStatesColumns[11]},
+				Columns:    []*schema.Column{SyncStatesColumns[12]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "sync_states_users_user",
-				Columns:    []*schema.Column{SyncStatesColumns[12]},
+				Columns:    []*schema.Column{SyncStatesColumns[13]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -855,7 +859,7 @@ var (
 			{
 				Name:    "syncstate_user_id_provider",
 				Unique:  true,
-				Columns: []*schema.Column{SyncStatesColumns[12], SyncStatesColumns[3]},
+				Columns: []*schema.Column{SyncStatesColumns[13], SyncStatesColumns[3]},
 			},
 		},
 	}

@@ -526,6 +526,18 @@ func init() {
 	externallinkDescExternalID := externallinkFields[3].Descriptor()
 	// externallink.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	externallink.ExternalIDValidator = externallinkDescExternalID.Validators[0].(func(string) error)
+	// externallinkDescPushed is the schema descriptor for pushed field.
+	externallinkDescPushed := externallinkFields[7].Descriptor()
+	// externallink.DefaultPushed holds the default value on creation for the pushed field.
+	externallink.DefaultPushed = externallinkDescPushed.Default.(bool)
+	// externallinkDescPushedSequence is the schema descriptor for pushed_sequence field.
+	externallinkDescPushedSequence := externallinkFields[8].Descriptor()
+	// externallink.DefaultPushedSequence holds the default value on creation for the pushed_sequence field.
+	externallink.DefaultPushedSequence = externallinkDescPushedSequence.Default.(int)
+	// externallinkDescRemoteGone is the schema descriptor for remote_gone field.
+	externallinkDescRemoteGone := externallinkFields[9].Descriptor()
+	// externallink.DefaultRemoteGone holds the default value on creation for the remote_gone field.
+	externallink.DefaultRemoteGone = externallinkDescRemoteGone.Default.(bool)
 	jobMixin := schema.Job{}.Mixin()
 	job.Policy = privacy.NewPolicies(jobMixin[0], schema.Job{})
 	job.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -822,8 +834,12 @@ func init() {
 	syncstateDescPushed := syncstateFields[6].Descriptor()
 	// syncstate.DefaultPushed holds the default value on creation for the pushed field.
 	syncstate.DefaultPushed = syncstateDescPushed.Default.(int)
+	// syncstateDescImportOnly is the schema descriptor for import_only field.
+	syncstateDescImportOnly := syncstateFields[7].Descriptor()
+	// syncstate.DefaultImportOnly holds the default value on creation for the import_only field.
+	syncstate.DefaultImportOnly = syncstateDescImportOnly.Default.(bool)
 	// syncstateDescPulled is the schema descriptor for pulled field.
-	syncstateDescPulled := syncstateFields[7].Descriptor()
+	syncstateDescPulled := syncstateFields[8].Descriptor()
 	// syncstate.DefaultPulled holds the default value on creation for the pulled field.
 	syncstate.DefaultPulled = syncstateDescPulled.Default.(int)
 	userMixin := schema.User{}.Mixin()

@@ -27,6 +27,7 @@ func (SyncState) Fields() []ent.Field {
 		field.Enum("status").GoType(schematype.ConnectionStatus("")).Default(string(schematype.StatusNeedsAuth)).Annotations(entgql.Type("ConnectionStatus")),
 		field.Time("last_sync_at").Optional().Nillable(),
 		field.Int("pushed").Default(0),
+		field.Bool("import_only").Default(false).Comment("pull remote events, push nothing"),
 		field.Int("pulled").Default(0),
 		field.String("last_error").Optional(),
 	}
@@ -65,6 +66,9 @@ func (ExternalLink) Fields() []ent.Field {
 		field.String("ical_uid").Optional(),
 		field.String("etag").Optional().Comment("Google etag or Graph changeKey"),
 		field.Time("remote_updated_at").Optional().Nillable(),
+		field.Bool("pushed").Default(false).Comment("the remote event is our copy of a Convene meeting, not an imported one"),
+		field.Int("pushed_sequence").Default(0).Comment("the event's sequence the copy shows"),
+		field.Bool("remote_gone").Default(false).Comment("the copy was deleted there: it is not made again"),
 	}
 }
 

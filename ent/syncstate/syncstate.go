@@ -38,6 +38,8 @@ const (
 	FieldLastSyncAt = "last_sync_at"
 	// FieldPushed holds the string denoting the pushed field in the database.
 	FieldPushed = "pushed"
+	// FieldImportOnly holds the string denoting the import_only field in the database.
+	FieldImportOnly = "import_only"
 	// FieldPulled holds the string denoting the pulled field in the database.
 	FieldPulled = "pulled"
 	// FieldLastError holds the string denoting the last_error field in the database.
@@ -77,6 +79,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldLastSyncAt,
 	FieldPushed,
+	FieldImportOnly,
 	FieldPulled,
 	FieldLastError,
 }
@@ -107,6 +110,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultPushed holds the default value on creation for the "pushed" field.
 	DefaultPushed int
+	// DefaultImportOnly holds the default value on creation for the "import_only" field.
+	DefaultImportOnly bool
 	// DefaultPulled holds the default value on creation for the "pulled" field.
 	DefaultPulled int
 )
@@ -189,6 +194,11 @@ func ByLastSyncAt(opts ...sql.OrderTermOption) OrderOption {
 // ByPushed orders the results by the pushed field.
 func ByPushed(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPushed, opts...).ToFunc()
+}
+
+// ByImportOnly orders the results by the import_only field.
+func ByImportOnly(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldImportOnly, opts...).ToFunc()
 }
 
 // ByPulled orders the results by the pulled field.

@@ -96,6 +96,11 @@ func Pushed(v int) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldPushed, v))
 }
 
+// ImportOnly applies equality check predicate on the "import_only" field. It's identical to ImportOnlyEQ.
+func ImportOnly(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldImportOnly, v))
+}
+
 // Pulled applies equality check predicate on the "pulled" field. It's identical to PulledEQ.
 func Pulled(v int) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldPulled, v))
@@ -524,6 +529,16 @@ func PushedLT(v int) predicate.SyncState {
 // PushedLTE applies the LTE predicate on the "pushed" field.
 func PushedLTE(v int) predicate.SyncState {
 	return predicate.SyncState(sql.FieldLTE(FieldPushed, v))
+}
+
+// ImportOnlyEQ applies the EQ predicate on the "import_only" field.
+func ImportOnlyEQ(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldImportOnly, v))
+}
+
+// ImportOnlyNEQ applies the NEQ predicate on the "import_only" field.
+func ImportOnlyNEQ(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldImportOnly, v))
 }
 
 // PulledEQ applies the EQ predicate on the "pulled" field.

@@ -373,7 +373,7 @@ type ComplexityRoot struct {
 		ConfigureTrueConf       func(childComplexity int, input credentials.TrueConfApp) int
 		ConfigureZoom           func(childComplexity int, input credentials.ZoomApp) int
 		ConfigureZoomJwt        func(childComplexity int, input credentials.ZoomJWTApp) int
-		ConnectCalendar         func(childComplexity int, provider schematype.Provider) int
+		ConnectCalendar         func(childComplexity int, provider schematype.Provider, importOnly bool) int
 		CreateAPIToken          func(childComplexity int, name string) int
 		CreateChannel           func(childComplexity int, input discussion.NewChannel) int
 		CreateContact           func(childComplexity int, input ent.CreateContactInput) int
@@ -696,7 +696,7 @@ type MutationResolver interface {
 	AnswerCallMedia(ctx context.Context, call int, answer string) (bool, error)
 	SendIceCandidate(ctx context.Context, call int, candidate string) (bool, error)
 	LeaveCallMedia(ctx context.Context, call int) (*ent.Call, error)
-	ConnectCalendar(ctx context.Context, provider schematype.Provider) (string, error)
+	ConnectCalendar(ctx context.Context, provider schematype.Provider, importOnly bool) (string, error)
 	DisconnectCalendar(ctx context.Context, provider schematype.Provider) (bool, error)
 	SyncCalendar(ctx context.Context, provider schematype.Provider) (*calsync.Connection, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
@@ -2146,7 +2146,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ConnectCalendar(childComplexity, args["provider"].(schematype.Provider)), true
+		return e.ComplexityRoot.Mutation.ConnectCalendar(childComplexity, args["provider"].(schematype.Provider), args["importOnly"].(bool)), true
 	case "Mutation.createAPIToken":
 		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
 			break
@@ -4155,9 +4155,15 @@ type Mutation {
   """
   The consent page where you let Convene reach your own GOOGLE or MICROSOFT
   calendar (through your company's app). Once you allow it, your calendar
-  syncs: see calendarConnections.
+  syncs both ways: its events come here, and your Convene meetings to come
+  go there as your own entries, without their attendee lists, so Google and
+  Outlook mail no one. See calendarConnections.
   """
-  connectCalendar(provider: Provider!): String!
+  connectCalendar(
+    provider: Provider!
+    "Only bring your remote events here; write none of Convene's meetings there."
+    importOnly: Boolean! = false
+  ): String!
   "Stop syncing your calendar at provider; the events stay in both calendars."
   disconnectCalendar(provider: Provider!): Boolean!
   "Sync your calendar at provider now (the Sync button)."
@@ -8401,6 +8407,14 @@ func (ec *executionContext) field_Mutation_connectCalendar_args(ctx context.Cont
 		return nil, err
 	}
 	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "importOnly",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["importOnly"] = arg1
 	return args, nil
 }
 
@@ -17270,7 +17284,7 @@ func (ec *executionContext) _Mutation_connectCalendar(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ConnectCalendar(ctx, fc.Args["provider"].(schematype.Provider))
+			return ec.Resolvers.Mutation().ConnectCalendar(ctx, fc.Args["provider"].(schematype.Provider), fc.Args["importOnly"].(bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {

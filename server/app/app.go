@@ -277,6 +277,9 @@ func (a *App) publishEventChange(ctx context.Context, c scheduling.Change) {
 	for _, n := range c.Notices {
 		a.pushNotice(ctx, n)
 	}
+	if err := a.sync.Soon(ctx, c.Users); err != nil { // the scheduled round still comes
+		a.opts.Log.WarnContext(ctx, "syncing calendars after a change", "err", err)
+	}
 	if c.Channel != nil && c.Kind == scheduling.Created { // changes reach posts through a job
 		if err := a.discussion.MeetingPosted(ctx, c.EventID); err != nil {
 			a.opts.Log.WarnContext(ctx, "announcing a meeting's post", "err", err)

@@ -142,3 +142,16 @@ func (g *Google) Lists() int {
 	defer g.mu.Unlock()
 	return g.lists
 }
+
+// Of are the live events in account's calendar.
+func (g *Google) Of(account string) []map[string]any {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []map[string]any
+	for _, e := range g.events {
+		if e.account == account && !e.deleted {
+			out = append(out, fakekit.Copy(e.body))
+		}
+	}
+	return out
+}

@@ -1,0 +1,128 @@
+package calsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/convene/convene/ent"
+	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/ent/externallink"
+	"github.com/convene/convene/ent/predicate"
+)
+
+// maxPushes bounds one run's writes; the next run goes on.
+const maxPushes = 500
+
+// push writes the employee's Convene meetings to come into their remote
+// calendar as copies, brings changed copies up to date and deletes the
+// copies of meetings they no longer have. Imported events are not pushed
+// back; past meetings are never pushed. It returns how many it wrote.
+func (s *Syncer) push(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
+	if state.ImportOnly {
+		return 0, nil
+	}
+	changed, err := s.refreshCopies(ctx, state, w)
+	if err != nil {
+		return changed, err
+	}
+	made, err := s.newCopies(ctx, state, w)
+	return changed + made, err
+}
+
+// attends picks the events that are the employee's: organised by them, or
+// attended and neither declined nor hidden.
+func attends(userID int) predicate.Event {
+	return event.Or(event.OrganizerID(userID),
+		event.HasAttendeesWith(attendee.UserID(userID), attendee.ResponseNEQ(attendee.ResponseDECLINED), attendee.Hidden(false)))
+}
+
+// newCopies creates copies of the employee's single meetings to come that
+// have none at this provider and were not imported from any calendar.
+func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
+	linked, err := s.client.ExternalLink.Query().Where(externallink.UserID(state.UserID),
+		externallink.Or(externallink.ProviderEQ(state.Provider), externallink.Pushed(false))).
+		Select(externallink.FieldEventID).Ints(ctx)
+	if err != nil {
+		return 0, err
+	}
+	events, err := s.client.Event.Query().Where(attends(state.UserID), event.IDNotIn(linked...),
+		event.StatusEQ(event.StatusCONFIRMED), event.Or(event.RruleIsNil(), event.RruleEQ("")), event.SeriesIDIsNil(),
+		event.StartAtGTE(time.Now())).
+		Order(ent.Asc(event.FieldStartAt)).Limit(maxPushes).All(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i, e := range events {
+		made, err := w.Create(ctx, copyOf(e, state.UserID))
+		if err != nil {
+			return i, err
+		}
+		err = s.client.ExternalLink.Create().SetEventID(e.ID).SetUserID(state.UserID).SetProvider(state.Provider).
+			SetExternalID(made.ID).SetIcalUID(made.ICalUID).SetEtag(made.ETag).SetPushed(true).SetPushedSequence(e.Sequence).Exec(ctx)
+		if err != nil {
+			return i, err
+		}
+	}
+	return len(events), nil
+}
+
+// refreshCopies updates the copies whose meetings changed since they were
+// written, and deletes those of meetings cancelled or no longer the
+// employee's.
+func (s *Syncer) refreshCopies(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
+	links, err := s.client.ExternalLink.Query().Where(externallink.UserID(state.UserID), externallink.ProviderEQ(state.Provider),
+		externallink.Pushed(true), externallink.RemoteGone(false)).WithEvent().All(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range links {
+		e := l.Edges.Event
+		keep, err := s.client.Event.Query().Where(event.ID(e.ID), attends(state.UserID), event.StatusEQ(event.StatusCONFIRMED)).Exist(ctx)
+		switch {
+		case err != nil:
+			return n, err
+		case !keep:
+			err = s.deleteCopy(ctx, w, l)
+		case e.Sequence > l.PushedSequence:
+			err = s.updateCopy(ctx, w, l, e)
+		default:
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (s *Syncer) updateCopy(ctx context.Context, w Writer, l *ent.ExternalLink, e *ent.Event) error {
+	now, err := w.Update(ctx, l.ExternalID, copyOf(e, l.UserID))
+	if err != nil {
+		return err
+	}
+	return l.Update().SetEtag(now.ETag).SetPushedSequence(e.Sequence).Exec(ctx)
+}
+
+func (s *Syncer) deleteCopy(ctx context.Context, w Writer, l *ent.ExternalLink) error {
+	if err := w.Delete(ctx, l.ExternalID); err != nil && !isGone(err) {
+		return err
+	}
+	return s.client.ExternalLink.DeleteOne(l).Exec(ctx)
+}
+
+// isGone reports a provider's "not there": already deleted is deleted.
+func isGone(err error) bool {
+	var gone interface{ Gone() bool }
+	return errors.As(err, &gone) && gone.Gone()
+}
+
+// copyOf is e as the employee's copy shows it.
+func copyOf(e *ent.Event, userID int) Copy {
+	return Copy{Key: fmt.Sprintf("convene%du%d", e.ID, userID), Title: e.Title, Description: e.Description,
+		Start: e.StartAt, End: e.StartAt.Add(time.Duration(e.DurationMinutes) * time.Minute), AllDay: e.AllDay, TimeZone: e.TimeZone}
+}
