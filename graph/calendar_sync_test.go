@@ -332,16 +332,50 @@ func TestASyncThatStopsResumesWhereItStopped(t *testing.T) {
 	}
 }
 
+// calendarHolder is a provider's side of the push test: where employees'
+// copies are, and how they read.
+type calendarHolder struct {
+	provider, callback string
+	app                int // in downProviders
+	copies             func(env *testenv.Env, email string) []map[string]any
+	title              string // the field a copy's title is in
+	start              func(copy map[string]any) time.Time
+}
+
+var calendarHolders = []calendarHolder{{
+	provider: "GOOGLE", callback: "google", app: 0, title: "summary",
+	copies: func(env *testenv.Env, email string) []map[string]any { return env.Google.Of(email) },
+	start: func(c map[string]any) time.Time {
+		at, _ := time.Parse(time.RFC3339, fmt.Sprint(c["start"].(map[string]any)["dateTime"]))
+		return at
+	},
+}, {
+	provider: "MICROSOFT", callback: "microsoft", app: 1, title: "subject",
+	copies: func(env *testenv.Env, email string) []map[string]any { return env.Microsoft.Of(email) },
+	start: func(c map[string]any) time.Time {
+		start := c["start"].(map[string]any)
+		loc, _ := time.LoadLocation(fmt.Sprint(start["timeZone"]))
+		at, _ := time.ParseInLocation("2006-01-02T15:04:05", fmt.Sprint(start["dateTime"]), loc)
+		return at
+	},
+}}
+
 // TestConveneMeetingsGoToTheEmployeesCalendar: a meeting to come that an
-// employee attends is written into their Google calendar as their own
-// entry, with no attendee list (Google mails no one); its copy comes back
-// in the next listing and is known; a move follows, a cancel deletes it;
-// a past meeting is never written, and an import-only connection writes
-// nothing.
+// employee attends is written into their Google or Outlook calendar as
+// their own entry, with no attendee list (the provider mails no one); its
+// copy comes back in the next listing and is known; a move follows, a
+// cancel deletes it; a past meeting is never written, and an import-only
+// connection writes nothing.
 func TestConveneMeetingsGoToTheEmployeesCalendar(t *testing.T) {
+	for _, h := range calendarHolders {
+		t.Run(h.provider, func(t *testing.T) { conveneMeetingsGoTo(t, h) })
+	}
+}
+
+func conveneMeetingsGoTo(t *testing.T, h calendarHolder) {
 	env := testenv.New(t, "sqlite3")
 	co := env.NewCompany(t, "Acme")
-	downProviders[0].connect(t, env, co)
+	downProviders[h.app].connect(t, env, co)
 	_, thirdToken := anotherEmployee(t, env, co)
 	third, _ := env.DB.Client.User.Query().Where(user.Email("ba@acme.test")).Only(testenv.As(co.Admin))
 	create := func(title string, start time.Time) string {
@@ -357,15 +391,15 @@ func TestConveneMeetingsGoToTheEmployeesCalendar(t *testing.T) {
 	planning := create("Planning", time.Now().Add(24*time.Hour).Truncate(time.Hour))
 
 	start := time.Now()
-	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
-	if first := syncedAfter(t, env, co.MemberToken, "GOOGLE", start); first.Pushed != 1 {
+	connectCalendar(t, env, co.MemberToken, h.provider, h.callback)
+	if first := syncedAfter(t, env, co.MemberToken, h.provider, start); first.Pushed != 1 {
 		t.Fatalf("the first sync: %+v", first)
 	}
-	copies := env.Google.Of(co.Member.Email)
-	if len(copies) != 1 || copies[0]["summary"] != "Planning" || copies[0]["attendees"] != nil {
+	copies := h.copies(env, co.Member.Email)
+	if len(copies) != 1 || copies[0][h.title] != "Planning" || copies[0]["attendees"] != nil {
 		t.Fatalf("the member's Google calendar: %v", copies)
 	}
-	if again := syncNow(t, env, co.MemberToken); again.Pushed != 0 || again.Pulled != 0 || len(env.Google.Of(co.Member.Email)) != 1 {
+	if again := syncNow(t, env, co.MemberToken, h.provider); again.Pushed != 0 || again.Pulled != 0 || len(h.copies(env, co.Member.Email)) != 1 {
 		t.Errorf("the copy came back in the next listing: %+v", again)
 	}
 
@@ -374,21 +408,19 @@ func TestConveneMeetingsGoToTheEmployeesCalendar(t *testing.T) {
 		map[string]any{"id": planning, "s": moved}, &struct{}{})
 	// A change syncs at the end of its two-second slot, with the changes
 	// that come with it: the test waits rather than hurrying the job.
-	eventually(t, "the move reaches Google", func() bool {
-		c := env.Google.Of(co.Member.Email)
-		start, _ := c[0]["start"].(map[string]any)
-		at, _ := time.Parse(time.RFC3339, fmt.Sprint(start["dateTime"]))
-		return at.Equal(moved)
+	eventually(t, "the move reaches the copy", func() bool {
+		c := h.copies(env, co.Member.Email)
+		return len(c) == 1 && h.start(c[0]).Equal(moved)
 	})
 	env.Must(t, co.AdminToken, `mutation($id:ID!){ cancelEvent(id:$id){ id } }`, map[string]any{"id": planning}, &struct{}{})
-	eventually(t, "the cancel reaches Google", func() bool { return len(env.Google.Of(co.Member.Email)) == 0 })
+	eventually(t, "the cancel reaches the copy", func() bool { return len(h.copies(env, co.Member.Email)) == 0 })
 
 	create("Offsite", time.Now().Add(48*time.Hour))
 	start = time.Now()
 	var consent struct{ ConnectCalendar string }
-	env.Must(t, thirdToken, `mutation{ connectCalendar(provider:GOOGLE, importOnly:true) }`, nil, &consent)
+	env.Must(t, thirdToken, `mutation($p:Provider!){ connectCalendar(provider:$p, importOnly:true) }`, map[string]any{"p": h.provider}, &consent)
 	followConsent(t, consent.ConnectCalendar)
-	if got := syncedAfter(t, env, thirdToken, "GOOGLE", start); got.Pushed != 0 || len(env.Google.Of("ba@acme.test")) != 0 {
-		t.Errorf("an import-only connection wrote %d: %v", got.Pushed, env.Google.Of("ba@acme.test"))
+	if got := syncedAfter(t, env, thirdToken, h.provider, start); got.Pushed != 0 || len(h.copies(env, "ba@acme.test")) != 0 {
+		t.Errorf("an import-only connection wrote %d: %v", got.Pushed, h.copies(env, "ba@acme.test"))
 	}
 }

@@ -165,3 +165,16 @@ func (m *Microsoft) ExpireDeltaTokens() {
 	defer m.mu.Unlock()
 	m.epoch++
 }
+
+// Of are the live events in account's calendar.
+func (m *Microsoft) Of(account string) []map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []map[string]any
+	for _, it := range m.events {
+		if it.account == account && !it.deleted {
+			out = append(out, fakekit.Copy(it.body))
+		}
+	}
+	return out
+}
