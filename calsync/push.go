@@ -48,7 +48,11 @@ func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) 
 	if err != nil {
 		return 0, err
 	}
-	events, err := s.client.Event.Query().Where(attends(state.UserID), event.IDNotIn(linked...),
+	made := event.CreatedAtGT(time.Time{})
+	if state.PushAfter != nil { // after a reset to NEW_ONLY
+		made = event.CreatedAtGT(*state.PushAfter)
+	}
+	events, err := s.client.Event.Query().Where(attends(state.UserID), event.IDNotIn(linked...), made,
 		event.StatusEQ(event.StatusCONFIRMED), event.Or(event.RruleIsNil(), event.RruleEQ("")), event.SeriesIDIsNil(),
 		event.StartAtGTE(time.Now())).
 		Order(ent.Asc(event.FieldStartAt)).Limit(maxPushes).All(ctx)
@@ -56,7 +60,7 @@ func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) 
 		return 0, err
 	}
 	for i, e := range events {
-		made, err := w.Create(ctx, copyOf(e, state.UserID))
+		made, err := w.Create(ctx, copyOf(e, state))
 		if err != nil {
 			return i, err
 		}
@@ -88,7 +92,7 @@ func (s *Syncer) refreshCopies(ctx context.Context, state *ent.SyncState, w Writ
 		case !keep:
 			err = s.deleteCopy(ctx, w, l)
 		case e.Sequence > l.PushedSequence:
-			err = s.updateCopy(ctx, w, l, e)
+			err = s.updateCopy(ctx, w, l, e, state)
 		default:
 			continue
 		}
@@ -100,8 +104,8 @@ func (s *Syncer) refreshCopies(ctx context.Context, state *ent.SyncState, w Writ
 	return n, nil
 }
 
-func (s *Syncer) updateCopy(ctx context.Context, w Writer, l *ent.ExternalLink, e *ent.Event) error {
-	now, err := w.Update(ctx, l.ExternalID, copyOf(e, l.UserID))
+func (s *Syncer) updateCopy(ctx context.Context, w Writer, l *ent.ExternalLink, e *ent.Event, state *ent.SyncState) error {
+	now, err := w.Update(ctx, l.ExternalID, copyOf(e, state))
 	if err != nil {
 		return err
 	}
@@ -121,8 +125,9 @@ func isGone(err error) bool {
 	return errors.As(err, &gone) && gone.Gone()
 }
 
-// copyOf is e as the employee's copy shows it.
-func copyOf(e *ent.Event, userID int) Copy {
-	return Copy{Key: fmt.Sprintf("convene%du%d", e.ID, userID), Title: e.Title, Description: e.Description,
+// copyOf is e as the copy in state's calendar shows it. Its key is the
+// same for every try of one create, and new after a reset.
+func copyOf(e *ent.Event, state *ent.SyncState) Copy {
+	return Copy{Key: fmt.Sprintf("convene%du%dg%d", e.ID, state.UserID, state.Generation), Title: e.Title, Description: e.Description,
 		Start: e.StartAt, End: e.StartAt.Add(time.Duration(e.DurationMinutes) * time.Minute), AllDay: e.AllDay, TimeZone: e.TimeZone}
 }

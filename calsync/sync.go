@@ -87,6 +87,9 @@ func (s *Syncer) Sync(ctx context.Context, j *jobs.Job) error {
 	if err != nil {
 		return s.failed(ctx, state, err)
 	}
+	if err := s.deleteDoomed(ctx, state, remote); err != nil {
+		return s.failed(ctx, state, err)
+	}
 	pulled, err := s.pull(ctx, state, remote)
 	if err != nil {
 		return s.failed(ctx, state, err)
@@ -151,6 +154,9 @@ func (s *Syncer) applyPage(ctx context.Context, state *ent.SyncState, page *Page
 	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		in := importer{tx: tx, state: state}
 		for _, e := range page.Events {
+			if state.Baseline { // after a reset to NEW_ONLY: only where the listing ends
+				break
+			}
 			did, err := in.apply(ctx, e)
 			if err != nil {
 				return err
@@ -161,7 +167,7 @@ func (s *Syncer) applyPage(ctx context.Context, state *ent.SyncState, page *Page
 		}
 		u := tx.SyncState.UpdateOneID(state.ID).SetPageToken(page.NextPage)
 		if page.NextPage == "" {
-			u.SetSyncToken(page.NextSync)
+			u.SetSyncToken(page.NextSync).SetBaseline(false)
 		}
 		var err error
 		next, err = u.Save(ctx)

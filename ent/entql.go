@@ -307,6 +307,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			externallink.FieldPushed:          {Type: field.TypeBool, Column: externallink.FieldPushed},
 			externallink.FieldPushedSequence:  {Type: field.TypeInt, Column: externallink.FieldPushedSequence},
 			externallink.FieldRemoteGone:      {Type: field.TypeBool, Column: externallink.FieldRemoteGone},
+			externallink.FieldDoomed:          {Type: field.TypeBool, Column: externallink.FieldDoomed},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -471,19 +472,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "SyncState",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			syncstate.FieldCompanyID:  {Type: field.TypeInt, Column: syncstate.FieldCompanyID},
-			syncstate.FieldCreatedAt:  {Type: field.TypeTime, Column: syncstate.FieldCreatedAt},
-			syncstate.FieldUpdatedAt:  {Type: field.TypeTime, Column: syncstate.FieldUpdatedAt},
-			syncstate.FieldUserID:     {Type: field.TypeInt, Column: syncstate.FieldUserID},
-			syncstate.FieldProvider:   {Type: field.TypeEnum, Column: syncstate.FieldProvider},
-			syncstate.FieldSyncToken:  {Type: field.TypeString, Column: syncstate.FieldSyncToken},
-			syncstate.FieldPageToken:  {Type: field.TypeString, Column: syncstate.FieldPageToken},
-			syncstate.FieldStatus:     {Type: field.TypeEnum, Column: syncstate.FieldStatus},
-			syncstate.FieldLastSyncAt: {Type: field.TypeTime, Column: syncstate.FieldLastSyncAt},
-			syncstate.FieldPushed:     {Type: field.TypeInt, Column: syncstate.FieldPushed},
-			syncstate.FieldImportOnly: {Type: field.TypeBool, Column: syncstate.FieldImportOnly},
-			syncstate.FieldPulled:     {Type: field.TypeInt, Column: syncstate.FieldPulled},
-			syncstate.FieldLastError:  {Type: field.TypeString, Column: syncstate.FieldLastError},
+			syncstate.FieldCompanyID:    {Type: field.TypeInt, Column: syncstate.FieldCompanyID},
+			syncstate.FieldCreatedAt:    {Type: field.TypeTime, Column: syncstate.FieldCreatedAt},
+			syncstate.FieldUpdatedAt:    {Type: field.TypeTime, Column: syncstate.FieldUpdatedAt},
+			syncstate.FieldUserID:       {Type: field.TypeInt, Column: syncstate.FieldUserID},
+			syncstate.FieldProvider:     {Type: field.TypeEnum, Column: syncstate.FieldProvider},
+			syncstate.FieldSyncToken:    {Type: field.TypeString, Column: syncstate.FieldSyncToken},
+			syncstate.FieldPageToken:    {Type: field.TypeString, Column: syncstate.FieldPageToken},
+			syncstate.FieldStatus:       {Type: field.TypeEnum, Column: syncstate.FieldStatus},
+			syncstate.FieldLastSyncAt:   {Type: field.TypeTime, Column: syncstate.FieldLastSyncAt},
+			syncstate.FieldPushed:       {Type: field.TypeInt, Column: syncstate.FieldPushed},
+			syncstate.FieldImportOnly:   {Type: field.TypeBool, Column: syncstate.FieldImportOnly},
+			syncstate.FieldPushAfter:    {Type: field.TypeTime, Column: syncstate.FieldPushAfter},
+			syncstate.FieldDropImported: {Type: field.TypeBool, Column: syncstate.FieldDropImported},
+			syncstate.FieldGeneration:   {Type: field.TypeInt, Column: syncstate.FieldGeneration},
+			syncstate.FieldBaseline:     {Type: field.TypeBool, Column: syncstate.FieldBaseline},
+			syncstate.FieldPulled:       {Type: field.TypeInt, Column: syncstate.FieldPulled},
+			syncstate.FieldLastError:    {Type: field.TypeString, Column: syncstate.FieldLastError},
 		},
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
@@ -2676,6 +2681,11 @@ func (f *ExternalLinkFilter) WhereRemoteGone(p entql.BoolP) {
 	f.Where(p.Field(externallink.FieldRemoteGone))
 }
 
+// WhereDoomed applies the entql bool predicate on the doomed field.
+func (f *ExternalLinkFilter) WhereDoomed(p entql.BoolP) {
+	f.Where(p.Field(externallink.FieldDoomed))
+}
+
 // WhereHasCompany applies a predicate to check if query has an edge company.
 func (f *ExternalLinkFilter) WhereHasCompany() {
 	f.Where(entql.HasEdge("company"))
@@ -3615,6 +3625,26 @@ func (f *SyncStateFilter) WherePushed(p entql.IntP) {
 // WhereImportOnly applies the entql bool predicate on the import_only field.
 func (f *SyncStateFilter) WhereImportOnly(p entql.BoolP) {
 	f.Where(p.Field(syncstate.FieldImportOnly))
+}
+
+// WherePushAfter applies the entql time.Time predicate on the push_after field.
+func (f *SyncStateFilter) WherePushAfter(p entql.TimeP) {
+	f.Where(p.Field(syncstate.FieldPushAfter))
+}
+
+// WhereDropImported applies the entql bool predicate on the drop_imported field.
+func (f *SyncStateFilter) WhereDropImported(p entql.BoolP) {
+	f.Where(p.Field(syncstate.FieldDropImported))
+}
+
+// WhereGeneration applies the entql int predicate on the generation field.
+func (f *SyncStateFilter) WhereGeneration(p entql.IntP) {
+	f.Where(p.Field(syncstate.FieldGeneration))
+}
+
+// WhereBaseline applies the entql bool predicate on the baseline field.
+func (f *SyncStateFilter) WhereBaseline(p entql.BoolP) {
+	f.Where(p.Field(syncstate.FieldBaseline))
 }
 
 // WherePulled applies the entql int predicate on the pulled field.

@@ -47,6 +47,8 @@ type ExternalLink struct {
 	PushedSequence int `json:"pushed_sequence,omitempty"`
 	// the copy was deleted there: it is not made again
 	RemoteGone bool `json:"remote_gone,omitempty"`
+	// a reset asked for the remote event to go: the next run deletes it
+	Doomed bool `json:"doomed,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ExternalLinkQuery when eager-loading is set.
 	Edges        ExternalLinkEdges `json:"edges"`
@@ -106,7 +108,7 @@ func (*ExternalLink) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case externallink.FieldPushed, externallink.FieldRemoteGone:
+		case externallink.FieldPushed, externallink.FieldRemoteGone, externallink.FieldDoomed:
 			values[i] = new(sql.NullBool)
 		case externallink.FieldID, externallink.FieldCompanyID, externallink.FieldEventID, externallink.FieldUserID, externallink.FieldPushedSequence:
 			values[i] = new(sql.NullInt64)
@@ -214,6 +216,12 @@ func (_m *ExternalLink) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RemoteGone = value.Bool
 			}
+		case externallink.FieldDoomed:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field doomed", values[i])
+			} else if value.Valid {
+				_m.Doomed = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -305,6 +313,9 @@ func (_m *ExternalLink) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("remote_gone=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RemoteGone))
+	builder.WriteString(", ")
+	builder.WriteString("doomed=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Doomed))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -168,6 +168,20 @@ func (_c *ExternalLinkCreate) SetNillableRemoteGone(v *bool) *ExternalLinkCreate
 	return _c
 }
 
+// SetDoomed sets the "doomed" field.
+func (_c *ExternalLinkCreate) SetDoomed(v bool) *ExternalLinkCreate {
+	_c.mutation.SetDoomed(v)
+	return _c
+}
+
+// SetNillableDoomed sets the "doomed" field if the given value is not nil.
+func (_c *ExternalLinkCreate) SetNillableDoomed(v *bool) *ExternalLinkCreate {
+	if v != nil {
+		_c.SetDoomed(*v)
+	}
+	return _c
+}
+
 // SetCompany sets the "company" edge to the Company entity.
 func (_c *ExternalLinkCreate) SetCompany(v *Company) *ExternalLinkCreate {
 	return _c.SetCompanyID(v.ID)
@@ -246,6 +260,10 @@ func (_c *ExternalLinkCreate) defaults() error {
 		v := externallink.DefaultRemoteGone
 		_c.mutation.SetRemoteGone(v)
 	}
+	if _, ok := _c.mutation.Doomed(); !ok {
+		v := externallink.DefaultDoomed
+		_c.mutation.SetDoomed(v)
+	}
 	return nil
 }
 
@@ -290,6 +308,9 @@ func (_c *ExternalLinkCreate) check() error {
 	}
 	if _, ok := _c.mutation.RemoteGone(); !ok {
 		return &ValidationError{Name: "remote_gone", err: errors.New(`ent: missing required field "ExternalLink.remote_gone"`)}
+	}
+	if _, ok := _c.mutation.Doomed(); !ok {
+		return &ValidationError{Name: "doomed", err: errors.New(`ent: missing required field "ExternalLink.doomed"`)}
 	}
 	if len(_c.mutation.CompanyIDs()) == 0 {
 		return &ValidationError{Name: "company", err: errors.New(`ent: missing required edge "ExternalLink.company"`)}
@@ -366,6 +387,10 @@ func (_c *ExternalLinkCreate) createSpec() (*ExternalLink, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.RemoteGone(); ok {
 		_spec.SetField(externallink.FieldRemoteGone, field.TypeBool, value)
 		_node.RemoteGone = value
+	}
+	if value, ok := _c.mutation.Doomed(); ok {
+		_spec.SetField(externallink.FieldDoomed, field.TypeBool, value)
+		_node.Doomed = value
 	}
 	if nodes := _c.mutation.CompanyIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -626,6 +651,18 @@ func (u *ExternalLinkUpsert) UpdateRemoteGone() *ExternalLinkUpsert {
 	return u
 }
 
+// SetDoomed sets the "doomed" field.
+func (u *ExternalLinkUpsert) SetDoomed(v bool) *ExternalLinkUpsert {
+	u.Set(externallink.FieldDoomed, v)
+	return u
+}
+
+// UpdateDoomed sets the "doomed" field to the value that was provided on create.
+func (u *ExternalLinkUpsert) UpdateDoomed() *ExternalLinkUpsert {
+	u.SetExcluded(externallink.FieldDoomed)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -853,6 +890,20 @@ func (u *ExternalLinkUpsertOne) SetRemoteGone(v bool) *ExternalLinkUpsertOne {
 func (u *ExternalLinkUpsertOne) UpdateRemoteGone() *ExternalLinkUpsertOne {
 	return u.Update(func(s *ExternalLinkUpsert) {
 		s.UpdateRemoteGone()
+	})
+}
+
+// SetDoomed sets the "doomed" field.
+func (u *ExternalLinkUpsertOne) SetDoomed(v bool) *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetDoomed(v)
+	})
+}
+
+// UpdateDoomed sets the "doomed" field to the value that was provided on create.
+func (u *ExternalLinkUpsertOne) UpdateDoomed() *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdateDoomed()
 	})
 }
 
@@ -1249,6 +1300,20 @@ func (u *ExternalLinkUpsertBulk) SetRemoteGone(v bool) *ExternalLinkUpsertBulk {
 func (u *ExternalLinkUpsertBulk) UpdateRemoteGone() *ExternalLinkUpsertBulk {
 	return u.Update(func(s *ExternalLinkUpsert) {
 		s.UpdateRemoteGone()
+	})
+}
+
+// SetDoomed sets the "doomed" field.
+func (u *ExternalLinkUpsertBulk) SetDoomed(v bool) *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetDoomed(v)
+	})
+}
+
+// UpdateDoomed sets the "doomed" field to the value that was provided on create.
+func (u *ExternalLinkUpsertBulk) UpdateDoomed() *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdateDoomed()
 	})
 }
 

@@ -203,6 +203,20 @@ func (_u *ExternalLinkUpdate) SetNillableRemoteGone(v *bool) *ExternalLinkUpdate
 	return _u
 }
 
+// SetDoomed sets the "doomed" field.
+func (_u *ExternalLinkUpdate) SetDoomed(v bool) *ExternalLinkUpdate {
+	_u.mutation.SetDoomed(v)
+	return _u
+}
+
+// SetNillableDoomed sets the "doomed" field if the given value is not nil.
+func (_u *ExternalLinkUpdate) SetNillableDoomed(v *bool) *ExternalLinkUpdate {
+	if v != nil {
+		_u.SetDoomed(*v)
+	}
+	return _u
+}
+
 // SetEvent sets the "event" edge to the Event entity.
 func (_u *ExternalLinkUpdate) SetEvent(v *Event) *ExternalLinkUpdate {
 	return _u.SetEventID(v.ID)
@@ -352,6 +366,9 @@ func (_u *ExternalLinkUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.RemoteGone(); ok {
 		_spec.SetField(externallink.FieldRemoteGone, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Doomed(); ok {
+		_spec.SetField(externallink.FieldDoomed, field.TypeBool, value)
 	}
 	if _u.mutation.EventCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -604,6 +621,20 @@ func (_u *ExternalLinkUpdateOne) SetNillableRemoteGone(v *bool) *ExternalLinkUpd
 	return _u
 }
 
+// SetDoomed sets the "doomed" field.
+func (_u *ExternalLinkUpdateOne) SetDoomed(v bool) *ExternalLinkUpdateOne {
+	_u.mutation.SetDoomed(v)
+	return _u
+}
+
+// SetNillableDoomed sets the "doomed" field if the given value is not nil.
+func (_u *ExternalLinkUpdateOne) SetNillableDoomed(v *bool) *ExternalLinkUpdateOne {
+	if v != nil {
+		_u.SetDoomed(*v)
+	}
+	return _u
+}
+
 // SetEvent sets the "event" edge to the Event entity.
 func (_u *ExternalLinkUpdateOne) SetEvent(v *Event) *ExternalLinkUpdateOne {
 	return _u.SetEventID(v.ID)
@@ -783,6 +814,9 @@ func (_u *ExternalLinkUpdateOne) sqlSave(ctx context.Context) (_node *ExternalLi
 	}
 	if value, ok := _u.mutation.RemoteGone(); ok {
 		_spec.SetField(externallink.FieldRemoteGone, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Doomed(); ok {
+		_spec.SetField(externallink.FieldDoomed, field.TypeBool, value)
 	}
 	if _u.mutation.EventCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -11878,6 +11878,7 @@ type ExternalLinkMutation struct {
 	pushed_sequence    *int
 	addpushed_sequence *int
 	remote_gone        *bool
+	doomed             *bool
 	clearedFields      map[string]struct{}
 	company            *int
 	clearedcompany     bool
@@ -12515,6 +12516,42 @@ func (m *ExternalLinkMutation) ResetRemoteGone() {
 	m.remote_gone = nil
 }
 
+// SetDoomed sets the "doomed" field.
+func (m *ExternalLinkMutation) SetDoomed(b bool) {
+	m.doomed = &b
+}
+
+// Doomed returns the value of the "doomed" field in the mutation.
+func (m *ExternalLinkMutation) Doomed() (r bool, exists bool) {
+	v := m.doomed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDoomed returns the old "doomed" field's value of the ExternalLink entity.
+// If the ExternalLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalLinkMutation) OldDoomed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDoomed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDoomed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDoomed: %w", err)
+	}
+	return oldValue.Doomed, nil
+}
+
+// ResetDoomed resets all changes to the "doomed" field.
+func (m *ExternalLinkMutation) ResetDoomed() {
+	m.doomed = nil
+}
+
 // ClearCompany clears the "company" edge to the Company entity.
 func (m *ExternalLinkMutation) ClearCompany() {
 	m.clearedcompany = true
@@ -12630,7 +12667,7 @@ func (m *ExternalLinkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExternalLinkMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.company != nil {
 		fields = append(fields, externallink.FieldCompanyID)
 	}
@@ -12670,6 +12707,9 @@ func (m *ExternalLinkMutation) Fields() []string {
 	if m.remote_gone != nil {
 		fields = append(fields, externallink.FieldRemoteGone)
 	}
+	if m.doomed != nil {
+		fields = append(fields, externallink.FieldDoomed)
+	}
 	return fields
 }
 
@@ -12704,6 +12744,8 @@ func (m *ExternalLinkMutation) Field(name string) (ent.Value, bool) {
 		return m.PushedSequence()
 	case externallink.FieldRemoteGone:
 		return m.RemoteGone()
+	case externallink.FieldDoomed:
+		return m.Doomed()
 	}
 	return nil, false
 }
@@ -12739,6 +12781,8 @@ func (m *ExternalLinkMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldPushedSequence(ctx)
 	case externallink.FieldRemoteGone:
 		return m.OldRemoteGone(ctx)
+	case externallink.FieldDoomed:
+		return m.OldDoomed(ctx)
 	}
 	return nil, fmt.Errorf("unknown ExternalLink field %s", name)
 }
@@ -12838,6 +12882,13 @@ func (m *ExternalLinkMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRemoteGone(v)
+		return nil
+	case externallink.FieldDoomed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDoomed(v)
 		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink field %s", name)
@@ -12962,6 +13013,9 @@ func (m *ExternalLinkMutation) ResetField(name string) error {
 		return nil
 	case externallink.FieldRemoteGone:
 		m.ResetRemoteGone()
+		return nil
+	case externallink.FieldDoomed:
+		m.ResetDoomed()
 		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink field %s", name)
@@ -19392,6 +19446,11 @@ type SyncStateMutation struct {
 	pushed         *int
 	addpushed      *int
 	import_only    *bool
+	push_after     *time.Time
+	drop_imported  *bool
+	generation     *int
+	addgeneration  *int
+	baseline       *bool
 	pulled         *int
 	addpulled      *int
 	last_error     *string
@@ -19958,6 +20017,183 @@ func (m *SyncStateMutation) ResetImportOnly() {
 	m.import_only = nil
 }
 
+// SetPushAfter sets the "push_after" field.
+func (m *SyncStateMutation) SetPushAfter(t time.Time) {
+	m.push_after = &t
+}
+
+// PushAfter returns the value of the "push_after" field in the mutation.
+func (m *SyncStateMutation) PushAfter() (r time.Time, exists bool) {
+	v := m.push_after
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPushAfter returns the old "push_after" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldPushAfter(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPushAfter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPushAfter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPushAfter: %w", err)
+	}
+	return oldValue.PushAfter, nil
+}
+
+// ClearPushAfter clears the value of the "push_after" field.
+func (m *SyncStateMutation) ClearPushAfter() {
+	m.push_after = nil
+	m.clearedFields[syncstate.FieldPushAfter] = struct{}{}
+}
+
+// PushAfterCleared returns if the "push_after" field was cleared in this mutation.
+func (m *SyncStateMutation) PushAfterCleared() bool {
+	_, ok := m.clearedFields[syncstate.FieldPushAfter]
+	return ok
+}
+
+// ResetPushAfter resets all changes to the "push_after" field.
+func (m *SyncStateMutation) ResetPushAfter() {
+	m.push_after = nil
+	delete(m.clearedFields, syncstate.FieldPushAfter)
+}
+
+// SetDropImported sets the "drop_imported" field.
+func (m *SyncStateMutation) SetDropImported(b bool) {
+	m.drop_imported = &b
+}
+
+// DropImported returns the value of the "drop_imported" field in the mutation.
+func (m *SyncStateMutation) DropImported() (r bool, exists bool) {
+	v := m.drop_imported
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDropImported returns the old "drop_imported" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldDropImported(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDropImported is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDropImported requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDropImported: %w", err)
+	}
+	return oldValue.DropImported, nil
+}
+
+// ResetDropImported resets all changes to the "drop_imported" field.
+func (m *SyncStateMutation) ResetDropImported() {
+	m.drop_imported = nil
+}
+
+// SetGeneration sets the "generation" field.
+func (m *SyncStateMutation) SetGeneration(i int) {
+	m.generation = &i
+	m.addgeneration = nil
+}
+
+// Generation returns the value of the "generation" field in the mutation.
+func (m *SyncStateMutation) Generation() (r int, exists bool) {
+	v := m.generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGeneration returns the old "generation" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldGeneration(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGeneration: %w", err)
+	}
+	return oldValue.Generation, nil
+}
+
+// AddGeneration adds i to the "generation" field.
+func (m *SyncStateMutation) AddGeneration(i int) {
+	if m.addgeneration != nil {
+		*m.addgeneration += i
+	} else {
+		m.addgeneration = &i
+	}
+}
+
+// AddedGeneration returns the value that was added to the "generation" field in this mutation.
+func (m *SyncStateMutation) AddedGeneration() (r int, exists bool) {
+	v := m.addgeneration
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGeneration resets all changes to the "generation" field.
+func (m *SyncStateMutation) ResetGeneration() {
+	m.generation = nil
+	m.addgeneration = nil
+}
+
+// SetBaseline sets the "baseline" field.
+func (m *SyncStateMutation) SetBaseline(b bool) {
+	m.baseline = &b
+}
+
+// Baseline returns the value of the "baseline" field in the mutation.
+func (m *SyncStateMutation) Baseline() (r bool, exists bool) {
+	v := m.baseline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBaseline returns the old "baseline" field's value of the SyncState entity.
+// If the SyncState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncStateMutation) OldBaseline(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBaseline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBaseline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBaseline: %w", err)
+	}
+	return oldValue.Baseline, nil
+}
+
+// ResetBaseline resets all changes to the "baseline" field.
+func (m *SyncStateMutation) ResetBaseline() {
+	m.baseline = nil
+}
+
 // SetPulled sets the "pulled" field.
 func (m *SyncStateMutation) SetPulled(i int) {
 	m.pulled = &i
@@ -20151,7 +20387,7 @@ func (m *SyncStateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SyncStateMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 17)
 	if m.company != nil {
 		fields = append(fields, syncstate.FieldCompanyID)
 	}
@@ -20184,6 +20420,18 @@ func (m *SyncStateMutation) Fields() []string {
 	}
 	if m.import_only != nil {
 		fields = append(fields, syncstate.FieldImportOnly)
+	}
+	if m.push_after != nil {
+		fields = append(fields, syncstate.FieldPushAfter)
+	}
+	if m.drop_imported != nil {
+		fields = append(fields, syncstate.FieldDropImported)
+	}
+	if m.generation != nil {
+		fields = append(fields, syncstate.FieldGeneration)
+	}
+	if m.baseline != nil {
+		fields = append(fields, syncstate.FieldBaseline)
 	}
 	if m.pulled != nil {
 		fields = append(fields, syncstate.FieldPulled)
@@ -20221,6 +20469,14 @@ func (m *SyncStateMutation) Field(name string) (ent.Value, bool) {
 		return m.Pushed()
 	case syncstate.FieldImportOnly:
 		return m.ImportOnly()
+	case syncstate.FieldPushAfter:
+		return m.PushAfter()
+	case syncstate.FieldDropImported:
+		return m.DropImported()
+	case syncstate.FieldGeneration:
+		return m.Generation()
+	case syncstate.FieldBaseline:
+		return m.Baseline()
 	case syncstate.FieldPulled:
 		return m.Pulled()
 	case syncstate.FieldLastError:
@@ -20256,6 +20512,14 @@ func (m *SyncStateMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldPushed(ctx)
 	case syncstate.FieldImportOnly:
 		return m.OldImportOnly(ctx)
+	case syncstate.FieldPushAfter:
+		return m.OldPushAfter(ctx)
+	case syncstate.FieldDropImported:
+		return m.OldDropImported(ctx)
+	case syncstate.FieldGeneration:
+		return m.OldGeneration(ctx)
+	case syncstate.FieldBaseline:
+		return m.OldBaseline(ctx)
 	case syncstate.FieldPulled:
 		return m.OldPulled(ctx)
 	case syncstate.FieldLastError:
@@ -20346,6 +20610,34 @@ func (m *SyncStateMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetImportOnly(v)
 		return nil
+	case syncstate.FieldPushAfter:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPushAfter(v)
+		return nil
+	case syncstate.FieldDropImported:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDropImported(v)
+		return nil
+	case syncstate.FieldGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGeneration(v)
+		return nil
+	case syncstate.FieldBaseline:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBaseline(v)
+		return nil
 	case syncstate.FieldPulled:
 		v, ok := value.(int)
 		if !ok {
@@ -20371,6 +20663,9 @@ func (m *SyncStateMutation) AddedFields() []string {
 	if m.addpushed != nil {
 		fields = append(fields, syncstate.FieldPushed)
 	}
+	if m.addgeneration != nil {
+		fields = append(fields, syncstate.FieldGeneration)
+	}
 	if m.addpulled != nil {
 		fields = append(fields, syncstate.FieldPulled)
 	}
@@ -20384,6 +20679,8 @@ func (m *SyncStateMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case syncstate.FieldPushed:
 		return m.AddedPushed()
+	case syncstate.FieldGeneration:
+		return m.AddedGeneration()
 	case syncstate.FieldPulled:
 		return m.AddedPulled()
 	}
@@ -20401,6 +20698,13 @@ func (m *SyncStateMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPushed(v)
+		return nil
+	case syncstate.FieldGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGeneration(v)
 		return nil
 	case syncstate.FieldPulled:
 		v, ok := value.(int)
@@ -20425,6 +20729,9 @@ func (m *SyncStateMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(syncstate.FieldLastSyncAt) {
 		fields = append(fields, syncstate.FieldLastSyncAt)
+	}
+	if m.FieldCleared(syncstate.FieldPushAfter) {
+		fields = append(fields, syncstate.FieldPushAfter)
 	}
 	if m.FieldCleared(syncstate.FieldLastError) {
 		fields = append(fields, syncstate.FieldLastError)
@@ -20451,6 +20758,9 @@ func (m *SyncStateMutation) ClearField(name string) error {
 		return nil
 	case syncstate.FieldLastSyncAt:
 		m.ClearLastSyncAt()
+		return nil
+	case syncstate.FieldPushAfter:
+		m.ClearPushAfter()
 		return nil
 	case syncstate.FieldLastError:
 		m.ClearLastError()
@@ -20495,6 +20805,18 @@ func (m *SyncStateMutation) ResetField(name string) error {
 		return nil
 	case syncstate.FieldImportOnly:
 		m.ResetImportOnly()
+		return nil
+	case syncstate.FieldPushAfter:
+		m.ResetPushAfter()
+		return nil
+	case syncstate.FieldDropImported:
+		m.ResetDropImported()
+		return nil
+	case syncstate.FieldGeneration:
+		m.ResetGeneration()
+		return nil
+	case syncstate.FieldBaseline:
+		m.ResetBaseline()
 		return nil
 	case syncstate.FieldPulled:
 		m.ResetPulled()

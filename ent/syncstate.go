@@ -42,6 +42,14 @@ type SyncState struct {
 	Pushed int `json:"pushed,omitempty"`
 	// pull remote events, push nothing
 	ImportOnly bool `json:"import_only,omitempty"`
+	// after a reset to NEW_ONLY: only meetings made since go out
+	PushAfter *time.Time `json:"push_after,omitempty"`
+	// after a reset to DELETE_BOTH: imported events go here too as their originals go there
+	DropImported bool `json:"drop_imported,omitempty"`
+	// counts resets: copies made after one get new ids
+	Generation int `json:"generation,omitempty"`
+	// after a reset to NEW_ONLY: the next listing only finds where now is, taking nothing
+	Baseline bool `json:"baseline,omitempty"`
 	// Pulled holds the value of the "pulled" field.
 	Pulled int `json:"pulled,omitempty"`
 	// LastError holds the value of the "last_error" field.
@@ -92,13 +100,13 @@ func (*SyncState) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case syncstate.FieldImportOnly:
+		case syncstate.FieldImportOnly, syncstate.FieldDropImported, syncstate.FieldBaseline:
 			values[i] = new(sql.NullBool)
-		case syncstate.FieldID, syncstate.FieldCompanyID, syncstate.FieldUserID, syncstate.FieldPushed, syncstate.FieldPulled:
+		case syncstate.FieldID, syncstate.FieldCompanyID, syncstate.FieldUserID, syncstate.FieldPushed, syncstate.FieldGeneration, syncstate.FieldPulled:
 			values[i] = new(sql.NullInt64)
 		case syncstate.FieldProvider, syncstate.FieldSyncToken, syncstate.FieldPageToken, syncstate.FieldStatus, syncstate.FieldLastError:
 			values[i] = new(sql.NullString)
-		case syncstate.FieldCreatedAt, syncstate.FieldUpdatedAt, syncstate.FieldLastSyncAt:
+		case syncstate.FieldCreatedAt, syncstate.FieldUpdatedAt, syncstate.FieldLastSyncAt, syncstate.FieldPushAfter:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -187,6 +195,31 @@ func (_m *SyncState) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field import_only", values[i])
 			} else if value.Valid {
 				_m.ImportOnly = value.Bool
+			}
+		case syncstate.FieldPushAfter:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field push_after", values[i])
+			} else if value.Valid {
+				_m.PushAfter = new(time.Time)
+				*_m.PushAfter = value.Time
+			}
+		case syncstate.FieldDropImported:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field drop_imported", values[i])
+			} else if value.Valid {
+				_m.DropImported = value.Bool
+			}
+		case syncstate.FieldGeneration:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field generation", values[i])
+			} else if value.Valid {
+				_m.Generation = int(value.Int64)
+			}
+		case syncstate.FieldBaseline:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field baseline", values[i])
+			} else if value.Valid {
+				_m.Baseline = value.Bool
 			}
 		case syncstate.FieldPulled:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -278,6 +311,20 @@ func (_m *SyncState) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("import_only=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ImportOnly))
+	builder.WriteString(", ")
+	if v := _m.PushAfter; v != nil {
+		builder.WriteString("push_after=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("drop_imported=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DropImported))
+	builder.WriteString(", ")
+	builder.WriteString("generation=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Generation))
+	builder.WriteString(", ")
+	builder.WriteString("baseline=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Baseline))
 	builder.WriteString(", ")
 	builder.WriteString("pulled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Pulled))

@@ -155,6 +155,62 @@ func (_c *SyncStateCreate) SetNillableImportOnly(v *bool) *SyncStateCreate {
 	return _c
 }
 
+// SetPushAfter sets the "push_after" field.
+func (_c *SyncStateCreate) SetPushAfter(v time.Time) *SyncStateCreate {
+	_c.mutation.SetPushAfter(v)
+	return _c
+}
+
+// SetNillablePushAfter sets the "push_after" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillablePushAfter(v *time.Time) *SyncStateCreate {
+	if v != nil {
+		_c.SetPushAfter(*v)
+	}
+	return _c
+}
+
+// SetDropImported sets the "drop_imported" field.
+func (_c *SyncStateCreate) SetDropImported(v bool) *SyncStateCreate {
+	_c.mutation.SetDropImported(v)
+	return _c
+}
+
+// SetNillableDropImported sets the "drop_imported" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillableDropImported(v *bool) *SyncStateCreate {
+	if v != nil {
+		_c.SetDropImported(*v)
+	}
+	return _c
+}
+
+// SetGeneration sets the "generation" field.
+func (_c *SyncStateCreate) SetGeneration(v int) *SyncStateCreate {
+	_c.mutation.SetGeneration(v)
+	return _c
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillableGeneration(v *int) *SyncStateCreate {
+	if v != nil {
+		_c.SetGeneration(*v)
+	}
+	return _c
+}
+
+// SetBaseline sets the "baseline" field.
+func (_c *SyncStateCreate) SetBaseline(v bool) *SyncStateCreate {
+	_c.mutation.SetBaseline(v)
+	return _c
+}
+
+// SetNillableBaseline sets the "baseline" field if the given value is not nil.
+func (_c *SyncStateCreate) SetNillableBaseline(v *bool) *SyncStateCreate {
+	if v != nil {
+		_c.SetBaseline(*v)
+	}
+	return _c
+}
+
 // SetPulled sets the "pulled" field.
 func (_c *SyncStateCreate) SetPulled(v int) *SyncStateCreate {
 	_c.mutation.SetPulled(v)
@@ -256,6 +312,18 @@ func (_c *SyncStateCreate) defaults() error {
 		v := syncstate.DefaultImportOnly
 		_c.mutation.SetImportOnly(v)
 	}
+	if _, ok := _c.mutation.DropImported(); !ok {
+		v := syncstate.DefaultDropImported
+		_c.mutation.SetDropImported(v)
+	}
+	if _, ok := _c.mutation.Generation(); !ok {
+		v := syncstate.DefaultGeneration
+		_c.mutation.SetGeneration(v)
+	}
+	if _, ok := _c.mutation.Baseline(); !ok {
+		v := syncstate.DefaultBaseline
+		_c.mutation.SetBaseline(v)
+	}
 	if _, ok := _c.mutation.Pulled(); !ok {
 		v := syncstate.DefaultPulled
 		_c.mutation.SetPulled(v)
@@ -298,6 +366,15 @@ func (_c *SyncStateCreate) check() error {
 	}
 	if _, ok := _c.mutation.ImportOnly(); !ok {
 		return &ValidationError{Name: "import_only", err: errors.New(`ent: missing required field "SyncState.import_only"`)}
+	}
+	if _, ok := _c.mutation.DropImported(); !ok {
+		return &ValidationError{Name: "drop_imported", err: errors.New(`ent: missing required field "SyncState.drop_imported"`)}
+	}
+	if _, ok := _c.mutation.Generation(); !ok {
+		return &ValidationError{Name: "generation", err: errors.New(`ent: missing required field "SyncState.generation"`)}
+	}
+	if _, ok := _c.mutation.Baseline(); !ok {
+		return &ValidationError{Name: "baseline", err: errors.New(`ent: missing required field "SyncState.baseline"`)}
 	}
 	if _, ok := _c.mutation.Pulled(); !ok {
 		return &ValidationError{Name: "pulled", err: errors.New(`ent: missing required field "SyncState.pulled"`)}
@@ -370,6 +447,22 @@ func (_c *SyncStateCreate) createSpec() (*SyncState, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ImportOnly(); ok {
 		_spec.SetField(syncstate.FieldImportOnly, field.TypeBool, value)
 		_node.ImportOnly = value
+	}
+	if value, ok := _c.mutation.PushAfter(); ok {
+		_spec.SetField(syncstate.FieldPushAfter, field.TypeTime, value)
+		_node.PushAfter = &value
+	}
+	if value, ok := _c.mutation.DropImported(); ok {
+		_spec.SetField(syncstate.FieldDropImported, field.TypeBool, value)
+		_node.DropImported = value
+	}
+	if value, ok := _c.mutation.Generation(); ok {
+		_spec.SetField(syncstate.FieldGeneration, field.TypeInt, value)
+		_node.Generation = value
+	}
+	if value, ok := _c.mutation.Baseline(); ok {
+		_spec.SetField(syncstate.FieldBaseline, field.TypeBool, value)
+		_node.Baseline = value
 	}
 	if value, ok := _c.mutation.Pulled(); ok {
 		_spec.SetField(syncstate.FieldPulled, field.TypeInt, value)
@@ -570,6 +663,66 @@ func (u *SyncStateUpsert) SetImportOnly(v bool) *SyncStateUpsert {
 // UpdateImportOnly sets the "import_only" field to the value that was provided on create.
 func (u *SyncStateUpsert) UpdateImportOnly() *SyncStateUpsert {
 	u.SetExcluded(syncstate.FieldImportOnly)
+	return u
+}
+
+// SetPushAfter sets the "push_after" field.
+func (u *SyncStateUpsert) SetPushAfter(v time.Time) *SyncStateUpsert {
+	u.Set(syncstate.FieldPushAfter, v)
+	return u
+}
+
+// UpdatePushAfter sets the "push_after" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdatePushAfter() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldPushAfter)
+	return u
+}
+
+// ClearPushAfter clears the value of the "push_after" field.
+func (u *SyncStateUpsert) ClearPushAfter() *SyncStateUpsert {
+	u.SetNull(syncstate.FieldPushAfter)
+	return u
+}
+
+// SetDropImported sets the "drop_imported" field.
+func (u *SyncStateUpsert) SetDropImported(v bool) *SyncStateUpsert {
+	u.Set(syncstate.FieldDropImported, v)
+	return u
+}
+
+// UpdateDropImported sets the "drop_imported" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdateDropImported() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldDropImported)
+	return u
+}
+
+// SetGeneration sets the "generation" field.
+func (u *SyncStateUpsert) SetGeneration(v int) *SyncStateUpsert {
+	u.Set(syncstate.FieldGeneration, v)
+	return u
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdateGeneration() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldGeneration)
+	return u
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *SyncStateUpsert) AddGeneration(v int) *SyncStateUpsert {
+	u.Add(syncstate.FieldGeneration, v)
+	return u
+}
+
+// SetBaseline sets the "baseline" field.
+func (u *SyncStateUpsert) SetBaseline(v bool) *SyncStateUpsert {
+	u.Set(syncstate.FieldBaseline, v)
+	return u
+}
+
+// UpdateBaseline sets the "baseline" field to the value that was provided on create.
+func (u *SyncStateUpsert) UpdateBaseline() *SyncStateUpsert {
+	u.SetExcluded(syncstate.FieldBaseline)
 	return u
 }
 
@@ -786,6 +939,76 @@ func (u *SyncStateUpsertOne) SetImportOnly(v bool) *SyncStateUpsertOne {
 func (u *SyncStateUpsertOne) UpdateImportOnly() *SyncStateUpsertOne {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.UpdateImportOnly()
+	})
+}
+
+// SetPushAfter sets the "push_after" field.
+func (u *SyncStateUpsertOne) SetPushAfter(v time.Time) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetPushAfter(v)
+	})
+}
+
+// UpdatePushAfter sets the "push_after" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdatePushAfter() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdatePushAfter()
+	})
+}
+
+// ClearPushAfter clears the value of the "push_after" field.
+func (u *SyncStateUpsertOne) ClearPushAfter() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearPushAfter()
+	})
+}
+
+// SetDropImported sets the "drop_imported" field.
+func (u *SyncStateUpsertOne) SetDropImported(v bool) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetDropImported(v)
+	})
+}
+
+// UpdateDropImported sets the "drop_imported" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdateDropImported() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateDropImported()
+	})
+}
+
+// SetGeneration sets the "generation" field.
+func (u *SyncStateUpsertOne) SetGeneration(v int) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetGeneration(v)
+	})
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *SyncStateUpsertOne) AddGeneration(v int) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.AddGeneration(v)
+	})
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdateGeneration() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateGeneration()
+	})
+}
+
+// SetBaseline sets the "baseline" field.
+func (u *SyncStateUpsertOne) SetBaseline(v bool) *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetBaseline(v)
+	})
+}
+
+// UpdateBaseline sets the "baseline" field to the value that was provided on create.
+func (u *SyncStateUpsertOne) UpdateBaseline() *SyncStateUpsertOne {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateBaseline()
 	})
 }
 
@@ -1174,6 +1397,76 @@ func (u *SyncStateUpsertBulk) SetImportOnly(v bool) *SyncStateUpsertBulk {
 func (u *SyncStateUpsertBulk) UpdateImportOnly() *SyncStateUpsertBulk {
 	return u.Update(func(s *SyncStateUpsert) {
 		s.UpdateImportOnly()
+	})
+}
+
+// SetPushAfter sets the "push_after" field.
+func (u *SyncStateUpsertBulk) SetPushAfter(v time.Time) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetPushAfter(v)
+	})
+}
+
+// UpdatePushAfter sets the "push_after" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdatePushAfter() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdatePushAfter()
+	})
+}
+
+// ClearPushAfter clears the value of the "push_after" field.
+func (u *SyncStateUpsertBulk) ClearPushAfter() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.ClearPushAfter()
+	})
+}
+
+// SetDropImported sets the "drop_imported" field.
+func (u *SyncStateUpsertBulk) SetDropImported(v bool) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetDropImported(v)
+	})
+}
+
+// UpdateDropImported sets the "drop_imported" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdateDropImported() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateDropImported()
+	})
+}
+
+// SetGeneration sets the "generation" field.
+func (u *SyncStateUpsertBulk) SetGeneration(v int) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetGeneration(v)
+	})
+}
+
+// AddGeneration adds v to the "generation" field.
+func (u *SyncStateUpsertBulk) AddGeneration(v int) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.AddGeneration(v)
+	})
+}
+
+// UpdateGeneration sets the "generation" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdateGeneration() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateGeneration()
+	})
+}
+
+// SetBaseline sets the "baseline" field.
+func (u *SyncStateUpsertBulk) SetBaseline(v bool) *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.SetBaseline(v)
+	})
+}
+
+// UpdateBaseline sets the "baseline" field to the value that was provided on create.
+func (u *SyncStateUpsertBulk) UpdateBaseline() *SyncStateUpsertBulk {
+	return u.Update(func(s *SyncStateUpsert) {
+		s.UpdateBaseline()
 	})
 }
 

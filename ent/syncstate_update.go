@@ -145,6 +145,75 @@ func (_u *SyncStateUpdate) SetNillableImportOnly(v *bool) *SyncStateUpdate {
 	return _u
 }
 
+// SetPushAfter sets the "push_after" field.
+func (_u *SyncStateUpdate) SetPushAfter(v time.Time) *SyncStateUpdate {
+	_u.mutation.SetPushAfter(v)
+	return _u
+}
+
+// SetNillablePushAfter sets the "push_after" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillablePushAfter(v *time.Time) *SyncStateUpdate {
+	if v != nil {
+		_u.SetPushAfter(*v)
+	}
+	return _u
+}
+
+// ClearPushAfter clears the value of the "push_after" field.
+func (_u *SyncStateUpdate) ClearPushAfter() *SyncStateUpdate {
+	_u.mutation.ClearPushAfter()
+	return _u
+}
+
+// SetDropImported sets the "drop_imported" field.
+func (_u *SyncStateUpdate) SetDropImported(v bool) *SyncStateUpdate {
+	_u.mutation.SetDropImported(v)
+	return _u
+}
+
+// SetNillableDropImported sets the "drop_imported" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillableDropImported(v *bool) *SyncStateUpdate {
+	if v != nil {
+		_u.SetDropImported(*v)
+	}
+	return _u
+}
+
+// SetGeneration sets the "generation" field.
+func (_u *SyncStateUpdate) SetGeneration(v int) *SyncStateUpdate {
+	_u.mutation.ResetGeneration()
+	_u.mutation.SetGeneration(v)
+	return _u
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillableGeneration(v *int) *SyncStateUpdate {
+	if v != nil {
+		_u.SetGeneration(*v)
+	}
+	return _u
+}
+
+// AddGeneration adds value to the "generation" field.
+func (_u *SyncStateUpdate) AddGeneration(v int) *SyncStateUpdate {
+	_u.mutation.AddGeneration(v)
+	return _u
+}
+
+// SetBaseline sets the "baseline" field.
+func (_u *SyncStateUpdate) SetBaseline(v bool) *SyncStateUpdate {
+	_u.mutation.SetBaseline(v)
+	return _u
+}
+
+// SetNillableBaseline sets the "baseline" field if the given value is not nil.
+func (_u *SyncStateUpdate) SetNillableBaseline(v *bool) *SyncStateUpdate {
+	if v != nil {
+		_u.SetBaseline(*v)
+	}
+	return _u
+}
+
 // SetPulled sets the "pulled" field.
 func (_u *SyncStateUpdate) SetPulled(v int) *SyncStateUpdate {
 	_u.mutation.ResetPulled()
@@ -300,6 +369,24 @@ func (_u *SyncStateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.ImportOnly(); ok {
 		_spec.SetField(syncstate.FieldImportOnly, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.PushAfter(); ok {
+		_spec.SetField(syncstate.FieldPushAfter, field.TypeTime, value)
+	}
+	if _u.mutation.PushAfterCleared() {
+		_spec.ClearField(syncstate.FieldPushAfter, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DropImported(); ok {
+		_spec.SetField(syncstate.FieldDropImported, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Generation(); ok {
+		_spec.SetField(syncstate.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGeneration(); ok {
+		_spec.AddField(syncstate.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Baseline(); ok {
+		_spec.SetField(syncstate.FieldBaseline, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Pulled(); ok {
 		_spec.SetField(syncstate.FieldPulled, field.TypeInt, value)
 	}
@@ -445,6 +532,75 @@ func (_u *SyncStateUpdateOne) SetImportOnly(v bool) *SyncStateUpdateOne {
 func (_u *SyncStateUpdateOne) SetNillableImportOnly(v *bool) *SyncStateUpdateOne {
 	if v != nil {
 		_u.SetImportOnly(*v)
+	}
+	return _u
+}
+
+// SetPushAfter sets the "push_after" field.
+func (_u *SyncStateUpdateOne) SetPushAfter(v time.Time) *SyncStateUpdateOne {
+	_u.mutation.SetPushAfter(v)
+	return _u
+}
+
+// SetNillablePushAfter sets the "push_after" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillablePushAfter(v *time.Time) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetPushAfter(*v)
+	}
+	return _u
+}
+
+// ClearPushAfter clears the value of the "push_after" field.
+func (_u *SyncStateUpdateOne) ClearPushAfter() *SyncStateUpdateOne {
+	_u.mutation.ClearPushAfter()
+	return _u
+}
+
+// SetDropImported sets the "drop_imported" field.
+func (_u *SyncStateUpdateOne) SetDropImported(v bool) *SyncStateUpdateOne {
+	_u.mutation.SetDropImported(v)
+	return _u
+}
+
+// SetNillableDropImported sets the "drop_imported" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillableDropImported(v *bool) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetDropImported(*v)
+	}
+	return _u
+}
+
+// SetGeneration sets the "generation" field.
+func (_u *SyncStateUpdateOne) SetGeneration(v int) *SyncStateUpdateOne {
+	_u.mutation.ResetGeneration()
+	_u.mutation.SetGeneration(v)
+	return _u
+}
+
+// SetNillableGeneration sets the "generation" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillableGeneration(v *int) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetGeneration(*v)
+	}
+	return _u
+}
+
+// AddGeneration adds value to the "generation" field.
+func (_u *SyncStateUpdateOne) AddGeneration(v int) *SyncStateUpdateOne {
+	_u.mutation.AddGeneration(v)
+	return _u
+}
+
+// SetBaseline sets the "baseline" field.
+func (_u *SyncStateUpdateOne) SetBaseline(v bool) *SyncStateUpdateOne {
+	_u.mutation.SetBaseline(v)
+	return _u
+}
+
+// SetNillableBaseline sets the "baseline" field if the given value is not nil.
+func (_u *SyncStateUpdateOne) SetNillableBaseline(v *bool) *SyncStateUpdateOne {
+	if v != nil {
+		_u.SetBaseline(*v)
 	}
 	return _u
 }
@@ -633,6 +789,24 @@ func (_u *SyncStateUpdateOne) sqlSave(ctx context.Context) (_node *SyncState, er
 	}
 	if value, ok := _u.mutation.ImportOnly(); ok {
 		_spec.SetField(syncstate.FieldImportOnly, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PushAfter(); ok {
+		_spec.SetField(syncstate.FieldPushAfter, field.TypeTime, value)
+	}
+	if _u.mutation.PushAfterCleared() {
+		_spec.ClearField(syncstate.FieldPushAfter, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DropImported(); ok {
+		_spec.SetField(syncstate.FieldDropImported, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Generation(); ok {
+		_spec.SetField(syncstate.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedGeneration(); ok {
+		_spec.AddField(syncstate.FieldGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Baseline(); ok {
+		_spec.SetField(syncstate.FieldBaseline, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Pulled(); ok {
 		_spec.SetField(syncstate.FieldPulled, field.TypeInt, value)

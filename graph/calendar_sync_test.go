@@ -424,3 +424,79 @@ func conveneMeetingsGoTo(t *testing.T, h calendarHolder) {
 		t.Errorf("an import-only connection wrote %d: %v", got.Pushed, h.copies(env, "ba@acme.test"))
 	}
 }
+
+// TestEachResetDoesWhatItSays: before a reset the member has a remote
+// event imported ("Dentist") and a Convene meeting copied out
+// ("Planning"). After each of the 4 × 2 resets, a new remote event and a
+// new Convene meeting come; the sync that follows leaves on each side what
+// the choice says, and nothing twice.
+func TestEachResetDoesWhatItSays(t *testing.T) {
+	type sides struct{ dentistHere, dentistThere, planningThere int }
+	for _, c := range []struct {
+		events, next string
+		want         sides
+	}{
+		{"KEEP", "ALL", sides{1, 1, 1}},
+		{"KEEP", "NEW_ONLY", sides{1, 1, 1}},
+		{"DELETE_REMOTE", "ALL", sides{1, 1, 1}}, // the kept Dentist goes out again, as a copy
+		{"DELETE_REMOTE", "NEW_ONLY", sides{1, 0, 0}},
+		{"DELETE_LOCAL", "ALL", sides{1, 1, 1}}, // taken in again
+		{"DELETE_LOCAL", "NEW_ONLY", sides{0, 1, 1}},
+		{"DELETE_BOTH", "ALL", sides{0, 0, 1}},
+		{"DELETE_BOTH", "NEW_ONLY", sides{0, 0, 0}},
+	} {
+		t.Run(c.events+"/"+c.next, func(t *testing.T) {
+			env := testenv.New(t, "sqlite3")
+			co := env.NewCompany(t, "Acme")
+			downProviders[0].connect(t, env, co)
+			mine := co.Member.Email
+			soon := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+			env.Google.Put(mine, withFields(googleTimed(soon, 30), map[string]any{"summary": "Dentist"}))
+			meet := func(title string, at time.Time) {
+				env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": title, "start": at,
+					"durationMinutes": 30, "attendees": []int{co.Member.ID}}}, &struct{}{})
+			}
+			meet("Planning", soon.Add(2*time.Hour))
+			start := time.Now()
+			connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+			if first := syncedAfter(t, env, co.MemberToken, "GOOGLE", start); first.Pulled != 1 || first.Pushed != 1 {
+				t.Fatalf("before the reset: %+v", first)
+			}
+
+			start = time.Now()
+			var reset struct{ ResetCalendarSync connection }
+			env.Must(t, co.MemberToken, `mutation($e:SyncedEvents!, $n:NextSync!){ resetCalendarSync(provider:GOOGLE, events:$e, next:$n){ provider status } }`,
+				map[string]any{"e": c.events, "n": c.next}, &reset)
+			syncedAfter(t, env, co.MemberToken, "GOOGLE", start)
+			env.Google.Put(mine, withFields(googleTimed(soon.Add(4*time.Hour), 30), map[string]any{"summary": "Made there after"}))
+			meet("Made here after", soon.Add(6*time.Hour))
+			syncNow(t, env, co.MemberToken)
+
+			here := myEventsBetween(t, env, co.MemberToken, co.Member.ID, soon.Add(-time.Hour), soon.Add(24*time.Hour))
+			there := map[string]int{}
+			for _, e := range env.Google.Of(mine) {
+				there[fmt.Sprint(e["summary"])]++
+			}
+			got := sides{count(here, "Dentist/PERSONAL"), there["Dentist"], there["Planning"]}
+			if got != c.want || count(here, "Made there after/PERSONAL") != 1 || there["Made here after"] != 1 {
+				t.Errorf("here %v, there %v; want %+v", here, there, c.want)
+			}
+		})
+	}
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	if res := env.Query(t, co.MemberToken, `mutation($u:ID!){ resetCalendarSync(provider:GOOGLE, user:$u, events:KEEP, next:ALL){ status } }`,
+		map[string]any{"u": co.Admin.ID}); res.Code() != "FORBIDDEN" {
+		t.Errorf("a member reset the admin's sync: %+v", res.Errors)
+	}
+}
+
+func count(list []string, item string) int {
+	n := 0
+	for _, s := range list {
+		if s == item {
+			n++
+		}
+	}
+	return n
+}

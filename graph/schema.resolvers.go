@@ -411,6 +411,11 @@ func (r *mutationResolver) SyncCalendar(ctx context.Context, provider schematype
 	return r.Sync.SyncNow(ctx, provider)
 }
 
+// ResetCalendarSync is the resolver for the resetCalendarSync field.
+func (r *mutationResolver) ResetCalendarSync(ctx context.Context, provider schematype.Provider, user *int, events calsync.Kept, next calsync.Taken) (*calsync.Connection, error) {
+	return r.Sync.Reset(ctx, user, provider, events, next)
+}
+
 // ZoomJWTToken is the resolver for the zoomJWTToken field.
 func (r *mutationResolver) ZoomJWTToken(ctx context.Context, id int) (string, error) {
 	return r.Credentials.ZoomJWTToken(ctx, id)

@@ -44,6 +44,8 @@ const (
 	FieldPushedSequence = "pushed_sequence"
 	// FieldRemoteGone holds the string denoting the remote_gone field in the database.
 	FieldRemoteGone = "remote_gone"
+	// FieldDoomed holds the string denoting the doomed field in the database.
+	FieldDoomed = "doomed"
 	// EdgeCompany holds the string denoting the company edge name in mutations.
 	EdgeCompany = "company"
 	// EdgeEvent holds the string denoting the event edge name in mutations.
@@ -91,6 +93,7 @@ var Columns = []string{
 	FieldPushed,
 	FieldPushedSequence,
 	FieldRemoteGone,
+	FieldDoomed,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -125,6 +128,8 @@ var (
 	DefaultPushedSequence int
 	// DefaultRemoteGone holds the default value on creation for the "remote_gone" field.
 	DefaultRemoteGone bool
+	// DefaultDoomed holds the default value on creation for the "doomed" field.
+	DefaultDoomed bool
 )
 
 // ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
@@ -208,6 +213,11 @@ func ByPushedSequence(opts ...sql.OrderTermOption) OrderOption {
 // ByRemoteGone orders the results by the remote_gone field.
 func ByRemoteGone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRemoteGone, opts...).ToFunc()
+}
+
+// ByDoomed orders the results by the doomed field.
+func ByDoomed(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDoomed, opts...).ToFunc()
 }
 
 // ByCompanyField orders the results by company field.

@@ -116,6 +116,11 @@ func RemoteGone(v bool) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldEQ(FieldRemoteGone, v))
 }
 
+// Doomed applies equality check predicate on the "doomed" field. It's identical to DoomedEQ.
+func Doomed(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldDoomed, v))
+}
+
 // CompanyIDEQ applies the EQ predicate on the "company_id" field.
 func CompanyIDEQ(v int) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldEQ(FieldCompanyID, v))
@@ -609,6 +614,16 @@ func RemoteGoneEQ(v bool) predicate.ExternalLink {
 // RemoteGoneNEQ applies the NEQ predicate on the "remote_gone" field.
 func RemoteGoneNEQ(v bool) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldNEQ(FieldRemoteGone, v))
+}
+
+// DoomedEQ applies the EQ predicate on the "doomed" field.
+func DoomedEQ(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldDoomed, v))
+}
+
+// DoomedNEQ applies the NEQ predicate on the "doomed" field.
+func DoomedNEQ(v bool) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNEQ(FieldDoomed, v))
 }
 
 // HasCompany applies the HasEdge predicate on the "company" edge.

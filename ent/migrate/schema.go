@@ -478,6 +478,7 @@ var (
 		{Name: "pushed", Type: field.TypeBool, Default: false},
 		{Name: "pushed_sequence", Type: field.TypeInt, Default: 0},
 		{Name: "remote_gone", Type: field.TypeBool, Default: false},
+		{Name: "doomed", Type: field.TypeBool, Default: false},
 		{Name: "company_id", Type: field.TypeInt},
 		{Name: "event_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt},
@@ -490,19 +491,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "external_links_companies_company",
-				Columns:    []*schema.Column{ExternalLinksColumns[11]},
+				Columns:    []*schema.Column{ExternalLinksColumns[12]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "external_links_events_event",
-				Columns:    []*schema.Column{ExternalLinksColumns[12]},
+				Columns:    []*schema.Column{ExternalLinksColumns[13]},
 				RefColumns: []*schema.Column{EventsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "external_links_users_user",
-				Columns:    []*schema.Column{ExternalLinksColumns[13]},
+				Columns:    []*schema.Column{ExternalLinksColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -511,17 +512,17 @@ var (
 			{
 				Name:    "externallink_user_id_provider_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{ExternalLinksColumns[13], ExternalLinksColumns[3], ExternalLinksColumns[4]},
+				Columns: []*schema.Column{ExternalLinksColumns[14], ExternalLinksColumns[3], ExternalLinksColumns[4]},
 			},
 			{
 				Name:    "externallink_event_id",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalLinksColumns[12]},
+				Columns: []*schema.Column{ExternalLinksColumns[13]},
 			},
 			{
 				Name:    "externallink_company_id_ical_uid",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalLinksColumns[11], ExternalLinksColumns[5]},
+				Columns: []*schema.Column{ExternalLinksColumns[12], ExternalLinksColumns[5]},
 			},
 		},
 	}
@@ -831,6 +832,10 @@ var (
 		{Name: "last_sync_at", Type: field.TypeTime, Nullable: true},
 		{Name: "pushed", Type: field.TypeInt, Default: 0},
 		{Name: "import_only", Type: field.TypeBool, Default: false},
+		{Name: "push_after", Type: field.TypeTime, Nullable: true},
+		{Name: "drop_imported", Type: field.TypeBool, Default: false},
+		{Name: "generation", Type: field.TypeInt, Default: 0},
+		{Name: "baseline", Type: field.TypeBool, Default: false},
 		{Name: "pulled", Type: field.TypeInt, Default: 0},
 		{Name: "last_error", Type: field.TypeString, Nullable: true},
 		{Name: "company_id", Type: field.TypeInt},
@@ -844,13 +849,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sync_states_companies_company",
-				Columns:    []*schema.Column{SyncStatesColumns[12]},
+				Columns:    []*schema.Column{SyncStatesColumns[16]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "sync_states_users_user",
-				Columns:    []*schema.Column{SyncStatesColumns[13]},
+				Columns:    []*schema.Column{SyncStatesColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -859,7 +864,7 @@ var (
 			{
 				Name:    "syncstate_user_id_provider",
 				Unique:  true,
-				Columns: []*schema.Column{SyncStatesColumns[13], SyncStatesColumns[3]},
+				Columns: []*schema.Column{SyncStatesColumns[17], SyncStatesColumns[3]},
 			},
 		},
 	}

@@ -538,6 +538,10 @@ func init() {
 	externallinkDescRemoteGone := externallinkFields[9].Descriptor()
 	// externallink.DefaultRemoteGone holds the default value on creation for the remote_gone field.
 	externallink.DefaultRemoteGone = externallinkDescRemoteGone.Default.(bool)
+	// externallinkDescDoomed is the schema descriptor for doomed field.
+	externallinkDescDoomed := externallinkFields[10].Descriptor()
+	// externallink.DefaultDoomed holds the default value on creation for the doomed field.
+	externallink.DefaultDoomed = externallinkDescDoomed.Default.(bool)
 	jobMixin := schema.Job{}.Mixin()
 	job.Policy = privacy.NewPolicies(jobMixin[0], schema.Job{})
 	job.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -838,8 +842,20 @@ func init() {
 	syncstateDescImportOnly := syncstateFields[7].Descriptor()
 	// syncstate.DefaultImportOnly holds the default value on creation for the import_only field.
 	syncstate.DefaultImportOnly = syncstateDescImportOnly.Default.(bool)
+	// syncstateDescDropImported is the schema descriptor for drop_imported field.
+	syncstateDescDropImported := syncstateFields[9].Descriptor()
+	// syncstate.DefaultDropImported holds the default value on creation for the drop_imported field.
+	syncstate.DefaultDropImported = syncstateDescDropImported.Default.(bool)
+	// syncstateDescGeneration is the schema descriptor for generation field.
+	syncstateDescGeneration := syncstateFields[10].Descriptor()
+	// syncstate.DefaultGeneration holds the default value on creation for the generation field.
+	syncstate.DefaultGeneration = syncstateDescGeneration.Default.(int)
+	// syncstateDescBaseline is the schema descriptor for baseline field.
+	syncstateDescBaseline := syncstateFields[11].Descriptor()
+	// syncstate.DefaultBaseline holds the default value on creation for the baseline field.
+	syncstate.DefaultBaseline = syncstateDescBaseline.Default.(bool)
 	// syncstateDescPulled is the schema descriptor for pulled field.
-	syncstateDescPulled := syncstateFields[8].Descriptor()
+	syncstateDescPulled := syncstateFields[12].Descriptor()
 	// syncstate.DefaultPulled holds the default value on creation for the pulled field.
 	syncstate.DefaultPulled = syncstateDescPulled.Default.(int)
 	userMixin := schema.User{}.Mixin()

@@ -28,6 +28,10 @@ func (SyncState) Fields() []ent.Field {
 		field.Time("last_sync_at").Optional().Nillable(),
 		field.Int("pushed").Default(0),
 		field.Bool("import_only").Default(false).Comment("pull remote events, push nothing"),
+		field.Time("push_after").Optional().Nillable().Comment("after a reset to NEW_ONLY: only meetings made since go out"),
+		field.Bool("drop_imported").Default(false).Comment("after a reset to DELETE_BOTH: imported events go here too as their originals go there"),
+		field.Int("generation").Default(0).Comment("counts resets: copies made after one get new ids"),
+		field.Bool("baseline").Default(false).Comment("after a reset to NEW_ONLY: the next listing only finds where now is, taking nothing"),
 		field.Int("pulled").Default(0),
 		field.String("last_error").Optional(),
 	}
@@ -69,6 +73,7 @@ func (ExternalLink) Fields() []ent.Field {
 		field.Bool("pushed").Default(false).Comment("the remote event is our copy of a Convene meeting, not an imported one"),
 		field.Int("pushed_sequence").Default(0).Comment("the event's sequence the copy shows"),
 		field.Bool("remote_gone").Default(false).Comment("the copy was deleted there: it is not made again"),
+		field.Bool("doomed").Default(false).Comment("a reset asked for the remote event to go: the next run deletes it"),
 	}
 }
 

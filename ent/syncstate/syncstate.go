@@ -40,6 +40,14 @@ const (
 	FieldPushed = "pushed"
 	// FieldImportOnly holds the string denoting the import_only field in the database.
 	FieldImportOnly = "import_only"
+	// FieldPushAfter holds the string denoting the push_after field in the database.
+	FieldPushAfter = "push_after"
+	// FieldDropImported holds the string denoting the drop_imported field in the database.
+	FieldDropImported = "drop_imported"
+	// FieldGeneration holds the string denoting the generation field in the database.
+	FieldGeneration = "generation"
+	// FieldBaseline holds the string denoting the baseline field in the database.
+	FieldBaseline = "baseline"
 	// FieldPulled holds the string denoting the pulled field in the database.
 	FieldPulled = "pulled"
 	// FieldLastError holds the string denoting the last_error field in the database.
@@ -80,6 +88,10 @@ var Columns = []string{
 	FieldLastSyncAt,
 	FieldPushed,
 	FieldImportOnly,
+	FieldPushAfter,
+	FieldDropImported,
+	FieldGeneration,
+	FieldBaseline,
 	FieldPulled,
 	FieldLastError,
 }
@@ -112,6 +124,12 @@ var (
 	DefaultPushed int
 	// DefaultImportOnly holds the default value on creation for the "import_only" field.
 	DefaultImportOnly bool
+	// DefaultDropImported holds the default value on creation for the "drop_imported" field.
+	DefaultDropImported bool
+	// DefaultGeneration holds the default value on creation for the "generation" field.
+	DefaultGeneration int
+	// DefaultBaseline holds the default value on creation for the "baseline" field.
+	DefaultBaseline bool
 	// DefaultPulled holds the default value on creation for the "pulled" field.
 	DefaultPulled int
 )
@@ -199,6 +217,26 @@ func ByPushed(opts ...sql.OrderTermOption) OrderOption {
 // ByImportOnly orders the results by the import_only field.
 func ByImportOnly(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldImportOnly, opts...).ToFunc()
+}
+
+// ByPushAfter orders the results by the push_after field.
+func ByPushAfter(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPushAfter, opts...).ToFunc()
+}
+
+// ByDropImported orders the results by the drop_imported field.
+func ByDropImported(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDropImported, opts...).ToFunc()
+}
+
+// ByGeneration orders the results by the generation field.
+func ByGeneration(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGeneration, opts...).ToFunc()
+}
+
+// ByBaseline orders the results by the baseline field.
+func ByBaseline(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBaseline, opts...).ToFunc()
 }
 
 // ByPulled orders the results by the pulled field.

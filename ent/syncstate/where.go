@@ -101,6 +101,26 @@ func ImportOnly(v bool) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldImportOnly, v))
 }
 
+// PushAfter applies equality check predicate on the "push_after" field. It's identical to PushAfterEQ.
+func PushAfter(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldPushAfter, v))
+}
+
+// DropImported applies equality check predicate on the "drop_imported" field. It's identical to DropImportedEQ.
+func DropImported(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldDropImported, v))
+}
+
+// Generation applies equality check predicate on the "generation" field. It's identical to GenerationEQ.
+func Generation(v int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldGeneration, v))
+}
+
+// Baseline applies equality check predicate on the "baseline" field. It's identical to BaselineEQ.
+func Baseline(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldBaseline, v))
+}
+
 // Pulled applies equality check predicate on the "pulled" field. It's identical to PulledEQ.
 func Pulled(v int) predicate.SyncState {
 	return predicate.SyncState(sql.FieldEQ(FieldPulled, v))
@@ -539,6 +559,116 @@ func ImportOnlyEQ(v bool) predicate.SyncState {
 // ImportOnlyNEQ applies the NEQ predicate on the "import_only" field.
 func ImportOnlyNEQ(v bool) predicate.SyncState {
 	return predicate.SyncState(sql.FieldNEQ(FieldImportOnly, v))
+}
+
+// PushAfterEQ applies the EQ predicate on the "push_after" field.
+func PushAfterEQ(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldPushAfter, v))
+}
+
+// PushAfterNEQ applies the NEQ predicate on the "push_after" field.
+func PushAfterNEQ(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldPushAfter, v))
+}
+
+// PushAfterIn applies the In predicate on the "push_after" field.
+func PushAfterIn(vs ...time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldIn(FieldPushAfter, vs...))
+}
+
+// PushAfterNotIn applies the NotIn predicate on the "push_after" field.
+func PushAfterNotIn(vs ...time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotIn(FieldPushAfter, vs...))
+}
+
+// PushAfterGT applies the GT predicate on the "push_after" field.
+func PushAfterGT(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGT(FieldPushAfter, v))
+}
+
+// PushAfterGTE applies the GTE predicate on the "push_after" field.
+func PushAfterGTE(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGTE(FieldPushAfter, v))
+}
+
+// PushAfterLT applies the LT predicate on the "push_after" field.
+func PushAfterLT(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLT(FieldPushAfter, v))
+}
+
+// PushAfterLTE applies the LTE predicate on the "push_after" field.
+func PushAfterLTE(v time.Time) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLTE(FieldPushAfter, v))
+}
+
+// PushAfterIsNil applies the IsNil predicate on the "push_after" field.
+func PushAfterIsNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldIsNull(FieldPushAfter))
+}
+
+// PushAfterNotNil applies the NotNil predicate on the "push_after" field.
+func PushAfterNotNil() predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotNull(FieldPushAfter))
+}
+
+// DropImportedEQ applies the EQ predicate on the "drop_imported" field.
+func DropImportedEQ(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldDropImported, v))
+}
+
+// DropImportedNEQ applies the NEQ predicate on the "drop_imported" field.
+func DropImportedNEQ(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldDropImported, v))
+}
+
+// GenerationEQ applies the EQ predicate on the "generation" field.
+func GenerationEQ(v int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldGeneration, v))
+}
+
+// GenerationNEQ applies the NEQ predicate on the "generation" field.
+func GenerationNEQ(v int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldGeneration, v))
+}
+
+// GenerationIn applies the In predicate on the "generation" field.
+func GenerationIn(vs ...int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldIn(FieldGeneration, vs...))
+}
+
+// GenerationNotIn applies the NotIn predicate on the "generation" field.
+func GenerationNotIn(vs ...int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNotIn(FieldGeneration, vs...))
+}
+
+// GenerationGT applies the GT predicate on the "generation" field.
+func GenerationGT(v int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGT(FieldGeneration, v))
+}
+
+// GenerationGTE applies the GTE predicate on the "generation" field.
+func GenerationGTE(v int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldGTE(FieldGeneration, v))
+}
+
+// GenerationLT applies the LT predicate on the "generation" field.
+func GenerationLT(v int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLT(FieldGeneration, v))
+}
+
+// GenerationLTE applies the LTE predicate on the "generation" field.
+func GenerationLTE(v int) predicate.SyncState {
+	return predicate.SyncState(sql.FieldLTE(FieldGeneration, v))
+}
+
+// BaselineEQ applies the EQ predicate on the "baseline" field.
+func BaselineEQ(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldEQ(FieldBaseline, v))
+}
+
+// BaselineNEQ applies the NEQ predicate on the "baseline" field.
+func BaselineNEQ(v bool) predicate.SyncState {
+	return predicate.SyncState(sql.FieldNEQ(FieldBaseline, v))
 }
 
 // PulledEQ applies the EQ predicate on the "pulled" field.

@@ -399,6 +399,7 @@ type ComplexityRoot struct {
 		RemoveChannelMembers    func(childComplexity int, channel int, users []int) int
 		RemoveConference        func(childComplexity int, event int) int
 		ResetCalendarFeed       func(childComplexity int) int
+		ResetCalendarSync       func(childComplexity int, provider schematype.Provider, user *int, events calsync.Kept, next calsync.Taken) int
 		ResetCallDevice         func(childComplexity int) int
 		RespondToEvent          func(childComplexity int, event int, response attendee.Response, occurrence *time.Time) int
 		ResumeCall              func(childComplexity int, call int) int
@@ -699,6 +700,7 @@ type MutationResolver interface {
 	ConnectCalendar(ctx context.Context, provider schematype.Provider, importOnly bool) (string, error)
 	DisconnectCalendar(ctx context.Context, provider schematype.Provider) (bool, error)
 	SyncCalendar(ctx context.Context, provider schematype.Provider) (*calsync.Connection, error)
+	ResetCalendarSync(ctx context.Context, provider schematype.Provider, user *int, events calsync.Kept, next calsync.Taken) (*calsync.Connection, error)
 	ZoomJWTToken(ctx context.Context, id int) (string, error)
 	AuthorizeCredentialURL(ctx context.Context, id int) (string, error)
 	TestCredential(ctx context.Context, id int) (*ent.Credential, error)
@@ -2417,6 +2419,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetCalendarFeed(childComplexity), true
+	case "Mutation.resetCalendarSync":
+		if e.ComplexityRoot.Mutation.ResetCalendarSync == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetCalendarSync_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetCalendarSync(childComplexity, args["provider"].(schematype.Provider), args["user"].(*int), args["events"].(calsync.Kept), args["next"].(calsync.Taken)), true
 	case "Mutation.resetCallDevice":
 		if e.ComplexityRoot.Mutation.ResetCallDevice == nil {
 			break
@@ -3925,6 +3938,25 @@ enum CallChange {
   AVAILABILITY_CHANGED
 }
 
+"What a reset does with the events synced so far."
+enum SyncedEvents {
+  "Leave them in both calendars."
+  KEEP
+  "Delete them from the Outlook or Google calendar (copies of Convene meetings, and imported events' originals)."
+  DELETE_REMOTE
+  "Delete the imported ones from Convene (Convene's own meetings stay)."
+  DELETE_LOCAL
+  DELETE_BOTH
+}
+
+"What the sync after a reset takes."
+enum NextSync {
+  "Only events made from now on, on either side."
+  NEW_ONLY
+  "Every event there is: remote events come in, Convene's meetings to come go out (none twice)."
+  ALL
+}
+
 "An employee's own calendar at a provider, kept in step with Convene."
 type CalendarConnection {
   provider: Provider!
@@ -4168,6 +4200,12 @@ type Mutation {
   disconnectCalendar(provider: Provider!): Boolean!
   "Sync your calendar at provider now (the Sync button)."
   syncCalendar(provider: Provider!): CalendarConnection!
+  """
+  Start a calendar's sync afresh: yours, or as an admin an employee's.
+  events says what becomes of the events synced so far; next, what the
+  next sync takes. Remote deletions are that sync's first work.
+  """
+  resetCalendarSync(provider: Provider!, user: ID, events: SyncedEvents!, next: NextSync!): CalendarConnection!
   "A token signed by the company's Zoom JWT app, as the app's page issued it (admins only)."
   zoomJWTToken(id: ID!): String!
   """
@@ -8783,6 +8821,44 @@ func (ec *executionContext) field_Mutation_removeConference_args(ctx context.Con
 		return nil, err
 	}
 	args["event"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resetCalendarSync_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "provider",
+		func(ctx context.Context, v any) (schematype.Provider, error) {
+			return ec.unmarshalNProvider2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐProvider(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["provider"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "user",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["user"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "events",
+		func(ctx context.Context, v any) (calsync.Kept, error) {
+			return ec.unmarshalNSyncedEvents2githubᚗcomᚋconveneᚋconveneᚋcalsyncᚐKept(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["events"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "next",
+		func(ctx context.Context, v any) (calsync.Taken, error) {
+			return ec.unmarshalNNextSync2githubᚗcomᚋconveneᚋconveneᚋcalsyncᚐTaken(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["next"] = arg3
 	return args, nil
 }
 
@@ -17400,6 +17476,50 @@ func (ec *executionContext) fieldContext_Mutation_syncCalendar(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_syncCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetCalendarSync(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetCalendarSync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetCalendarSync(ctx, fc.Args["provider"].(schematype.Provider), fc.Args["user"].(*int), fc.Args["events"].(calsync.Kept), fc.Args["next"].(calsync.Taken))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *calsync.Connection) graphql.Marshaler {
+			return ec.marshalNCalendarConnection2ᚖgithubᚗcomᚋconveneᚋconveneᚋcalsyncᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetCalendarSync(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetCalendarSync_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34079,6 +34199,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "resetCalendarSync":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetCalendarSync(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "zoomJWTToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_zoomJWTToken(ctx, field)
@@ -36604,6 +36731,21 @@ func (ec *executionContext) marshalNMeetingTimeSuggestion2ᚖgithubᚗcomᚋconv
 	return ec._MeetingTimeSuggestion(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNNextSync2githubᚗcomᚋconveneᚋconveneᚋcalsyncᚐTaken(ctx context.Context, v any) (calsync.Taken, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := calsync.Taken(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNextSync2githubᚗcomᚋconveneᚋconveneᚋcalsyncᚐTaken(ctx context.Context, sel ast.SelectionSet, v calsync.Taken) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "NextSync!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋconveneᚋconveneᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -36954,6 +37096,21 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 func (ec *executionContext) unmarshalNSuggestMeetingTimesInput2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestRequest(ctx context.Context, v any) (scheduling.SuggestRequest, error) {
 	res, err := ec.unmarshalInputSuggestMeetingTimesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSyncedEvents2githubᚗcomᚋconveneᚋconveneᚋcalsyncᚐKept(ctx context.Context, v any) (calsync.Kept, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := calsync.Kept(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncedEvents2githubᚗcomᚋconveneᚋconveneᚋcalsyncᚐKept(ctx context.Context, sel ast.SelectionSet, v calsync.Kept) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SyncedEvents!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
