@@ -2,6 +2,8 @@ package calsync
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/externallink"
+	"github.com/convene/convene/scheduling"
 )
 
 // importer writes one page of remote changes into the employee's calendar.
@@ -23,13 +26,28 @@ type importer struct {
 // event, a changed one changes it, a cancelled one goes. It reports whether
 // anything here changed.
 func (in importer) apply(ctx context.Context, r RemoteEvent) (bool, error) {
+	if r.SeriesID != "" {
+		return in.applyException(ctx, r)
+	}
+	return in.applyEvent(ctx, r, nil)
+}
+
+// override places an event as an occurrence of a series.
+type override struct {
+	seriesID      int
+	originalStart time.Time
+}
+
+// applyEvent brings in a single event, a series, or (with of) an
+// occurrence that differs from its series.
+func (in importer) applyEvent(ctx context.Context, r RemoteEvent, of *override) (bool, error) {
 	link, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID),
 		externallink.ProviderEQ(in.state.Provider), externallink.ExternalID(r.ID)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err) && r.Cancelled:
 		return false, nil
 	case ent.IsNotFound(err):
-		return true, in.create(ctx, r)
+		return true, in.create(ctx, r, of)
 	case err != nil:
 		return false, err
 	case link.Pushed && r.Cancelled: // our copy, deleted there: not made again
@@ -44,15 +62,49 @@ func (in importer) apply(ctx context.Context, r RemoteEvent) (bool, error) {
 	return true, in.update(ctx, link, r)
 }
 
+// applyException brings in an exception of a series: a cancelled
+// occurrence leaves the series (an exdate), a changed one becomes an
+// override of it. One of a series not seen yet waits for it: the error
+// makes the run try this page again.
+func (in importer) applyException(ctx context.Context, r RemoteEvent) (bool, error) {
+	series, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID),
+		externallink.ProviderEQ(in.state.Provider), externallink.ExternalID(r.SeriesID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return false, fmt.Errorf("calsync: an exception of series %s came before the series", r.SeriesID)
+	}
+	if err != nil {
+		return false, err
+	}
+	if !r.Cancelled {
+		return in.applyEvent(ctx, r, &override{series.EventID, r.OriginalStart})
+	}
+	overridden, err := in.applyEvent(ctx, r, nil) // an override of the occurrence goes
+	if err != nil {
+		return false, err
+	}
+	master, err := in.tx.Event.Get(ctx, series.EventID)
+	if err != nil || slices.ContainsFunc(master.Exdates, r.OriginalStart.Equal) {
+		return overridden, err
+	}
+	return true, master.Update().AppendExdates([]time.Time{r.OriginalStart.UTC()}).Exec(ctx)
+}
+
 // create makes the remote event the employee's own, or, when the same
 // meeting (by iCalUID) came from their other calendar, links it to that.
-func (in importer) create(ctx context.Context, r RemoteEvent) error {
-	eventID, err := in.sameMeeting(ctx, r.ICalUID)
-	if err != nil {
-		return err
+func (in importer) create(ctx context.Context, r RemoteEvent, of *override) error {
+	eventID := 0
+	if of == nil { // an occurrence shares its series' iCalUID: only a whole event is the same meeting
+		var err error
+		if eventID, err = in.sameMeeting(ctx, r.ICalUID); err != nil {
+			return err
+		}
 	}
 	if eventID == 0 {
-		e, err := fill(in.tx.Event.Create().SetOrganizerID(in.state.UserID).SetIcalUID(uuid.NewString()+"@convene"), r).Save(ctx)
+		create := in.tx.Event.Create().SetOrganizerID(in.state.UserID).SetIcalUID(uuid.NewString() + "@convene")
+		if of != nil {
+			create.SetSeriesID(of.seriesID).SetOriginalStart(of.originalStart)
+		}
+		e, err := fill(create, r).Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -119,6 +171,7 @@ type eventFields[T any] interface {
 	SetAllDay(bool) T
 	SetTimeZone(string) T
 	SetKind(event.Kind) T
+	SetRrule(string) T
 }
 
 // fill sets what a remote event says on our event: a meeting when it has
@@ -134,7 +187,20 @@ func fill[T eventFields[T]](m T, r RemoteEvent) T {
 	}
 	minutes := max(int(r.End.Sub(r.Start).Minutes()), 1)
 	return m.SetTitle(title).SetDescription(r.Description).SetStartAt(r.Start).SetDurationMinutes(minutes).
-		SetAllDay(r.AllDay).SetTimeZone(r.TimeZone).SetKind(kind)
+		SetAllDay(r.AllDay).SetTimeZone(r.TimeZone).SetKind(kind).SetRrule(ruleOf(r))
+}
+
+// ruleOf is a remote series' rule if Convene can follow it; one it cannot
+// (hourly, say) leaves the series its first occurrence.
+func ruleOf(r RemoteEvent) string {
+	loc, err := time.LoadLocation(r.TimeZone)
+	if r.Rule == "" || err != nil {
+		return ""
+	}
+	if _, err := scheduling.ParseRule(r.Rule, r.Start, loc); err != nil {
+		return ""
+	}
+	return r.Rule
 }
 
 func (in importer) setGuests(ctx context.Context, eventID int, guests []string) error {

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/convene/convene/connectors/google"
@@ -28,6 +29,11 @@ type RemoteEvent struct {
 	AllDay            bool
 	TimeZone          string
 	Guests            []string // emails of the attendees other than the calendar's owner
+	// A series: its RRULE (without "RRULE:"); an exception of one: the
+	// series' remote id and the start of the occurrence it replaces.
+	Rule          string
+	SeriesID      string
+	OriginalStart time.Time
 }
 
 // Page is one page of a listing: its events, and where the listing goes on
@@ -75,6 +81,15 @@ func fromGoogle(e google.Event) RemoteEvent {
 		if !a.Self {
 			r.Guests = append(r.Guests, a.Email)
 		}
+	}
+	for _, line := range e.Recurrence {
+		if rule, ok := strings.CutPrefix(line, "RRULE:"); ok {
+			r.Rule = rule
+		}
+	}
+	if e.RecurringEventID != "" && e.OriginalStartTime != nil {
+		r.SeriesID = e.RecurringEventID
+		r.OriginalStart, _, _ = googleTime(e.OriginalStartTime)
 	}
 	return r
 }

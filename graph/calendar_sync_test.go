@@ -500,3 +500,44 @@ func count(list []string, item string) int {
 	}
 	return n
 }
+
+// TestAGoogleSeriesComesInWithItsExceptions: a weekly series with one
+// occurrence moved and one cancelled in Google is one series here, with an
+// override and a gap; cancelling the moved one there takes it away here.
+func TestAGoogleSeriesComesInWithItsExceptions(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[0].connect(t, env, co)
+	mine := co.Member.Email
+	first := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC) // a Monday
+	weekly := env.Google.Put(mine, withFields(googleTimed(first, 30), map[string]any{"summary": "Weekly sync",
+		"recurrence": []string{"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=4"}}))
+	instance := func(n int, fields map[string]any) string {
+		return env.Google.Put(mine, withFields(fields, map[string]any{"recurringEventId": weekly,
+			"originalStartTime": map[string]any{"dateTime": first.AddDate(0, 0, 7*n).Format(time.RFC3339), "timeZone": "UTC"}}))
+	}
+	moved := instance(1, withFields(googleTimed(first.AddDate(0, 0, 8), 30), map[string]any{"summary": "Weekly sync (Tuesday)"}))
+	instance(2, map[string]any{"status": "cancelled"})
+
+	start := time.Now()
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	syncedAfter(t, env, co.MemberToken, "GOOGLE", start)
+	starts := func() []string {
+		var got struct{ Events []struct{ Start time.Time } }
+		env.Must(t, co.MemberToken, `query($u:[ID!]){ events(from:"2026-12-01T00:00:00Z", to:"2027-01-31T00:00:00Z", users:$u){ start } }`,
+			map[string]any{"u": []int{co.Member.ID}}, &got)
+		var out []string
+		for _, o := range got.Events {
+			out = append(out, o.Start.UTC().Format("01-02 15:04"))
+		}
+		return out
+	}
+	if got := starts(); !slices.Equal(got, []string{"12-07 09:00", "12-15 09:00", "12-28 09:00"}) {
+		t.Errorf("the series here: %v", got)
+	}
+	env.Google.Cancel(moved)
+	syncNow(t, env, co.MemberToken)
+	if got := starts(); !slices.Equal(got, []string{"12-07 09:00", "12-28 09:00"}) {
+		t.Errorf("after the moved one was cancelled: %v", got)
+	}
+}
