@@ -2,7 +2,6 @@ package calsync
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -64,13 +63,14 @@ func (in importer) applyEvent(ctx context.Context, r RemoteEvent, of *override) 
 
 // applyException brings in an exception of a series: a cancelled
 // occurrence leaves the series (an exdate), a changed one becomes an
-// override of it. One of a series not seen yet waits for it: the error
-// makes the run try this page again.
+// override of it. A page brings its series before their exceptions; one
+// whose series has not come at all is kept as an event of its own rather
+// than lost.
 func (in importer) applyException(ctx context.Context, r RemoteEvent) (bool, error) {
 	series, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID),
 		externallink.ProviderEQ(in.state.Provider), externallink.ExternalID(r.SeriesID)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return false, fmt.Errorf("calsync: an exception of series %s came before the series", r.SeriesID)
+		return in.applyEvent(ctx, r, nil)
 	}
 	if err != nil {
 		return false, err

@@ -1,9 +1,11 @@
 package calsync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/convene/convene/apperr"
@@ -153,6 +155,8 @@ func (s *Syncer) applyPage(ctx context.Context, state *ent.SyncState, page *Page
 	var next *ent.SyncState
 	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		in := importer{tx: tx, state: state}
+		// Series before their exceptions, which need them.
+		slices.SortStableFunc(page.Events, func(a, b RemoteEvent) int { return cmp.Compare(len(a.SeriesID), len(b.SeriesID)) })
 		for _, e := range page.Events {
 			if state.Baseline { // after a reset to NEW_ONLY: only where the listing ends
 				break

@@ -541,3 +541,24 @@ func TestAGoogleSeriesComesInWithItsExceptions(t *testing.T) {
 		t.Errorf("after the moved one was cancelled: %v", got)
 	}
 }
+
+// TestAnExceptionBeforeItsSeriesIsNotLost: a page that lists a moved
+// occurrence before its series still makes one series with an override.
+func TestAnExceptionBeforeItsSeriesIsNotLost(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[0].connect(t, env, co)
+	mine := co.Member.Email
+	first := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	weekly := env.Google.Put(mine, withFields(googleTimed(first, 30), map[string]any{"summary": "Weekly sync",
+		"recurrence": []string{"RRULE:FREQ=WEEKLY;COUNT=2"}}))
+	env.Google.Put(mine, withFields(googleTimed(first.AddDate(0, 0, 8), 30), map[string]any{"summary": "Weekly sync (moved)",
+		"recurringEventId": weekly, "originalStartTime": map[string]any{"dateTime": first.AddDate(0, 0, 7).Format(time.RFC3339)}}))
+	env.Google.Edit(weekly, map[string]any{"description": "now listed after its exception"})
+	start := time.Now()
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	syncedAfter(t, env, co.MemberToken, "GOOGLE", start)
+	if got := myEvents(t, env, co.MemberToken, co.Member.ID); !slices.Equal(got, []string{"Weekly sync (moved)/PERSONAL", "Weekly sync/PERSONAL"}) {
+		t.Errorf("the series and its moved occurrence: %v", got)
+	}
+}
