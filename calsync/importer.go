@@ -1,6 +1,7 @@
 package calsync
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -203,8 +204,8 @@ func ruleOf(r RemoteEvent) string {
 	return r.Rule
 }
 
-func (in importer) setGuests(ctx context.Context, eventID int, guests []string) error {
+func (in importer) setGuests(ctx context.Context, eventID int, guests []Guest) error {
 	return in.tx.Attendee.MapCreateBulk(guests, func(a *ent.AttendeeCreate, i int) {
-		a.SetEventID(eventID).SetEmail(strings.ToLower(guests[i]))
+		a.SetEventID(eventID).SetEmail(strings.ToLower(guests[i].Email)).SetResponse(cmp.Or(guests[i].Response, attendee.ResponseNEEDS_ACTION))
 	}).Exec(ctx)
 }

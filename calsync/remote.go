@@ -12,6 +12,7 @@ import (
 
 	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/microsoft"
+	"github.com/convene/convene/ent/attendee"
 )
 
 // ErrTokenExpired says the provider no longer knows the sync token: list
@@ -28,12 +29,18 @@ type RemoteEvent struct {
 	End               time.Time
 	AllDay            bool
 	TimeZone          string
-	Guests            []string // emails of the attendees other than the calendar's owner
+	Guests            []Guest // the attendees other than the calendar's owner
 	// A series: its RRULE (without "RRULE:"); an exception of one: the
 	// series' remote id and the start of the occurrence it replaces.
 	Rule          string
 	SeriesID      string
 	OriginalStart time.Time
+}
+
+// Guest is an attendee of a remote event and their answer.
+type Guest struct {
+	Email    string
+	Response attendee.Response
 }
 
 // Page is one page of a listing: its events, and where the listing goes on
@@ -79,7 +86,7 @@ func fromGoogle(e google.Event) RemoteEvent {
 	}
 	for _, a := range e.Attendees {
 		if !a.Self {
-			r.Guests = append(r.Guests, a.Email)
+			r.Guests = append(r.Guests, Guest{a.Email, googleResponses[a.ResponseStatus]})
 		}
 	}
 	for _, line := range e.Recurrence {
@@ -93,6 +100,16 @@ func fromGoogle(e google.Event) RemoteEvent {
 	}
 	return r
 }
+
+// googleResponses are Google's answers as Convene's; a missing one is
+// needsAction.
+var googleResponses = map[string]attendee.Response{"": attendee.ResponseNEEDS_ACTION, "needsAction": attendee.ResponseNEEDS_ACTION,
+	"accepted": attendee.ResponseACCEPTED, "tentative": attendee.ResponseTENTATIVE, "declined": attendee.ResponseDECLINED}
+
+// graphResponses are Graph's answers as Convene's.
+var graphResponses = map[string]attendee.Response{"": attendee.ResponseNEEDS_ACTION, "none": attendee.ResponseNEEDS_ACTION,
+	"notResponded": attendee.ResponseNEEDS_ACTION, "organizer": attendee.ResponseACCEPTED, "accepted": attendee.ResponseACCEPTED,
+	"tentativelyAccepted": attendee.ResponseTENTATIVE, "declined": attendee.ResponseDECLINED}
 
 // googleTime reads a start or end: a time in a zone, or an all-day date.
 func googleTime(t *google.Time) (time.Time, bool, string) {
@@ -149,7 +166,11 @@ func fromGraph(e microsoft.Event) RemoteEvent {
 	}
 	for _, a := range e.Attendees {
 		if a.Type != "resource" {
-			r.Guests = append(r.Guests, a.EmailAddress.Address)
+			var answer string
+			if a.Status != nil {
+				answer = a.Status.Response
+			}
+			r.Guests = append(r.Guests, Guest{a.EmailAddress.Address, graphResponses[answer]})
 		}
 	}
 	return r

@@ -123,7 +123,7 @@ func googleCalendarComesIntoConvene(t *testing.T, env *testenv.Env) {
 	mine := co.Member.Email
 	standup := env.Google.Put(mine, withFields(googleTimed(day, 15), map[string]any{"summary": "Standup"}))
 	lunch := env.Google.Put(mine, withFields(googleTimed(day.Add(3*time.Hour), 60), map[string]any{"summary": "Lunch with a client",
-		"attendees": []map[string]any{{"email": "Client@Customer.test"}, {"email": mine, "self": true}}}))
+		"attendees": []map[string]any{{"email": "Client@Customer.test", "responseStatus": "accepted"}, {"email": mine, "self": true}}}))
 	env.Google.Put(mine, map[string]any{"summary": "Dentist", "start": map[string]any{"date": "2026-12-02"}, "end": map[string]any{"date": "2026-12-03"}})
 	env.Google.Cancel(env.Google.Put(mine, withFields(googleTimed(day, 30), map[string]any{"summary": "Long gone"})))
 	env.Google.Put("someone-else@acme.test", withFields(googleTimed(day, 30), map[string]any{"summary": "Not mine"}))
@@ -145,11 +145,40 @@ func googleCalendarComesIntoConvene(t *testing.T, env *testenv.Env) {
 		t.Errorf("four events in pages of two took %d listings", lists)
 	}
 
+	guestAnswer := func() string {
+		var got struct {
+			Events []struct {
+				Event struct {
+					Title     string
+					Attendees []struct{ Email, Response string }
+				}
+			}
+		}
+		env.Must(t, co.MemberToken, `query($u:[ID!]){ events(from:"2026-12-01T00:00:00Z", to:"2026-12-02T00:00:00Z", users:$u){ event { title attendees { email response } } } }`,
+			map[string]any{"u": []int{co.Member.ID}}, &got)
+		for _, o := range got.Events {
+			for _, a := range o.Event.Attendees {
+				if a.Email == "client@customer.test" {
+					return a.Response
+				}
+			}
+		}
+		return "none"
+	}
+	if got := guestAnswer(); got != "ACCEPTED" {
+		t.Errorf("the guest's answer: %s", got)
+	}
 	again := syncNow(t, env, co.MemberToken)
 	if again.Pulled != 0 || !slices.Equal(myEvents(t, env, co.MemberToken, co.Member.ID), want) {
 		t.Errorf("a run with nothing new: %+v", again)
 	}
 
+	env.Google.Edit(lunch, map[string]any{"attendees": []map[string]any{{"email": "Client@Customer.test", "responseStatus": "declined"},
+		{"email": mine, "self": true}}})
+	syncNow(t, env, co.MemberToken)
+	if got := guestAnswer(); got != "DECLINED" {
+		t.Errorf("the guest's answer after they declined there: %s", got)
+	}
 	env.Google.Edit(standup, googleTimed(day.Add(30*time.Minute), 15))
 	env.Google.Cancel(lunch)
 	moved := syncNow(t, env, co.MemberToken)

@@ -111,7 +111,10 @@ type Attendee struct {
 		Address string `json:"address"`
 		Name    string `json:"name,omitempty"`
 	} `json:"emailAddress"`
-	Type string `json:"type,omitempty"` // required, optional, resource
+	Type   string `json:"type,omitempty"` // required, optional, resource
+	Status *struct {
+		Response string `json:"response"` // none, organizer, tentativelyAccepted, accepted, declined, notResponded
+	} `json:"status,omitempty"`
 }
 
 // DeltaPage is one page of a calendar view's delta query: the changes on
