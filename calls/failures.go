@@ -1,5 +1,7 @@
 package calls
 
+import "cmp"
+
 // Failure is why a callout did not connect: a code clients can branch on
 // and words an agent can read.
 type Failure struct {
@@ -47,15 +49,17 @@ func FailureMessage(code string) string {
 	if code == "" {
 		return ""
 	}
+	return cmp.Or(messages[code], callFailed.Message)
+}
+
+// messages are every Failure's words by its code.
+var messages = func() map[string]string {
+	m := map[string]string{}
 	for _, f := range bySIP {
-		if f.Code == code {
-			return f.Message
-		}
+		m[f.Code] = f.Message
 	}
 	for _, f := range byCenterError {
-		if f.Code == code {
-			return f.Message
-		}
+		m[f.Code] = f.Message
 	}
-	return callFailed.Message
-}
+	return m
+}()

@@ -138,9 +138,8 @@ func (c *Calls) normalize(ctx context.Context, field, number string) (string, er
 	return n, nil
 }
 
-// NormalizePhones writes a contact's numbers in E.164, so that the caller's
-// number finds its contact however either was typed.
-func (c *Calls) NormalizePhones(ctx context.Context, numbers []string) ([]string, error) {
+// normalizePhones writes a contact's numbers in E.164.
+func (c *Calls) normalizePhones(ctx context.Context, numbers []string) ([]string, error) {
 	if len(numbers) == 0 {
 		return numbers, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/convene/convene/db"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/call"
 	"github.com/convene/convene/jobs"
@@ -24,20 +25,16 @@ type ringing struct {
 // startRinging saves an in-app call with the job that ends it if nobody
 // picks up, both or neither.
 func (c *Calls) startRinging(ctx context.Context, create func(*ent.Client) *ent.CallCreate) (*ent.Call, error) {
-	tx, err := c.client.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := create(tx.Client()).Save(ctx)
-	if err == nil {
-		err = jobs.Enqueue(ctx, tx.Client(), jobs.New{CompanyID: cl.CompanyID, Kind: KindRingTimeout,
+	var cl *ent.Call
+	err := db.WithTx(ctx, c.client, func(tx *ent.Tx) error {
+		var err error
+		if cl, err = create(tx.Client()).Save(ctx); err != nil {
+			return err
+		}
+		return jobs.Enqueue(ctx, tx.Client(), jobs.New{CompanyID: cl.CompanyID, Kind: KindRingTimeout,
 			Key: fmt.Sprintf("ring-timeout:%d", cl.ID), Payload: ringing{cl.ID}, RunAt: time.Now().Add(RingTimeout)})
-	}
+	})
 	if err != nil {
-		_ = tx.Rollback()
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
 	cl = cl.Unwrap() // its edges load outside the transaction

@@ -13,10 +13,9 @@ import (
 
 // Connection is how an employee's calendar at a provider syncs.
 type Connection struct {
-	Provider schematype.Provider
-	Status   schematype.ConnectionStatus
 	*ent.SyncState
-	LastError *string // in words a person can act on
+	Status    schematype.ConnectionStatus // the consent's, before the last run's
+	LastError *string                     // in words a person can act on
 }
 
 // Connect is the consent page for the signed-in employee's calendar at
@@ -79,7 +78,7 @@ func (s *Syncer) Connection(ctx context.Context, provider schematype.Provider) (
 
 // connection says how st stands: a lost consent before the last run's news.
 func (s *Syncer) connection(ctx context.Context, st *ent.SyncState) (*Connection, error) {
-	c := &Connection{Provider: st.Provider, Status: st.Status, SyncState: st}
+	c := &Connection{SyncState: st, Status: st.Status}
 	consent, why, err := s.calendars.CalendarConsent(ctx, st.CompanyID, st.UserID, st.Provider)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
@@ -42,17 +44,11 @@ func attends(userID int) predicate.Event {
 // newCopies creates copies of the employee's single meetings to come that
 // have none at this provider and were not imported from any calendar.
 func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
-	linked, err := s.client.ExternalLink.Query().Where(externallink.UserID(state.UserID),
-		externallink.Or(externallink.ProviderEQ(state.Provider), externallink.Pushed(false))).
-		Select(externallink.FieldEventID).Ints(ctx)
-	if err != nil {
-		return 0, err
-	}
-	made := event.CreatedAtGT(time.Time{})
+	since := event.CreatedAtGT(time.Time{})
 	if state.PushAfter != nil { // after a reset to NEW_ONLY
-		made = event.CreatedAtGT(*state.PushAfter)
+		since = event.CreatedAtGT(*state.PushAfter)
 	}
-	events, err := s.client.Event.Query().Where(attends(state.UserID), event.IDNotIn(linked...), made,
+	events, err := s.client.Event.Query().Where(attends(state.UserID), uncopied(state), since,
 		event.StatusEQ(event.StatusCONFIRMED), event.Or(event.RruleIsNil(), event.RruleEQ("")), event.SeriesIDIsNil(),
 		event.StartAtGTE(time.Now())).
 		Order(ent.Asc(event.FieldStartAt)).Limit(maxPushes).All(ctx)
@@ -73,33 +69,47 @@ func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) 
 	return len(events), nil
 }
 
+// uncopied picks the events with no link of the employee's that rules a
+// copy out: one at this provider already, or an import from any calendar.
+// ExternalLink has no edge back from Event, so this is a subquery.
+func uncopied(state *ent.SyncState) predicate.Event {
+	return func(s *sql.Selector) {
+		t := sql.Table(externallink.Table)
+		ruled := sql.Select(t.C(externallink.FieldEventID)).From(t).Where(sql.And(
+			sql.EQ(t.C(externallink.FieldUserID), state.UserID),
+			sql.Or(sql.EQ(t.C(externallink.FieldProvider), state.Provider), sql.EQ(t.C(externallink.FieldPushed), false))))
+		s.Where(sql.NotIn(s.C(event.FieldID), ruled))
+	}
+}
+
 // refreshCopies updates the copies whose meetings changed since they were
 // written, and deletes those of meetings cancelled or no longer the
 // employee's.
 func (s *Syncer) refreshCopies(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
-	links, err := s.client.ExternalLink.Query().Where(externallink.UserID(state.UserID), externallink.ProviderEQ(state.Provider),
-		externallink.Pushed(true), externallink.RemoteGone(false)).WithEvent().All(ctx)
+	copies := s.client.ExternalLink.Query().Where(externallink.UserID(state.UserID), externallink.ProviderEQ(state.Provider),
+		externallink.Pushed(true), externallink.RemoteGone(false))
+	stillMine := externallink.HasEventWith(attends(state.UserID), event.StatusEQ(event.StatusCONFIRMED))
+	gone, err := copies.Clone().Where(externallink.Not(stillMine)).All(ctx)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, l := range links {
-		e := l.Edges.Event
-		keep, err := s.client.Event.Query().Where(event.ID(e.ID), attends(state.UserID), event.StatusEQ(event.StatusCONFIRMED)).Exist(ctx)
-		switch {
-		case err != nil:
-			return n, err
-		case !keep:
-			err = s.deleteCopy(ctx, w, l)
-		case e.Sequence > l.PushedSequence:
-			err = s.updateCopy(ctx, w, l, e, state)
-		default:
-			continue
+	for i, l := range gone {
+		if err := s.deleteCopy(ctx, w, l); err != nil {
+			return i, err
 		}
-		if err != nil {
-			return n, err
+	}
+	kept, err := copies.Clone().Where(stillMine).WithEvent().All(ctx)
+	if err != nil {
+		return len(gone), err
+	}
+	n := len(gone)
+	for _, l := range kept {
+		if e := l.Edges.Event; e.Sequence > l.PushedSequence {
+			if err := s.updateCopy(ctx, w, l, e, state); err != nil {
+				return n, err
+			}
+			n++
 		}
-		n++
 	}
 	return n, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/syncstate"
-	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/viewer"
 )
 
@@ -48,10 +47,7 @@ func (s *Syncer) Reset(ctx context.Context, userID *int, provider schematype.Pro
 		if !v.IsAdmin() {
 			return nil, apperr.New(apperr.Forbidden, "only an admin resets someone else's calendar sync")
 		}
-		if exists, err := s.client.User.Query().Where(user.ID(*userID)).Exist(ctx); err != nil || !exists { // the admin's company only
-			return nil, apperr.Invalid("user", "no such employee")
-		}
-		who = *userID
+		who = *userID // the state below is looked for in the admin's company only
 	}
 	sys := viewer.NewSystemContext(ctx, viewer.SystemCalendarSync)
 	st, err := s.client.SyncState.Query().Where(syncstate.UserID(who), syncstate.ProviderEQ(provider), syncstate.CompanyID(v.CompanyID)).Only(sys)

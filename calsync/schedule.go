@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/convene/convene/internal/tick"
+
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/syncstate"
@@ -20,16 +22,11 @@ const DefaultInterval = 5 * time.Minute
 // ctx ends. Each round's jobs are keyed by the round, so replicas that all
 // run this make one job per calendar and round.
 func (s *Syncer) Every(ctx context.Context, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-tick.C:
-			_ = s.Round(ctx, now.Truncate(interval)) // a failed round is the next round's
+	tick.Every(ctx, interval, func(now time.Time) {
+		if err := s.Round(ctx, now.Truncate(interval)); err != nil { // the next round makes up for it
+			s.log.WarnContext(ctx, "enqueueing a round of calendar syncs", "err", err)
 		}
-	}
+	})
 }
 
 // Round enqueues the syncs of the round starting at slot.

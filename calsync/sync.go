@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -44,24 +45,21 @@ type Syncer struct {
 	client    *ent.Client
 	calendars Calendars
 	wake      func() // the job queue, to run a requested sync now
+	log       *slog.Logger
 }
 
 // New returns a Syncer of client's companies' calendars.
-func New(client *ent.Client, calendars Calendars, wake func()) *Syncer {
-	return &Syncer{client: client, calendars: calendars, wake: wake}
+func New(client *ent.Client, calendars Calendars, wake func(), log *slog.Logger) *Syncer {
+	return &Syncer{client: client, calendars: calendars, wake: wake, log: log}
 }
 
-// Request asks for a sync of the employee's calendar at provider now.
+// Request asks for a sync of the employee's calendar at provider now; the
+// connection was made by Connect, and a run finds it gone if it was
+// disconnected meanwhile.
 func (s *Syncer) Request(ctx context.Context, companyID, userID int, provider schematype.Provider) error {
 	ctx = viewer.NewSystemContext(ctx, viewer.SystemCalendarSync)
-	err := s.client.SyncState.Create().SetCompanyID(companyID).SetUserID(userID).SetProvider(provider).
-		SetStatus(schematype.StatusConnected).OnConflictColumns(syncstate.FieldUserID, syncstate.FieldProvider).
-		Ignore().Exec(ctx)
-	if err != nil {
-		return err
-	}
 	run := "now-" + time.Now().Format(time.RFC3339Nano)
-	err = jobs.Enqueue(ctx, s.client, jobs.New{CompanyID: companyID, Kind: KindSync,
+	err := jobs.Enqueue(ctx, s.client, jobs.New{CompanyID: companyID, Kind: KindSync,
 		Key: fmt.Sprintf("calendar-sync:%d:%s:%s", userID, provider, run), Payload: syncJob{userID, provider, run}})
 	if err == nil {
 		s.wake()

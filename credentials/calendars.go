@@ -65,9 +65,6 @@ func (s *Store) CalendarToken(ctx context.Context, companyID, userID int, provid
 	if err != nil {
 		return "", err
 	}
-	if c.Status == schematype.StatusNeedsAuth {
-		return "", ErrNeedsAuth
-	}
 	return s.freshToken(ctx, c)
 }
 

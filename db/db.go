@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/convene/convene/internal/tick"
+
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/lib/pq"  // postgres driver
@@ -129,16 +131,9 @@ func (d *DB) Optimize(ctx context.Context) error {
 
 // OptimizeEvery runs Optimize every interval until ctx ends.
 func (d *DB) OptimizeEvery(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if err := d.Optimize(ctx); err != nil {
-				log.WarnContext(ctx, "refreshing planner statistics", "err", err)
-			}
+	tick.Every(ctx, interval, func(time.Time) {
+		if err := d.Optimize(ctx); err != nil {
+			log.WarnContext(ctx, "refreshing planner statistics", "err", err)
 		}
-	}
+	})
 }

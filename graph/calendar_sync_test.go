@@ -518,6 +518,13 @@ func TestEachResetDoesWhatItSays(t *testing.T) {
 		map[string]any{"u": co.Admin.ID}); res.Code() != "FORBIDDEN" {
 		t.Errorf("a member reset the admin's sync: %+v", res.Errors)
 	}
+	downProviders[0].connect(t, env, co)
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	other := env.NewCompany(t, "Other")
+	if res := env.Query(t, other.AdminToken, `mutation($u:ID!){ resetCalendarSync(provider:GOOGLE, user:$u, events:DELETE_BOTH, next:ALL){ status } }`,
+		map[string]any{"u": co.Member.ID}); res.Field() != "provider" {
+		t.Errorf("another company's admin reset the member's sync: %+v", res.Errors)
+	}
 }
 
 func count(list []string, item string) int {

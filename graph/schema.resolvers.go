@@ -160,24 +160,12 @@ func (r *mutationResolver) DeleteRoom(ctx context.Context, id int) (int, error) 
 
 // CreateContact is the resolver for the createContact field.
 func (r *mutationResolver) CreateContact(ctx context.Context, input ent.CreateContactInput) (*ent.Contact, error) {
-	phones, err := r.Calling.NormalizePhones(ctx, input.Phones)
-	if err != nil {
-		return nil, err
-	}
-	input.Phones = phones
-	return r.Client.Contact.Create().SetInput(input).Save(ctx)
+	return r.Calling.CreateContact(ctx, input)
 }
 
 // UpdateContact is the resolver for the updateContact field.
 func (r *mutationResolver) UpdateContact(ctx context.Context, id int, input ent.UpdateContactInput) (*ent.Contact, error) {
-	var err error
-	if input.Phones, err = r.Calling.NormalizePhones(ctx, input.Phones); err != nil {
-		return nil, err
-	}
-	if input.AppendPhones, err = r.Calling.NormalizePhones(ctx, input.AppendPhones); err != nil {
-		return nil, err
-	}
-	return r.Client.Contact.UpdateOneID(id).SetInput(input).Save(ctx)
+	return r.Calling.UpdateContact(ctx, id, input)
 }
 
 // DeleteContact is the resolver for the deleteContact field.

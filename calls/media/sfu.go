@@ -146,17 +146,6 @@ func (s *SFU) Close(callID int) {
 	}
 }
 
-// Participants is how many peers call has here.
-func (s *SFU) Participants(callID int) int {
-	s.mu.Lock()
-	r := s.rooms[callID]
-	s.mu.Unlock()
-	if r == nil {
-		return 0
-	}
-	return r.size()
-}
-
 // Signals are the signals for user's client on call until cancel.
 func (s *SFU) Signals(callID, userID int) (signals <-chan Signal, cancel func()) {
 	return s.hub.subscribe(peerKey{callID, userID})

@@ -242,7 +242,7 @@ func (a *App) handleJobs(o Options, creds *credentials.Store, planner *schedulin
 	a.Jobs.Handle(scheduling.KindReminderDue, scheduling.NewReminders(o.DB.Client).Due)
 	a.Jobs.Handle(discussion.KindRefreshMeetingPosts, a.discussion.RefreshMeetingPostsJob)
 	conferences := conferencing.New(o.DB.Client, creds, planner)
-	a.sync = calsync.New(o.DB.Client, creds, a.Jobs.Wake)
+	a.sync = calsync.New(o.DB.Client, creds, a.Jobs.Wake, o.Log)
 	a.Jobs.Handle(calsync.KindSync, a.sync.Sync)
 	a.consent = consentPage{creds: creds, log: o.Log, connected: func(ctx context.Context, c *ent.Credential) error {
 		if c.UserID != nil { // an employee's own calendar: its first sync
