@@ -38,11 +38,16 @@ type override struct {
 	originalStart time.Time
 }
 
+// linkTo is the employee's link to the remote event with id.
+func (in importer) linkTo(ctx context.Context, id string) (*ent.ExternalLink, error) {
+	return in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID),
+		externallink.ProviderEQ(in.state.Provider), externallink.ExternalID(id)).Only(ctx)
+}
+
 // applyEvent brings in a single event, a series, or (with of) an
 // occurrence that differs from its series.
 func (in importer) applyEvent(ctx context.Context, r RemoteEvent, of *override) (bool, error) {
-	link, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID),
-		externallink.ProviderEQ(in.state.Provider), externallink.ExternalID(r.ID)).Only(ctx)
+	link, err := in.linkTo(ctx, r.ID)
 	switch {
 	case ent.IsNotFound(err) && r.Cancelled:
 		return false, nil
@@ -50,10 +55,8 @@ func (in importer) applyEvent(ctx context.Context, r RemoteEvent, of *override) 
 		return true, in.create(ctx, r, of)
 	case err != nil:
 		return false, err
-	case link.Pushed && r.Cancelled: // our copy, deleted there: not made again
-		return false, link.Update().SetRemoteGone(true).Exec(ctx)
-	case link.Pushed: // our copy, or an edit of it there: Convene's meeting stays as it is here
-		return false, link.Update().SetEtag(r.ETag).Exec(ctx)
+	case link.Pushed: // our copy: its echo, or an edit or deletion of it there
+		return false, in.noteCopy(ctx, link, r)
 	case r.Cancelled:
 		return true, in.remove(ctx, link)
 	case link.Etag == r.ETag && r.ETag != "":
@@ -68,13 +71,15 @@ func (in importer) applyEvent(ctx context.Context, r RemoteEvent, of *override) 
 // whose series has not come at all is kept as an event of its own rather
 // than lost.
 func (in importer) applyException(ctx context.Context, r RemoteEvent) (bool, error) {
-	series, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID),
-		externallink.ProviderEQ(in.state.Provider), externallink.ExternalID(r.SeriesID)).Only(ctx)
+	series, err := in.linkTo(ctx, r.SeriesID)
 	if ent.IsNotFound(err) {
 		return in.applyEvent(ctx, r, nil)
 	}
 	if err != nil {
 		return false, err
+	}
+	if series.Pushed { // an occurrence of our copy
+		return false, in.noteOccurrenceOfCopy(ctx, r)
 	}
 	if !r.Cancelled {
 		return in.applyEvent(ctx, r, &override{series.EventID, r.OriginalStart})
@@ -88,6 +93,26 @@ func (in importer) applyException(ctx context.Context, r RemoteEvent) (bool, err
 		return overridden, err
 	}
 	return true, master.Update().AppendExdates([]time.Time{r.OriginalStart.UTC()}).Exec(ctx)
+}
+
+// noteCopy takes in what became of a copy there: Convene's meeting stays
+// as it is here, and a copy deleted there is not made again.
+func (in importer) noteCopy(ctx context.Context, link *ent.ExternalLink, r RemoteEvent) error {
+	return link.Update().SetEtag(r.ETag).SetRemoteGone(r.Cancelled).Exec(ctx)
+}
+
+// noteOccurrenceOfCopy is noteCopy for an occurrence of a copied series:
+// one Convene moved has a link of its own; one changed only there has none
+// and changes nothing here.
+func (in importer) noteOccurrenceOfCopy(ctx context.Context, r RemoteEvent) error {
+	link, err := in.linkTo(ctx, r.ID)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return in.noteCopy(ctx, link, r)
 }
 
 // create makes the remote event the employee's own, or, when the same

@@ -41,44 +41,88 @@ func attends(userID int) predicate.Event {
 		event.HasAttendeesWith(attendee.UserID(userID), attendee.ResponseNEQ(attendee.ResponseDECLINED), attendee.Hidden(false)))
 }
 
-// newCopies creates copies of the employee's single meetings to come that
-// have none at this provider and were not imported from any calendar.
+// newCopies creates copies of the employee's meetings to come that have
+// none at this provider and were not imported from any calendar: single
+// meetings and series first, then the occurrences moved or changed alone
+// of the series copied.
 func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
 	since := event.CreatedAtGT(time.Time{})
 	if state.PushAfter != nil { // after a reset to NEW_ONLY
 		since = event.CreatedAtGT(*state.PushAfter)
 	}
-	events, err := s.client.Event.Query().Where(attends(state.UserID), uncopied(state), since,
-		event.StatusEQ(event.StatusCONFIRMED), event.Or(event.RruleIsNil(), event.RruleEQ("")), event.SeriesIDIsNil(),
-		event.StartAtGTE(time.Now())).
+	now := time.Now()
+	uncopiedMine := s.client.Event.Query().Where(attends(state.UserID), uncopied(state), event.StatusEQ(event.StatusCONFIRMED))
+	events, err := uncopiedMine.Clone().Where(since, event.SeriesIDIsNil(), event.Or(event.StartAtGTE(now), seriesGoesOn(now))).
 		Order(ent.Asc(event.FieldStartAt)).Limit(maxPushes).All(ctx)
 	if err != nil {
 		return 0, err
 	}
 	for i, e := range events {
-		made, err := w.Create(ctx, copyOf(e, state))
-		if err != nil {
-			return i, err
-		}
-		err = s.client.ExternalLink.Create().SetEventID(e.ID).SetUserID(state.UserID).SetProvider(state.Provider).
-			SetExternalID(made.ID).SetIcalUID(made.ICalUID).SetEtag(made.ETag).SetPushed(true).SetPushedSequence(e.Sequence).Exec(ctx)
-		if err != nil {
+		if err := s.newCopy(ctx, state, w, e, ""); err != nil {
 			return i, err
 		}
 	}
-	return len(events), nil
+	overrides, err := uncopiedMine.Where(event.StartAtGTE(now), event.HasSeriesWith(copiedHere(state))).
+		Limit(maxPushes).All(ctx)
+	if err != nil {
+		return len(events), err
+	}
+	for i, o := range overrides {
+		series, err := s.client.ExternalLink.Query().Where(externallink.EventID(*o.SeriesID), externallink.UserID(state.UserID),
+			externallink.ProviderEQ(state.Provider), externallink.Pushed(true)).Only(ctx)
+		if err == nil {
+			err = s.newCopy(ctx, state, w, o, series.ExternalID)
+		}
+		if err != nil {
+			return len(events) + i, err
+		}
+	}
+	return len(events) + len(overrides), nil
+}
+
+// seriesGoesOn picks the series that have occurrences after now.
+func seriesGoesOn(now time.Time) predicate.Event {
+	return event.And(event.RruleNotNil(), event.RruleNEQ(""), event.Or(event.SeriesEndIsNil(), event.SeriesEndGT(now)))
+}
+
+// newCopy writes e into the remote calendar and links it; series is the
+// remote id of the series' copy when e is one of its occurrences.
+func (s *Syncer) newCopy(ctx context.Context, state *ent.SyncState, w Writer, e *ent.Event, series string) error {
+	c := copyOf(e, state)
+	if series != "" {
+		c.SeriesID, c.OriginalStart = series, *e.OriginalStart
+	}
+	made, err := w.Create(ctx, c)
+	if err != nil {
+		return err
+	}
+	return s.client.ExternalLink.Create().SetEventID(e.ID).SetUserID(state.UserID).SetProvider(state.Provider).
+		SetExternalID(made.ID).SetIcalUID(made.ICalUID).SetEtag(made.ETag).SetPushed(true).SetPushedSequence(e.Sequence).Exec(ctx)
 }
 
 // uncopied picks the events with no link of the employee's that rules a
 // copy out: one at this provider already, or an import from any calendar.
-// ExternalLink has no edge back from Event, so this is a subquery.
 func uncopied(state *ent.SyncState) predicate.Event {
+	return event.Not(linked(state, func(t *sql.SelectTable) *sql.Predicate {
+		return sql.Or(sql.EQ(t.C(externallink.FieldProvider), state.Provider), sql.EQ(t.C(externallink.FieldPushed), false))
+	}))
+}
+
+// copiedHere picks the events with a live copy at this provider.
+func copiedHere(state *ent.SyncState) predicate.Event {
+	return linked(state, func(t *sql.SelectTable) *sql.Predicate {
+		return sql.And(sql.EQ(t.C(externallink.FieldProvider), state.Provider), sql.EQ(t.C(externallink.FieldPushed), true),
+			sql.EQ(t.C(externallink.FieldRemoteGone), false))
+	})
+}
+
+// linked picks the events with a link of the employee's that matches.
+// ExternalLink has no edge back from Event, so this is a subquery.
+func linked(state *ent.SyncState, matches func(*sql.SelectTable) *sql.Predicate) predicate.Event {
 	return func(s *sql.Selector) {
 		t := sql.Table(externallink.Table)
-		ruled := sql.Select(t.C(externallink.FieldEventID)).From(t).Where(sql.And(
-			sql.EQ(t.C(externallink.FieldUserID), state.UserID),
-			sql.Or(sql.EQ(t.C(externallink.FieldProvider), state.Provider), sql.EQ(t.C(externallink.FieldPushed), false))))
-		s.Where(sql.NotIn(s.C(event.FieldID), ruled))
+		s.Where(sql.In(s.C(event.FieldID), sql.Select(t.C(externallink.FieldEventID)).From(t).
+			Where(sql.And(sql.EQ(t.C(externallink.FieldUserID), state.UserID), matches(t)))))
 	}
 }
 
@@ -139,5 +183,6 @@ func isGone(err error) bool {
 // same for every try of one create, and new after a reset.
 func copyOf(e *ent.Event, state *ent.SyncState) Copy {
 	return Copy{Key: fmt.Sprintf("convene%du%dg%d", e.ID, state.UserID, state.Generation), Title: e.Title, Description: e.Description,
-		Start: e.StartAt, End: e.StartAt.Add(time.Duration(e.DurationMinutes) * time.Minute), AllDay: e.AllDay, TimeZone: e.TimeZone}
+		Start: e.StartAt, End: e.StartAt.Add(time.Duration(e.DurationMinutes) * time.Minute), AllDay: e.AllDay, TimeZone: e.TimeZone,
+		Rule: e.Rrule, Exdates: e.Exdates}
 }

@@ -197,6 +197,22 @@ type Copy struct {
 	Start, End  time.Time
 	AllDay      bool
 	TimeZone    string
+	// A series: its RRULE and the occurrences taken out of it.
+	Rule    string
+	Exdates []time.Time
+	// An occurrence changed alone: its series' copy and the start it
+	// replaces. Such a copy is made by changing that occurrence there.
+	SeriesID      string
+	OriginalStart time.Time
+}
+
+// zone is the copy's time zone, UTC if this server does not know it.
+func (c Copy) zone() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // Written is a copy as the provider holds it.
@@ -210,6 +226,13 @@ type Writer interface {
 }
 
 func (g googleCalendar) Create(ctx context.Context, c Copy) (Written, error) {
+	if c.SeriesID != "" {
+		occurrence, err := g.cal.Instance(ctx, c.SeriesID, c.OriginalStart)
+		if err != nil {
+			return Written{}, err
+		}
+		return g.Update(ctx, occurrence.ID, c)
+	}
 	ev := googleCopy(c)
 	ev.ID = c.Key
 	made, err := g.cal.Insert(ctx, ev)
@@ -234,10 +257,14 @@ func (g googleCalendar) Update(ctx context.Context, id string, c Copy) (Written,
 func (g googleCalendar) Delete(ctx context.Context, id string) error { return g.cal.Delete(ctx, id) }
 
 func googleCopy(c Copy) google.Event {
-	ev := google.Event{Summary: c.Title, Description: c.Description, Start: google.At(c.Start, c.TimeZone), End: google.At(c.End, c.TimeZone)}
+	loc := c.zone()
+	ev := google.Event{Summary: c.Title, Description: c.Description, Start: google.At(c.Start.In(loc), loc.String()), End: google.At(c.End.In(loc), loc.String())}
 	if c.AllDay {
 		ev.Start = &google.Time{Date: c.Start.Format(time.DateOnly)}
 		ev.End = &google.Time{Date: c.End.Format(time.DateOnly)}
+	}
+	if c.Rule != "" {
+		ev.Recurrence = google.Recurrence(c.Rule, c.Exdates, loc)
 	}
 	return ev
 }

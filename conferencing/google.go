@@ -97,10 +97,7 @@ func googleEvent(e *ent.Event) google.Event {
 	ev := google.Event{Summary: e.Title, Description: e.Description,
 		Start: google.At(start, loc.String()), End: google.At(start.Add(time.Duration(e.DurationMinutes)*time.Minute), loc.String())}
 	if e.Rrule != "" {
-		ev.Recurrence = []string{"RRULE:" + e.Rrule}
-		for _, x := range e.Exdates {
-			ev.Recurrence = append(ev.Recurrence, fmt.Sprintf("EXDATE;TZID=%s:%s", loc, x.In(loc).Format("20060102T150405")))
-		}
+		ev.Recurrence = google.Recurrence(e.Rrule, e.Exdates, loc)
 	}
 	return ev
 }

@@ -369,11 +369,14 @@ type calendarHolder struct {
 	copies             func(env *testenv.Env, email string) []map[string]any
 	title              string // the field a copy's title is in
 	start              func(copy map[string]any) time.Time
+	// agenda is what the employee sees there, as "2006-01-02 15:04 title".
+	agenda func(env *testenv.Env, email string, from, to time.Time) []string
 }
 
 var calendarHolders = []calendarHolder{{
 	provider: "GOOGLE", callback: "google", app: 0, title: "summary",
 	copies: func(env *testenv.Env, email string) []map[string]any { return env.Google.Of(email) },
+	agenda: func(env *testenv.Env, email string, from, to time.Time) []string { return env.Google.Agenda(email, from, to) },
 	start: func(c map[string]any) time.Time {
 		at, _ := time.Parse(time.RFC3339, fmt.Sprint(c["start"].(map[string]any)["dateTime"]))
 		return at
@@ -597,4 +600,61 @@ func TestAnExceptionBeforeItsSeriesIsNotLost(t *testing.T) {
 	if got := myEvents(t, env, co.MemberToken, co.Member.ID); !slices.Equal(got, []string{"Weekly sync (moved)/PERSONAL", "Weekly sync/PERSONAL"}) {
 		t.Errorf("the series and its moved occurrence: %v", got)
 	}
+}
+
+// TestAConveneSeriesGoesOutWithItsExceptions: a weekly Convene meeting
+// with one occurrence moved and one cancelled shows the same in the
+// employee's calendar there; a second run writes nothing, and an
+// occurrence moved later follows.
+func TestAConveneSeriesGoesOutWithItsExceptions(t *testing.T) {
+	for _, h := range calendarHolders[:1] {
+		t.Run(h.provider, func(t *testing.T) { conveneSeriesGoesOut(t, h) })
+	}
+}
+
+func conveneSeriesGoesOut(t *testing.T, h calendarHolder) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[h.app].connect(t, env, co)
+	first := time.Now().AddDate(0, 0, 7).Truncate(24 * time.Hour).Add(9 * time.Hour)
+	var made struct{ CreateEvent struct{ ID string } }
+	env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": "Weekly sync", "start": first,
+		"durationMinutes": 30, "attendees": []int{co.Member.ID}, "recurrence": map[string]any{"rrule": "FREQ=WEEKLY;COUNT=4"}}}, &made)
+	series := made.CreateEvent.ID
+	const update = `mutation($id:ID!, $o:Time!, $s:Time!){ updateEvent(id:$id, scope:THIS, occurrence:$o, input:{start:$s}){ id } }`
+	week := func(n int) time.Time { return first.AddDate(0, 0, 7*n) }
+	env.Must(t, co.AdminToken, update, map[string]any{"id": series, "o": week(1), "s": week(1).Add(25 * time.Hour)}, &struct{}{})
+	env.Must(t, co.AdminToken, `mutation($id:ID!, $o:Time!){ cancelEvent(id:$id, scope:THIS, occurrence:$o){ id } }`,
+		map[string]any{"id": series, "o": week(2)}, &struct{}{})
+
+	from, to := first.Add(-time.Hour), week(4)
+	here := func() []string {
+		var got struct {
+			Events []struct {
+				Start time.Time
+				Event struct{ Title string }
+			}
+		}
+		env.Must(t, co.MemberToken, `query($f:Time!, $t:Time!, $u:[ID!]){ events(from:$f, to:$t, users:$u){ start event { title } } }`,
+			map[string]any{"f": from, "t": to, "u": []int{co.Member.ID}}, &got)
+		var out []string
+		for _, o := range got.Events {
+			out = append(out, o.Start.UTC().Format("2006-01-02 15:04")+" "+o.Event.Title)
+		}
+		slices.Sort(out)
+		return out
+	}
+	start := time.Now()
+	connectCalendar(t, env, co.MemberToken, h.provider, h.callback)
+	syncedAfter(t, env, co.MemberToken, h.provider, start)
+	if want, got := here(), h.agenda(env, co.Member.Email, from, to); len(want) != 3 || !slices.Equal(got, want) {
+		t.Fatalf("there %v, here %v", got, want)
+	}
+	if again := syncNow(t, env, co.MemberToken, h.provider); again.Pushed != 0 || again.Pulled != 0 {
+		t.Errorf("the copies came back in the next listing: %+v", again)
+	}
+	env.Must(t, co.AdminToken, update, map[string]any{"id": series, "o": week(3), "s": week(3).Add(time.Hour)}, &struct{}{})
+	eventually(t, "the later move reaches the copy", func() bool {
+		return slices.Equal(h.agenda(env, co.Member.Email, from, to), here())
+	})
 }

@@ -261,6 +261,32 @@ func (c *Calendar) Delete(ctx context.Context, id string) error {
 	return c.api.Call(ctx, http.MethodDelete, "/calendars/primary/events/"+url.PathEscape(id)+"?sendUpdates=none", nil, nil)
 }
 
+// Instance is the occurrence of series whose original start is
+// originalStart: the event to patch or delete to change that occurrence
+// alone. A cancelled occurrence, or a time the series has none at, is Gone.
+func (c *Calendar) Instance(ctx context.Context, seriesID string, originalStart time.Time) (*Event, error) {
+	var out EventPage
+	q := url.Values{"originalStart": {originalStart.UTC().Format(time.RFC3339)}}
+	err := c.api.Call(ctx, http.MethodGet, "/calendars/primary/events/"+url.PathEscape(seriesID)+"/instances?"+q.Encode(), nil, &out)
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Items) == 0 {
+		return nil, &Error{Status: http.StatusNotFound, Code: http.StatusNotFound, Message: "no such occurrence", Reason: "notFound"}
+	}
+	return &out.Items[0], nil
+}
+
+// Recurrence is a series' recurrence lines: its rule, and its occurrences
+// taken out as EXDATEs in the series' zone.
+func Recurrence(rule string, exdates []time.Time, loc *time.Location) []string {
+	lines := []string{"RRULE:" + rule}
+	for _, x := range exdates {
+		lines = append(lines, fmt.Sprintf("EXDATE;TZID=%s:%s", loc, x.In(loc).Format("20060102T150405")))
+	}
+	return lines
+}
+
 // PrimaryCalendar reads the primary calendar's id: the cheapest real call,
 // for checking a connection.
 func (c *Calendar) PrimaryCalendar(ctx context.Context) (string, error) {

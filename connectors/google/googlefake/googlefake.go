@@ -66,6 +66,7 @@ func New(clientID, clientSecret string) *Google {
 	g.mux.HandleFunc("POST /calendar/v3/calendars/primary/events", g.authorized(g.insert))
 	g.mux.HandleFunc("GET /calendar/v3/calendars/primary/events", g.authorized(g.list))
 	g.mux.HandleFunc("GET /calendar/v3/calendars/primary/events/{id}", g.authorized(g.get))
+	g.mux.HandleFunc("GET /calendar/v3/calendars/primary/events/{id}/instances", g.authorized(g.instances))
 	g.mux.HandleFunc("PATCH /calendar/v3/calendars/primary/events/{id}", g.authorized(g.patch))
 	g.mux.HandleFunc("DELETE /calendar/v3/calendars/primary/events/{id}", g.authorized(g.remove))
 	return g
@@ -250,7 +251,7 @@ func (g *Google) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Google) patch(w http.ResponseWriter, r *http.Request) {
-	e := g.events[r.PathValue("id")]
+	e := g.lookup(r.PathValue("id"))
 	if e == nil || e.deleted {
 		apiError(w, http.StatusNotFound, "notFound", "Not Found")
 		return
@@ -269,7 +270,7 @@ func (g *Google) patch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Google) remove(w http.ResponseWriter, r *http.Request) {
-	e := g.events[r.PathValue("id")]
+	e := g.lookup(r.PathValue("id"))
 	switch {
 	case e == nil:
 		apiError(w, http.StatusNotFound, "notFound", "Not Found")
