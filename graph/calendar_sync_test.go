@@ -376,7 +376,9 @@ type calendarHolder struct {
 var calendarHolders = []calendarHolder{{
 	provider: "GOOGLE", callback: "google", app: 0, title: "summary",
 	copies: func(env *testenv.Env, email string) []map[string]any { return env.Google.Of(email) },
-	agenda: func(env *testenv.Env, email string, from, to time.Time) []string { return env.Google.Agenda(email, from, to) },
+	agenda: func(env *testenv.Env, email string, from, to time.Time) []string {
+		return env.Google.Agenda(email, from, to)
+	},
 	start: func(c map[string]any) time.Time {
 		at, _ := time.Parse(time.RFC3339, fmt.Sprint(c["start"].(map[string]any)["dateTime"]))
 		return at
