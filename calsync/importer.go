@@ -20,6 +20,8 @@ import (
 type importer struct {
 	tx    *ent.Tx
 	state *ent.SyncState
+	// byOccurrence: the listing shows series only as their occurrences.
+	byOccurrence bool
 }
 
 // apply brings one remote event here: a new one becomes the employee's
@@ -58,7 +60,7 @@ func (in importer) applyEvent(ctx context.Context, r RemoteEvent, of *override) 
 	case link.Pushed: // our copy: its echo, or an edit or deletion of it there
 		return false, in.noteCopy(ctx, link, r)
 	case r.Cancelled:
-		return true, in.remove(ctx, link)
+		return true, in.cancel(ctx, link)
 	case link.Etag == r.ETag && r.ETag != "":
 		return false, nil // our own copy already, or seen in an earlier run
 	}
@@ -81,18 +83,121 @@ func (in importer) applyException(ctx context.Context, r RemoteEvent) (bool, err
 	if series.Pushed { // an occurrence of our copy
 		return false, in.noteOccurrenceOfCopy(ctx, r)
 	}
-	if !r.Cancelled {
+	switch {
+	case r.Occurrence:
+		return false, in.linkOccurrence(ctx, series.EventID, r)
+	case !r.Cancelled:
 		return in.applyEvent(ctx, r, &override{series.EventID, r.OriginalStart})
 	}
 	overridden, err := in.applyEvent(ctx, r, nil) // an override of the occurrence goes
 	if err != nil {
 		return false, err
 	}
-	master, err := in.tx.Event.Get(ctx, series.EventID)
-	if err != nil || slices.ContainsFunc(master.Exdates, r.OriginalStart.Equal) {
-		return overridden, err
+	gap, err := in.leaveGap(ctx, series.EventID, r.OriginalStart)
+	return overridden || gap, err
+}
+
+// linkOccurrence ties an occurrence a calendar view lists to its series
+// here, so that its removal later leaves a gap in the series.
+func (in importer) linkOccurrence(ctx context.Context, seriesID int, r RemoteEvent) error {
+	return in.tx.ExternalLink.Create().SetEventID(seriesID).SetUserID(in.state.UserID).SetProvider(in.state.Provider).
+		SetExternalID(r.ID).SetIcalUID(r.ICalUID).SetEtag(r.ETag).SetOriginalStart(r.OriginalStart).
+		OnConflictColumns(externallink.FieldUserID, externallink.FieldProvider, externallink.FieldExternalID).Ignore().Exec(ctx)
+}
+
+// leaveGap takes the occurrence at start out of the series, and reports
+// whether it was still in.
+func (in importer) leaveGap(ctx context.Context, seriesID int, start time.Time) (bool, error) {
+	master, err := in.tx.Event.Get(ctx, seriesID)
+	if err != nil || slices.ContainsFunc(master.Exdates, start.Equal) {
+		return false, err
 	}
-	return true, master.Update().AppendExdates([]time.Time{r.OriginalStart.UTC()}).Exec(ctx)
+	return true, master.Update().AppendExdates([]time.Time{start.UTC()}).Exec(ctx)
+}
+
+// cancel takes away here what went there: an occurrence or an exception
+// leaves a gap in its series (which, in a listing by occurrence, goes
+// with its last one); anything else goes as remove says.
+func (in importer) cancel(ctx context.Context, link *ent.ExternalLink) error {
+	e, err := in.tx.Event.Get(ctx, link.EventID)
+	if err != nil {
+		return err
+	}
+	seriesID, start := e.SeriesID, e.OriginalStart
+	if link.OriginalStart != nil {
+		seriesID, start = &e.ID, link.OriginalStart
+		err = in.tx.ExternalLink.DeleteOne(link).Exec(ctx)
+	} else {
+		err = in.remove(ctx, link)
+	}
+	if err != nil || seriesID == nil {
+		return err
+	}
+	if _, err := in.leaveGap(ctx, *seriesID, *start); err != nil || !in.byOccurrence {
+		return err
+	}
+	return in.dropIfEmpty(ctx, *seriesID)
+}
+
+// fillGaps ends a full listing by occurrence: an occurrence of a series
+// that the listing did not show was deleted there, and leaves a gap. A day
+// at each edge of the span is left alone, as the listing's own edges may
+// differ from it by the time the run took.
+func (in importer) fillGaps(ctx context.Context, shown Span) error {
+	links, err := in.tx.ExternalLink.Query().Where(externallink.UserID(in.state.UserID), externallink.ProviderEQ(in.state.Provider),
+		externallink.OriginalStartNotNil()).All(ctx)
+	if err != nil {
+		return err
+	}
+	listed := map[int][]time.Time{} // series → occurrences listed
+	for _, l := range links {
+		listed[l.EventID] = append(listed[l.EventID], *l.OriginalStart)
+	}
+	for seriesID, starts := range listed {
+		master, err := in.tx.Event.Query().Where(event.ID(seriesID)).WithOverrides().Only(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range master.Edges.Overrides {
+			starts = append(starts, *o.OriginalStart)
+		}
+		loc, err := time.LoadLocation(master.TimeZone)
+		if err != nil {
+			continue
+		}
+		rule, err := scheduling.ParseRule(master.Rrule, master.StartAt, loc)
+		if err != nil {
+			continue
+		}
+		for _, at := range rule.Between(shown.From.Add(24*time.Hour), shown.To.Add(-24*time.Hour)) {
+			if !slices.ContainsFunc(starts, at.Equal) {
+				if _, err := in.leaveGap(ctx, seriesID, at); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// dropIfEmpty removes a series none of whose occurrences a listing by
+// occurrence still shows: it was deleted there.
+func (in importer) dropIfEmpty(ctx context.Context, seriesID int) error {
+	mine := externallink.And(externallink.UserID(in.state.UserID), externallink.ProviderEQ(in.state.Provider))
+	left, err := in.tx.ExternalLink.Query().Where(mine, externallink.Or(
+		externallink.And(externallink.EventID(seriesID), externallink.OriginalStartNotNil()),
+		externallink.HasEventWith(event.SeriesID(seriesID)))).Exist(ctx)
+	if err != nil || left {
+		return err
+	}
+	master, err := in.tx.ExternalLink.Query().Where(mine, externallink.EventID(seriesID), externallink.OriginalStartIsNil()).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return in.remove(ctx, master)
 }
 
 // noteCopy takes in what became of a copy there: Convene's meeting stays

@@ -58,7 +58,12 @@ func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) 
 		return 0, err
 	}
 	for i, e := range events {
-		if err := s.newCopy(ctx, state, w, e, ""); err != nil {
+		err := s.newCopy(ctx, state, w, e, "")
+		if errors.Is(err, ErrCannotSay) {
+			s.log.Warn("calendar sync: a series stays here only", "event", e.ID, "provider", state.Provider, "err", err)
+			continue
+		}
+		if err != nil {
 			return i, err
 		}
 	}

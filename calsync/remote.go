@@ -35,6 +35,9 @@ type RemoteEvent struct {
 	Rule          string
 	SeriesID      string
 	OriginalStart time.Time
+	// Occurrence marks an occurrence just as its series makes it, which
+	// a calendar view lists on its own (Graph's "occurrence").
+	Occurrence bool
 }
 
 // Guest is an attendee of a remote event and their answer.
@@ -49,7 +52,15 @@ type Page struct {
 	Events   []RemoteEvent
 	NextPage string
 	NextSync string
+	// Shown is, for a listing that shows series only as their occurrences
+	// (Graph's calendar view), the span it shows: an occurrence it does
+	// not list there was deleted, and a series none of whose occurrences
+	// are left is gone.
+	Shown *Span
 }
+
+// Span is a stretch of time.
+type Span struct{ From, To time.Time }
 
 // Remote is an employee's calendar at a provider.
 type Remote interface {
@@ -139,7 +150,8 @@ type graphCalendar struct{ graph *microsoft.Graph }
 func (g graphCalendar) Page(ctx context.Context, syncToken, pageToken string) (*Page, error) {
 	link := cmp.Or(pageToken, syncToken)
 	now := time.Now()
-	p, err := g.graph.Delta(ctx, link, now.Add(-windowBack), now.Add(windowAhead))
+	shown := &Span{now.Add(-windowBack), now.Add(windowAhead)}
+	p, err := g.graph.Delta(ctx, link, shown.From, shown.To)
 	var refused *microsoft.Error
 	if errors.As(err, &refused) && refused.SyncStateNotFound() {
 		return nil, ErrTokenExpired
@@ -147,8 +159,17 @@ func (g graphCalendar) Page(ctx context.Context, syncToken, pageToken string) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &Page{NextPage: p.NextLink, NextSync: p.DeltaLink}
+	out := &Page{NextPage: p.NextLink, NextSync: p.DeltaLink, Shown: shown}
+	masters := map[string]bool{}
 	for _, e := range p.Value {
+		if id := e.SeriesMasterID; id != "" && !masters[id] { // the series first, read once a page
+			masters[id] = true
+			master, err := g.graph.Get(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out.Events = append(out.Events, fromGraph(*master))
+		}
 		out.Events = append(out.Events, fromGraph(e))
 	}
 	return out, nil
@@ -163,6 +184,18 @@ func fromGraph(e microsoft.Event) RemoteEvent {
 	if e.Start != nil && e.End != nil {
 		r.Start, r.TimeZone = graphTime(e.Start)
 		r.End, _ = graphTime(e.End)
+	}
+	if rec := e.Recurrence; rec != nil { // a series repeats in its own zone
+		loc, err := time.LoadLocation(rec.Range.RecurrenceTimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		r.Rule, _ = rec.Rule(loc)
+		r.TimeZone = loc.String()
+	}
+	if e.SeriesMasterID != "" {
+		r.SeriesID, r.Occurrence = e.SeriesMasterID, e.Type == "occurrence"
+		r.OriginalStart, _ = time.Parse(time.RFC3339, e.OriginalStart)
 	}
 	for _, a := range e.Attendees {
 		if a.Type != "resource" {
@@ -270,30 +303,70 @@ func googleCopy(c Copy) google.Event {
 }
 
 func (g graphCalendar) Create(ctx context.Context, c Copy) (Written, error) {
-	ev := graphCopy(c)
+	if c.SeriesID != "" {
+		occurrence, err := g.graph.Occurrence(ctx, c.SeriesID, c.OriginalStart)
+		if err != nil {
+			return Written{}, err
+		}
+		return g.Update(ctx, occurrence.ID, c)
+	}
+	ev, err := graphCopy(c)
+	if err != nil {
+		return Written{}, err
+	}
 	ev.TransactionID = c.Key // a repeated create returns the first event
 	made, err := g.graph.Add(ctx, ev)
 	if err != nil {
 		return Written{}, err
 	}
-	return Written{made.ID, made.ICalUID, made.ChangeKey}, nil
+	return Written{made.ID, made.ICalUID, made.ChangeKey}, g.leaveGaps(ctx, made.ID, c)
 }
 
 func (g graphCalendar) Update(ctx context.Context, id string, c Copy) (Written, error) {
-	now, err := g.graph.UpdateEvent(ctx, id, graphCopy(c))
+	ev, err := graphCopy(c)
 	if err != nil {
 		return Written{}, err
 	}
-	return Written{now.ID, now.ICalUID, now.ChangeKey}, nil
+	now, err := g.graph.UpdateEvent(ctx, id, ev)
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{now.ID, now.ICalUID, now.ChangeKey}, g.leaveGaps(ctx, id, c)
+}
+
+// leaveGaps deletes the occurrences a series' copy has no more: Graph's
+// recurrence has no EXDATE.
+func (g graphCalendar) leaveGaps(ctx context.Context, seriesID string, c Copy) error {
+	for _, x := range c.Exdates {
+		if x.Before(time.Now()) {
+			continue
+		}
+		occurrence, err := g.graph.Occurrence(ctx, seriesID, x)
+		if err == nil {
+			err = g.graph.Delete(ctx, occurrence.ID)
+		}
+		if err != nil && !isGone(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (g graphCalendar) Delete(ctx context.Context, id string) error { return g.graph.Delete(ctx, id) }
 
-func graphCopy(c Copy) microsoft.Event {
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return microsoft.Event{Subject: c.Title, Body: &microsoft.Body{ContentType: "text", Content: c.Description},
+// ErrCannotSay refuses a copy of a series whose rule the provider cannot
+// say: it stays here only.
+var ErrCannotSay = errors.New("calsync: Outlook cannot repeat a meeting by this rule")
+
+func graphCopy(c Copy) (microsoft.Event, error) {
+	loc := c.zone()
+	ev := microsoft.Event{Subject: c.Title, Body: &microsoft.Body{ContentType: "text", Content: c.Description},
 		Start: microsoft.At(c.Start.In(loc), loc.String()), End: microsoft.At(c.End.In(loc), loc.String()), IsAllDay: c.AllDay}
+	if c.Rule != "" {
+		var ok bool
+		if ev.Recurrence, ok = microsoft.RecurrenceOf(c.Rule, c.Start.In(loc)); !ok {
+			return ev, ErrCannotSay
+		}
+	}
+	return ev, nil
 }

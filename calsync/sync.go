@@ -152,7 +152,7 @@ func (s *Syncer) applyPage(ctx context.Context, state *ent.SyncState, page *Page
 	changed := 0
 	var next *ent.SyncState
 	err := db.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		in := importer{tx: tx, state: state}
+		in := importer{tx: tx, state: state, byOccurrence: page.Shown != nil}
 		// Series before their exceptions, which need them.
 		slices.SortStableFunc(page.Events, func(a, b RemoteEvent) int { return cmp.Compare(len(a.SeriesID), len(b.SeriesID)) })
 		for _, e := range page.Events {
@@ -165,6 +165,11 @@ func (s *Syncer) applyPage(ctx context.Context, state *ent.SyncState, page *Page
 			}
 			if did {
 				changed++
+			}
+		}
+		if page.NextPage == "" && state.SyncToken == "" && page.Shown != nil { // the end of a full listing
+			if err := in.fillGaps(ctx, *page.Shown); err != nil {
+				return err
 			}
 		}
 		u := tx.SyncState.UpdateOneID(state.ID).SetPageToken(page.NextPage)

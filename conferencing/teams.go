@@ -2,12 +2,8 @@ package conferencing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"strings"
 	"time"
-
-	"github.com/teambition/rrule-go"
 
 	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/credentials"
@@ -72,50 +68,8 @@ func teamsEvent(e *ent.Event) microsoft.Event {
 	start := e.StartAt.In(loc)
 	ev := microsoft.Event{Subject: e.Title, Body: &microsoft.Body{ContentType: "text", Content: e.Description},
 		Start: microsoft.At(start, loc.String()), End: microsoft.At(start.Add(time.Duration(e.DurationMinutes)*time.Minute), loc.String())}
-	if r, ok := graphRecurrence(e.Rrule, start, loc); ok {
+	if r, ok := microsoft.RecurrenceOf(e.Rrule, start); ok {
 		ev.Recurrence = r
 	}
 	return ev
-}
-
-// graphRecurrence turns an RRULE into Graph's {pattern, range}: daily and
-// weekly rules and monthly ones on a day of the month, ending on a date,
-// after a count, or never. Other rules get no recurrence: the one Teams
-// link still serves every occurrence.
-func graphRecurrence(rule string, start time.Time, loc *time.Location) (json.RawMessage, bool) {
-	if rule == "" {
-		return nil, false
-	}
-	o, err := rrule.StrToROption(rule)
-	if err != nil || len(o.Bysetpos) > 0 || len(o.Bymonth) > 0 {
-		return nil, false
-	}
-	interval := max(o.Interval, 1)
-	pattern := map[string]any{"interval": interval}
-	switch {
-	case o.Freq == rrule.DAILY && len(o.Byweekday) == 0:
-		pattern["type"] = "daily"
-	case o.Freq == rrule.WEEKLY:
-		days := []string{strings.ToLower(start.Weekday().String())}
-		if len(o.Byweekday) > 0 {
-			days = nil
-			for _, d := range o.Byweekday {
-				days = append(days, strings.ToLower(time.Weekday((d.Day()+1)%7).String()))
-			}
-		}
-		pattern["type"], pattern["daysOfWeek"] = "weekly", days
-	case o.Freq == rrule.MONTHLY && len(o.Byweekday) == 0:
-		pattern["type"], pattern["dayOfMonth"] = "absoluteMonthly", start.Day()
-	default:
-		return nil, false
-	}
-	rng := map[string]any{"type": "noEnd", "startDate": start.Format(time.DateOnly), "recurrenceTimeZone": loc.String()}
-	switch {
-	case o.Count > 0:
-		rng["type"], rng["numberOfOccurrences"] = "numbered", o.Count
-	case !o.Until.IsZero():
-		rng["type"], rng["endDate"] = "endDate", o.Until.In(loc).Format(time.DateOnly)
-	}
-	raw, _ := json.Marshal(map[string]any{"pattern": pattern, "range": rng})
-	return raw, true
 }

@@ -308,6 +308,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			externallink.FieldPushedSequence:  {Type: field.TypeInt, Column: externallink.FieldPushedSequence},
 			externallink.FieldRemoteGone:      {Type: field.TypeBool, Column: externallink.FieldRemoteGone},
 			externallink.FieldDoomed:          {Type: field.TypeBool, Column: externallink.FieldDoomed},
+			externallink.FieldOriginalStart:   {Type: field.TypeTime, Column: externallink.FieldOriginalStart},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -2684,6 +2685,11 @@ func (f *ExternalLinkFilter) WhereRemoteGone(p entql.BoolP) {
 // WhereDoomed applies the entql bool predicate on the doomed field.
 func (f *ExternalLinkFilter) WhereDoomed(p entql.BoolP) {
 	f.Where(p.Field(externallink.FieldDoomed))
+}
+
+// WhereOriginalStart applies the entql time.Time predicate on the original_start field.
+func (f *ExternalLinkFilter) WhereOriginalStart(p entql.TimeP) {
+	f.Where(p.Field(externallink.FieldOriginalStart))
 }
 
 // WhereHasCompany applies a predicate to check if query has an edge company.

@@ -49,6 +49,8 @@ type ExternalLink struct {
 	RemoteGone bool `json:"remote_gone,omitempty"`
 	// a reset asked for the remote event to go: the next run deletes it
 	Doomed bool `json:"doomed,omitempty"`
+	// a remote occurrence linked to its series' event: the start it has in the series
+	OriginalStart *time.Time `json:"original_start,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ExternalLinkQuery when eager-loading is set.
 	Edges        ExternalLinkEdges `json:"edges"`
@@ -114,7 +116,7 @@ func (*ExternalLink) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case externallink.FieldProvider, externallink.FieldExternalID, externallink.FieldIcalUID, externallink.FieldEtag:
 			values[i] = new(sql.NullString)
-		case externallink.FieldCreatedAt, externallink.FieldUpdatedAt, externallink.FieldRemoteUpdatedAt:
+		case externallink.FieldCreatedAt, externallink.FieldUpdatedAt, externallink.FieldRemoteUpdatedAt, externallink.FieldOriginalStart:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -222,6 +224,13 @@ func (_m *ExternalLink) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Doomed = value.Bool
 			}
+		case externallink.FieldOriginalStart:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field original_start", values[i])
+			} else if value.Valid {
+				_m.OriginalStart = new(time.Time)
+				*_m.OriginalStart = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -316,6 +325,11 @@ func (_m *ExternalLink) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("doomed=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Doomed))
+	builder.WriteString(", ")
+	if v := _m.OriginalStart; v != nil {
+		builder.WriteString("original_start=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

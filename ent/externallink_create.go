@@ -182,6 +182,20 @@ func (_c *ExternalLinkCreate) SetNillableDoomed(v *bool) *ExternalLinkCreate {
 	return _c
 }
 
+// SetOriginalStart sets the "original_start" field.
+func (_c *ExternalLinkCreate) SetOriginalStart(v time.Time) *ExternalLinkCreate {
+	_c.mutation.SetOriginalStart(v)
+	return _c
+}
+
+// SetNillableOriginalStart sets the "original_start" field if the given value is not nil.
+func (_c *ExternalLinkCreate) SetNillableOriginalStart(v *time.Time) *ExternalLinkCreate {
+	if v != nil {
+		_c.SetOriginalStart(*v)
+	}
+	return _c
+}
+
 // SetCompany sets the "company" edge to the Company entity.
 func (_c *ExternalLinkCreate) SetCompany(v *Company) *ExternalLinkCreate {
 	return _c.SetCompanyID(v.ID)
@@ -391,6 +405,10 @@ func (_c *ExternalLinkCreate) createSpec() (*ExternalLink, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Doomed(); ok {
 		_spec.SetField(externallink.FieldDoomed, field.TypeBool, value)
 		_node.Doomed = value
+	}
+	if value, ok := _c.mutation.OriginalStart(); ok {
+		_spec.SetField(externallink.FieldOriginalStart, field.TypeTime, value)
+		_node.OriginalStart = &value
 	}
 	if nodes := _c.mutation.CompanyIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -663,6 +681,24 @@ func (u *ExternalLinkUpsert) UpdateDoomed() *ExternalLinkUpsert {
 	return u
 }
 
+// SetOriginalStart sets the "original_start" field.
+func (u *ExternalLinkUpsert) SetOriginalStart(v time.Time) *ExternalLinkUpsert {
+	u.Set(externallink.FieldOriginalStart, v)
+	return u
+}
+
+// UpdateOriginalStart sets the "original_start" field to the value that was provided on create.
+func (u *ExternalLinkUpsert) UpdateOriginalStart() *ExternalLinkUpsert {
+	u.SetExcluded(externallink.FieldOriginalStart)
+	return u
+}
+
+// ClearOriginalStart clears the value of the "original_start" field.
+func (u *ExternalLinkUpsert) ClearOriginalStart() *ExternalLinkUpsert {
+	u.SetNull(externallink.FieldOriginalStart)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -904,6 +940,27 @@ func (u *ExternalLinkUpsertOne) SetDoomed(v bool) *ExternalLinkUpsertOne {
 func (u *ExternalLinkUpsertOne) UpdateDoomed() *ExternalLinkUpsertOne {
 	return u.Update(func(s *ExternalLinkUpsert) {
 		s.UpdateDoomed()
+	})
+}
+
+// SetOriginalStart sets the "original_start" field.
+func (u *ExternalLinkUpsertOne) SetOriginalStart(v time.Time) *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetOriginalStart(v)
+	})
+}
+
+// UpdateOriginalStart sets the "original_start" field to the value that was provided on create.
+func (u *ExternalLinkUpsertOne) UpdateOriginalStart() *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdateOriginalStart()
+	})
+}
+
+// ClearOriginalStart clears the value of the "original_start" field.
+func (u *ExternalLinkUpsertOne) ClearOriginalStart() *ExternalLinkUpsertOne {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.ClearOriginalStart()
 	})
 }
 
@@ -1314,6 +1371,27 @@ func (u *ExternalLinkUpsertBulk) SetDoomed(v bool) *ExternalLinkUpsertBulk {
 func (u *ExternalLinkUpsertBulk) UpdateDoomed() *ExternalLinkUpsertBulk {
 	return u.Update(func(s *ExternalLinkUpsert) {
 		s.UpdateDoomed()
+	})
+}
+
+// SetOriginalStart sets the "original_start" field.
+func (u *ExternalLinkUpsertBulk) SetOriginalStart(v time.Time) *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.SetOriginalStart(v)
+	})
+}
+
+// UpdateOriginalStart sets the "original_start" field to the value that was provided on create.
+func (u *ExternalLinkUpsertBulk) UpdateOriginalStart() *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.UpdateOriginalStart()
+	})
+}
+
+// ClearOriginalStart clears the value of the "original_start" field.
+func (u *ExternalLinkUpsertBulk) ClearOriginalStart() *ExternalLinkUpsertBulk {
+	return u.Update(func(s *ExternalLinkUpsert) {
+		s.ClearOriginalStart()
 	})
 }
 

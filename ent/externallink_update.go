@@ -217,6 +217,26 @@ func (_u *ExternalLinkUpdate) SetNillableDoomed(v *bool) *ExternalLinkUpdate {
 	return _u
 }
 
+// SetOriginalStart sets the "original_start" field.
+func (_u *ExternalLinkUpdate) SetOriginalStart(v time.Time) *ExternalLinkUpdate {
+	_u.mutation.SetOriginalStart(v)
+	return _u
+}
+
+// SetNillableOriginalStart sets the "original_start" field if the given value is not nil.
+func (_u *ExternalLinkUpdate) SetNillableOriginalStart(v *time.Time) *ExternalLinkUpdate {
+	if v != nil {
+		_u.SetOriginalStart(*v)
+	}
+	return _u
+}
+
+// ClearOriginalStart clears the value of the "original_start" field.
+func (_u *ExternalLinkUpdate) ClearOriginalStart() *ExternalLinkUpdate {
+	_u.mutation.ClearOriginalStart()
+	return _u
+}
+
 // SetEvent sets the "event" edge to the Event entity.
 func (_u *ExternalLinkUpdate) SetEvent(v *Event) *ExternalLinkUpdate {
 	return _u.SetEventID(v.ID)
@@ -369,6 +389,12 @@ func (_u *ExternalLinkUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.Doomed(); ok {
 		_spec.SetField(externallink.FieldDoomed, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OriginalStart(); ok {
+		_spec.SetField(externallink.FieldOriginalStart, field.TypeTime, value)
+	}
+	if _u.mutation.OriginalStartCleared() {
+		_spec.ClearField(externallink.FieldOriginalStart, field.TypeTime)
 	}
 	if _u.mutation.EventCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -635,6 +661,26 @@ func (_u *ExternalLinkUpdateOne) SetNillableDoomed(v *bool) *ExternalLinkUpdateO
 	return _u
 }
 
+// SetOriginalStart sets the "original_start" field.
+func (_u *ExternalLinkUpdateOne) SetOriginalStart(v time.Time) *ExternalLinkUpdateOne {
+	_u.mutation.SetOriginalStart(v)
+	return _u
+}
+
+// SetNillableOriginalStart sets the "original_start" field if the given value is not nil.
+func (_u *ExternalLinkUpdateOne) SetNillableOriginalStart(v *time.Time) *ExternalLinkUpdateOne {
+	if v != nil {
+		_u.SetOriginalStart(*v)
+	}
+	return _u
+}
+
+// ClearOriginalStart clears the value of the "original_start" field.
+func (_u *ExternalLinkUpdateOne) ClearOriginalStart() *ExternalLinkUpdateOne {
+	_u.mutation.ClearOriginalStart()
+	return _u
+}
+
 // SetEvent sets the "event" edge to the Event entity.
 func (_u *ExternalLinkUpdateOne) SetEvent(v *Event) *ExternalLinkUpdateOne {
 	return _u.SetEventID(v.ID)
@@ -817,6 +863,12 @@ func (_u *ExternalLinkUpdateOne) sqlSave(ctx context.Context) (_node *ExternalLi
 	}
 	if value, ok := _u.mutation.Doomed(); ok {
 		_spec.SetField(externallink.FieldDoomed, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.OriginalStart(); ok {
+		_spec.SetField(externallink.FieldOriginalStart, field.TypeTime, value)
+	}
+	if _u.mutation.OriginalStartCleared() {
+		_spec.ClearField(externallink.FieldOriginalStart, field.TypeTime)
 	}
 	if _u.mutation.EventCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -11879,6 +11879,7 @@ type ExternalLinkMutation struct {
 	addpushed_sequence *int
 	remote_gone        *bool
 	doomed             *bool
+	original_start     *time.Time
 	clearedFields      map[string]struct{}
 	company            *int
 	clearedcompany     bool
@@ -12552,6 +12553,55 @@ func (m *ExternalLinkMutation) ResetDoomed() {
 	m.doomed = nil
 }
 
+// SetOriginalStart sets the "original_start" field.
+func (m *ExternalLinkMutation) SetOriginalStart(t time.Time) {
+	m.original_start = &t
+}
+
+// OriginalStart returns the value of the "original_start" field in the mutation.
+func (m *ExternalLinkMutation) OriginalStart() (r time.Time, exists bool) {
+	v := m.original_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOriginalStart returns the old "original_start" field's value of the ExternalLink entity.
+// If the ExternalLink object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ExternalLinkMutation) OldOriginalStart(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOriginalStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOriginalStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOriginalStart: %w", err)
+	}
+	return oldValue.OriginalStart, nil
+}
+
+// ClearOriginalStart clears the value of the "original_start" field.
+func (m *ExternalLinkMutation) ClearOriginalStart() {
+	m.original_start = nil
+	m.clearedFields[externallink.FieldOriginalStart] = struct{}{}
+}
+
+// OriginalStartCleared returns if the "original_start" field was cleared in this mutation.
+func (m *ExternalLinkMutation) OriginalStartCleared() bool {
+	_, ok := m.clearedFields[externallink.FieldOriginalStart]
+	return ok
+}
+
+// ResetOriginalStart resets all changes to the "original_start" field.
+func (m *ExternalLinkMutation) ResetOriginalStart() {
+	m.original_start = nil
+	delete(m.clearedFields, externallink.FieldOriginalStart)
+}
+
 // ClearCompany clears the "company" edge to the Company entity.
 func (m *ExternalLinkMutation) ClearCompany() {
 	m.clearedcompany = true
@@ -12667,7 +12717,7 @@ func (m *ExternalLinkMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ExternalLinkMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.company != nil {
 		fields = append(fields, externallink.FieldCompanyID)
 	}
@@ -12710,6 +12760,9 @@ func (m *ExternalLinkMutation) Fields() []string {
 	if m.doomed != nil {
 		fields = append(fields, externallink.FieldDoomed)
 	}
+	if m.original_start != nil {
+		fields = append(fields, externallink.FieldOriginalStart)
+	}
 	return fields
 }
 
@@ -12746,6 +12799,8 @@ func (m *ExternalLinkMutation) Field(name string) (ent.Value, bool) {
 		return m.RemoteGone()
 	case externallink.FieldDoomed:
 		return m.Doomed()
+	case externallink.FieldOriginalStart:
+		return m.OriginalStart()
 	}
 	return nil, false
 }
@@ -12783,6 +12838,8 @@ func (m *ExternalLinkMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldRemoteGone(ctx)
 	case externallink.FieldDoomed:
 		return m.OldDoomed(ctx)
+	case externallink.FieldOriginalStart:
+		return m.OldOriginalStart(ctx)
 	}
 	return nil, fmt.Errorf("unknown ExternalLink field %s", name)
 }
@@ -12890,6 +12947,13 @@ func (m *ExternalLinkMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDoomed(v)
 		return nil
+	case externallink.FieldOriginalStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOriginalStart(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink field %s", name)
 }
@@ -12944,6 +13008,9 @@ func (m *ExternalLinkMutation) ClearedFields() []string {
 	if m.FieldCleared(externallink.FieldRemoteUpdatedAt) {
 		fields = append(fields, externallink.FieldRemoteUpdatedAt)
 	}
+	if m.FieldCleared(externallink.FieldOriginalStart) {
+		fields = append(fields, externallink.FieldOriginalStart)
+	}
 	return fields
 }
 
@@ -12966,6 +13033,9 @@ func (m *ExternalLinkMutation) ClearField(name string) error {
 		return nil
 	case externallink.FieldRemoteUpdatedAt:
 		m.ClearRemoteUpdatedAt()
+		return nil
+	case externallink.FieldOriginalStart:
+		m.ClearOriginalStart()
 		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink nullable field %s", name)
@@ -13016,6 +13086,9 @@ func (m *ExternalLinkMutation) ResetField(name string) error {
 		return nil
 	case externallink.FieldDoomed:
 		m.ResetDoomed()
+		return nil
+	case externallink.FieldOriginalStart:
+		m.ResetOriginalStart()
 		return nil
 	}
 	return fmt.Errorf("unknown ExternalLink field %s", name)

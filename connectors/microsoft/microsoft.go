@@ -84,23 +84,28 @@ type Body struct {
 
 // Event is the part of Graph's event resource Convene reads and writes.
 type Event struct {
-	ID                    string          `json:"id,omitempty"`
-	Subject               string          `json:"subject,omitempty"`
-	Body                  *Body           `json:"body,omitempty"`
-	Start                 *Time           `json:"start,omitempty"`
-	End                   *Time           `json:"end,omitempty"`
-	IsOnlineMeeting       bool            `json:"isOnlineMeeting,omitempty"`
-	OnlineMeetingProvider string          `json:"onlineMeetingProvider,omitempty"`
-	TransactionID         string          `json:"transactionId,omitempty"`
-	OnlineMeeting         *OnlineMeeting  `json:"onlineMeeting,omitempty"`
-	Recurrence            json.RawMessage `json:"recurrence,omitempty"`
+	ID                    string         `json:"id,omitempty"`
+	Subject               string         `json:"subject,omitempty"`
+	Body                  *Body          `json:"body,omitempty"`
+	Start                 *Time          `json:"start,omitempty"`
+	End                   *Time          `json:"end,omitempty"`
+	IsOnlineMeeting       bool           `json:"isOnlineMeeting,omitempty"`
+	OnlineMeetingProvider string         `json:"onlineMeetingProvider,omitempty"`
+	TransactionID         string         `json:"transactionId,omitempty"`
+	OnlineMeeting         *OnlineMeeting `json:"onlineMeeting,omitempty"`
+	Recurrence            *Recurrence    `json:"recurrence,omitempty"`
 	// Read by calendar sync.
-	ICalUID     string     `json:"iCalUId,omitempty"`
-	ChangeKey   string     `json:"changeKey,omitempty"`
-	IsAllDay    bool       `json:"isAllDay,omitempty"`
-	IsCancelled bool       `json:"isCancelled,omitempty"`
-	Attendees   []Attendee `json:"attendees,omitempty"`
-	Removed     *struct {
+	ICalUID     string `json:"iCalUId,omitempty"`
+	ChangeKey   string `json:"changeKey,omitempty"`
+	IsAllDay    bool   `json:"isAllDay,omitempty"`
+	IsCancelled bool   `json:"isCancelled,omitempty"`
+	// A series' occurrence or exception: seriesMaster, occurrence, exception
+	// or singleInstance; its series; the start it has in the series.
+	Type           string     `json:"type,omitempty"`
+	SeriesMasterID string     `json:"seriesMasterId,omitempty"`
+	OriginalStart  string     `json:"originalStart,omitempty"`
+	Attendees      []Attendee `json:"attendees,omitempty"`
+	Removed        *struct {
 		Reason string `json:"reason"`
 	} `json:"@removed,omitempty"`
 }
@@ -202,6 +207,32 @@ func (g *Graph) Update(ctx context.Context, id string, ev Event) error {
 func (g *Graph) UpdateEvent(ctx context.Context, id string, ev Event) (*Event, error) {
 	var out Event
 	return &out, g.api.Call(ctx, http.MethodPatch, "/me/events/"+url.PathEscape(id), ev, &out)
+}
+
+// Get reads an event: a series' master, for its recurrence.
+func (g *Graph) Get(ctx context.Context, id string) (*Event, error) {
+	var out Event
+	return &out, g.api.Call(ctx, http.MethodGet, "/me/events/"+url.PathEscape(id), nil, &out)
+}
+
+// Occurrence is the occurrence of a series whose original start is at:
+// the event to patch or delete to change that occurrence alone. One that
+// was deleted, or a time the series has none at, is not found.
+func (g *Graph) Occurrence(ctx context.Context, seriesID string, at time.Time) (*Event, error) {
+	// An exception stays between its neighbours; a month each side holds
+	// it for every pattern but yearly ones, which Convene rarely moves.
+	const reach = 32 * 24 * time.Hour
+	q := url.Values{"startDateTime": {at.Add(-reach).UTC().Format(time.RFC3339)}, "endDateTime": {at.Add(reach).UTC().Format(time.RFC3339)}}
+	var out struct{ Value []Event }
+	if err := g.api.Call(ctx, http.MethodGet, "/me/events/"+url.PathEscape(seriesID)+"/instances?"+q.Encode(), nil, &out); err != nil {
+		return nil, err
+	}
+	for _, e := range out.Value {
+		if original, err := time.Parse(time.RFC3339, e.OriginalStart); err == nil && original.Equal(at) {
+			return &e, nil
+		}
+	}
+	return nil, &Error{Status: http.StatusNotFound, Code: "ErrorItemNotFound", Message: "no such occurrence"}
 }
 
 // Delete removes an event.

@@ -46,6 +46,8 @@ const (
 	FieldRemoteGone = "remote_gone"
 	// FieldDoomed holds the string denoting the doomed field in the database.
 	FieldDoomed = "doomed"
+	// FieldOriginalStart holds the string denoting the original_start field in the database.
+	FieldOriginalStart = "original_start"
 	// EdgeCompany holds the string denoting the company edge name in mutations.
 	EdgeCompany = "company"
 	// EdgeEvent holds the string denoting the event edge name in mutations.
@@ -94,6 +96,7 @@ var Columns = []string{
 	FieldPushedSequence,
 	FieldRemoteGone,
 	FieldDoomed,
+	FieldOriginalStart,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -218,6 +221,11 @@ func ByRemoteGone(opts ...sql.OrderTermOption) OrderOption {
 // ByDoomed orders the results by the doomed field.
 func ByDoomed(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDoomed, opts...).ToFunc()
+}
+
+// ByOriginalStart orders the results by the original_start field.
+func ByOriginalStart(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOriginalStart, opts...).ToFunc()
 }
 
 // ByCompanyField orders the results by company field.

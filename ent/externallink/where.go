@@ -121,6 +121,11 @@ func Doomed(v bool) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldEQ(FieldDoomed, v))
 }
 
+// OriginalStart applies equality check predicate on the "original_start" field. It's identical to OriginalStartEQ.
+func OriginalStart(v time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldOriginalStart, v))
+}
+
 // CompanyIDEQ applies the EQ predicate on the "company_id" field.
 func CompanyIDEQ(v int) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldEQ(FieldCompanyID, v))
@@ -624,6 +629,56 @@ func DoomedEQ(v bool) predicate.ExternalLink {
 // DoomedNEQ applies the NEQ predicate on the "doomed" field.
 func DoomedNEQ(v bool) predicate.ExternalLink {
 	return predicate.ExternalLink(sql.FieldNEQ(FieldDoomed, v))
+}
+
+// OriginalStartEQ applies the EQ predicate on the "original_start" field.
+func OriginalStartEQ(v time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldEQ(FieldOriginalStart, v))
+}
+
+// OriginalStartNEQ applies the NEQ predicate on the "original_start" field.
+func OriginalStartNEQ(v time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNEQ(FieldOriginalStart, v))
+}
+
+// OriginalStartIn applies the In predicate on the "original_start" field.
+func OriginalStartIn(vs ...time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldIn(FieldOriginalStart, vs...))
+}
+
+// OriginalStartNotIn applies the NotIn predicate on the "original_start" field.
+func OriginalStartNotIn(vs ...time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNotIn(FieldOriginalStart, vs...))
+}
+
+// OriginalStartGT applies the GT predicate on the "original_start" field.
+func OriginalStartGT(v time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldGT(FieldOriginalStart, v))
+}
+
+// OriginalStartGTE applies the GTE predicate on the "original_start" field.
+func OriginalStartGTE(v time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldGTE(FieldOriginalStart, v))
+}
+
+// OriginalStartLT applies the LT predicate on the "original_start" field.
+func OriginalStartLT(v time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldLT(FieldOriginalStart, v))
+}
+
+// OriginalStartLTE applies the LTE predicate on the "original_start" field.
+func OriginalStartLTE(v time.Time) predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldLTE(FieldOriginalStart, v))
+}
+
+// OriginalStartIsNil applies the IsNil predicate on the "original_start" field.
+func OriginalStartIsNil() predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldIsNull(FieldOriginalStart))
+}
+
+// OriginalStartNotNil applies the NotNil predicate on the "original_start" field.
+func OriginalStartNotNil() predicate.ExternalLink {
+	return predicate.ExternalLink(sql.FieldNotNull(FieldOriginalStart))
 }
 
 // HasCompany applies the HasEdge predicate on the "company" edge.

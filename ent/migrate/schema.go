@@ -479,6 +479,7 @@ var (
 		{Name: "pushed_sequence", Type: field.TypeInt, Default: 0},
 		{Name: "remote_gone", Type: field.TypeBool, Default: false},
 		{Name: "doomed", Type: field.TypeBool, Default: false},
+		{Name: "original_start", Type: field.TypeTime, Nullable: true},
 		{Name: "company_id", Type: field.TypeInt},
 		{Name: "event_id", Type: field.TypeInt},
 		{Name: "user_id", Type: field.TypeInt},
@@ -491,19 +492,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "external_links_companies_company",
-				Columns:    []*schema.Column{ExternalLinksColumns[12]},
+				Columns:    []*schema.Column{ExternalLinksColumns[13]},
 				RefColumns: []*schema.Column{CompaniesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "external_links_events_event",
-				Columns:    []*schema.Column{ExternalLinksColumns[13]},
+				Columns:    []*schema.Column{ExternalLinksColumns[14]},
 				RefColumns: []*schema.Column{EventsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "external_links_users_user",
-				Columns:    []*schema.Column{ExternalLinksColumns[14]},
+				Columns:    []*schema.Column{ExternalLinksColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -512,17 +513,17 @@ var (
 			{
 				Name:    "externallink_user_id_provider_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{ExternalLinksColumns[14], ExternalLinksColumns[3], ExternalLinksColumns[4]},
+				Columns: []*schema.Column{ExternalLinksColumns[15], ExternalLinksColumns[3], ExternalLinksColumns[4]},
 			},
 			{
 				Name:    "externallink_event_id",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalLinksColumns[13]},
+				Columns: []*schema.Column{ExternalLinksColumns[14]},
 			},
 			{
 				Name:    "externallink_company_id_ical_uid",
 				Unique:  false,
-				Columns: []*schema.Column{ExternalLinksColumns[12], ExternalLinksColumns[5]},
+				Columns: []*schema.Column{ExternalLinksColumns[13], ExternalLinksColumns[5]},
 			},
 		},
 	}

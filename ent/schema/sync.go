@@ -74,6 +74,7 @@ func (ExternalLink) Fields() []ent.Field {
 		field.Int("pushed_sequence").Default(0).Comment("the event's sequence the copy shows"),
 		field.Bool("remote_gone").Default(false).Comment("the copy was deleted there: it is not made again"),
 		field.Bool("doomed").Default(false).Comment("a reset asked for the remote event to go: the next run deletes it"),
+		field.Time("original_start").Optional().Nillable().Comment("a remote occurrence linked to its series' event: the start it has in the series"),
 	}
 }
 

@@ -49,7 +49,7 @@ func (m *Microsoft) delta(w http.ResponseWriter, r *http.Request) {
 		l.Offset += size
 		answer["@odata.nextLink"] = link + window + "$skiptoken=" + l.Token(skipPrefix)
 	} else {
-		answer["@odata.deltaLink"] = link + "$deltatoken=" + fakekit.Listing{Epoch: m.epoch, At: l.At, Since: l.At}.Token(deltaPrefix)
+		answer["@odata.deltaLink"] = link + window + "$deltatoken=" + fakekit.Listing{Epoch: m.epoch, At: l.At, Since: l.At}.Token(deltaPrefix)
 	}
 	writeJSON(w, http.StatusOK, answer)
 }
@@ -93,7 +93,9 @@ func (m *Microsoft) deltaItems(account string, l fakekit.Listing, from, to time.
 	var picked []*item
 	for _, it := range m.events {
 		switch {
-		case it.account != account || it.changed > l.At:
+		case it.account != account || it.changed > l.At || it.body["seriesMasterId"] != nil: // exceptions come with their series
+		case it.body["recurrence"] != nil: // a calendar view shows a series' occurrences, not the series
+			picked = append(picked, m.seriesChanges(it, l.Since, from, to)...)
 		case l.Since < 0 && !it.deleted && startsWithin(it.body, from, to), l.Since >= 0 && it.changed > l.Since:
 			picked = append(picked, it)
 		}
@@ -101,7 +103,7 @@ func (m *Microsoft) deltaItems(account string, l fakekit.Listing, from, to time.
 	slices.SortFunc(picked, func(a, b *item) int { return a.changed - b.changed })
 	out := make([]map[string]any, len(picked))
 	for i, it := range picked {
-		if it.deleted {
+		if it.deleted || it.body["seriesMasterId"] != nil && m.events[it.body["seriesMasterId"].(string)].deleted {
 			out[i] = map[string]any{"@odata.type": "#microsoft.graph.event", "id": it.body["id"], "@removed": map[string]string{"reason": "deleted"}}
 			continue
 		}
@@ -124,7 +126,8 @@ func (m *Microsoft) Put(account string, body map[string]any) string {
 	defer m.mu.Unlock()
 	id := "AAMkAGI2" + fakekit.Random()
 	it := &item{account: account, body: fakekit.Copy(body)}
-	it.body["id"], it.body["type"] = id, "singleInstance"
+	it.body["id"] = id
+	held(it.body)
 	if it.body["iCalUId"] == nil {
 		it.body["iCalUId"] = "040000008200E00074C5B7101A82E008" + fakekit.Random()
 	}
@@ -137,10 +140,11 @@ func (m *Microsoft) Put(account string, body map[string]any) string {
 func (m *Microsoft) Edit(id string, fields map[string]any) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	it := m.events[id]
+	it := m.lookup(id)
 	for k, v := range fields {
 		it.body[k] = v
 	}
+	held(it.body)
 	m.touch(it)
 }
 
@@ -148,8 +152,9 @@ func (m *Microsoft) Edit(id string, fields map[string]any) {
 func (m *Microsoft) Delete(id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.events[id].deleted = true
-	m.touch(m.events[id])
+	it := m.lookup(id)
+	it.deleted = true
+	m.touch(it)
 }
 
 // Deltas is how many delta calls were served.

@@ -59,6 +59,8 @@ func New(clientID, clientSecret string) *Microsoft {
 	m.mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", m.token)
 	m.mux.HandleFunc("GET /v1.0/me/calendar", m.authorized(m.calendar))
 	m.mux.HandleFunc("POST /v1.0/me/events", m.authorized(m.create))
+	m.mux.HandleFunc("GET /v1.0/me/events/{id}", m.authorized(m.get))
+	m.mux.HandleFunc("GET /v1.0/me/events/{id}/instances", m.authorized(m.instances))
 	m.mux.HandleFunc("PATCH /v1.0/me/events/{id}", m.authorized(m.update))
 	m.mux.HandleFunc("DELETE /v1.0/me/events/{id}", m.authorized(m.remove))
 	m.mux.HandleFunc("GET /v1.0/me/calendarView/delta", m.authorized(m.delta))
@@ -162,10 +164,8 @@ func (m *Microsoft) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := "AAMkAGI2" + fakekit.Random()
-	ev["id"], ev["iCalUId"], ev["changeKey"], ev["type"] = id, "040000008200E00074C5B7101A82E008"+fakekit.Random(), fakekit.Random(), "singleInstance"
-	if ev["recurrence"] != nil {
-		ev["type"] = "seriesMaster"
-	}
+	ev["id"], ev["iCalUId"], ev["changeKey"] = id, "040000008200E00074C5B7101A82E008"+fakekit.Random(), fakekit.Random()
+	held(ev)
 	if ev["isOnlineMeeting"] == true && ev["onlineMeetingProvider"] == "teamsForBusiness" {
 		ev["onlineMeeting"] = map[string]any{"joinUrl": "https://teams.microsoft.com/l/meetup-join/19%3ameeting_" + fakekit.Random() + "%40thread.v2/0",
 			"conferenceId": fmt.Sprint(time.Now().UnixNano() % 1e9)}
@@ -180,7 +180,7 @@ func (m *Microsoft) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Microsoft) update(w http.ResponseWriter, r *http.Request) {
-	it := m.events[r.PathValue("id")]
+	it := m.lookup(r.PathValue("id"))
 	if it == nil || it.deleted {
 		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 		return
@@ -192,12 +192,13 @@ func (m *Microsoft) update(w http.ResponseWriter, r *http.Request) {
 	for k, v := range change {
 		it.body[k] = v
 	}
+	held(it.body)
 	m.touch(it)
 	writeJSON(w, http.StatusOK, it.body)
 }
 
 func (m *Microsoft) remove(w http.ResponseWriter, r *http.Request) {
-	it := m.events[r.PathValue("id")]
+	it := m.lookup(r.PathValue("id"))
 	if it == nil || it.deleted {
 		graphError(w, http.StatusNotFound, "ErrorItemNotFound", "The specified object was not found in the store.")
 		return
@@ -205,6 +206,18 @@ func (m *Microsoft) remove(w http.ResponseWriter, r *http.Request) {
 	it.deleted = true
 	m.touch(it)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// held is an event's body as Graph holds it: times in UTC, and the type
+// its recurrence or series gives it.
+func held(body map[string]any) {
+	body["start"], body["end"] = inUTC(body["start"]), inUTC(body["end"])
+	switch {
+	case body["recurrence"] != nil:
+		body["type"] = "seriesMaster"
+	case body["type"] == nil:
+		body["type"] = "singleInstance"
+	}
 }
 
 // touch records a change of it: a new changeKey and modified time, and a
