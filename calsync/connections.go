@@ -7,6 +7,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/viewer"
 )
@@ -129,4 +130,15 @@ func employee(ctx context.Context) (viewer.Viewer, error) {
 		return v, apperr.New(apperr.Forbidden, "a calendar is a signed-in employee's")
 	}
 	return v, nil
+}
+
+// Log is the connection's sync log, newest first: the changes that lost
+// to a newer change on the other side.
+func (s *Syncer) Log(ctx context.Context, c *Connection, last int) ([]*ent.SyncLogEntry, error) {
+	if last < 1 || last > 100 {
+		return nil, apperr.Invalid("last", "ask for 1 to 100 entries")
+	}
+	return s.client.SyncLogEntry.Query().Where(synclogentry.UserID(c.UserID), synclogentry.ProviderEQ(c.Provider)).
+		Order(ent.Desc(synclogentry.FieldCreatedAt), ent.Desc(synclogentry.FieldID)).Limit(last).
+		All(viewer.NewSystemContext(ctx, viewer.SystemCalendarSync))
 }

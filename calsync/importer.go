@@ -3,6 +3,7 @@ package calsync
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/externallink"
+	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/scheduling"
 )
 
@@ -64,7 +66,44 @@ func (in importer) applyEvent(ctx context.Context, r RemoteEvent, of *override) 
 	case link.Etag == r.ETag && r.ETag != "":
 		return false, nil // our own copy already, or seen in an earlier run
 	}
-	return true, in.update(ctx, link, r)
+	return in.changed(ctx, link, r)
+}
+
+// changed brings in an imported event's change there. When it changed
+// here too since the last sync, the newer change wins and the other is
+// logged; a change here that wins goes there in this run's push.
+func (in importer) changed(ctx context.Context, link *ent.ExternalLink, r RemoteEvent) (bool, error) {
+	e, err := in.tx.Event.Get(ctx, link.EventID)
+	if err != nil {
+		return false, err
+	}
+	if e.Sequence > link.PushedSequence && e.UpdatedAt.After(r.Updated) {
+		if err := in.lost(ctx, e, schematype.SideHere, "the change there: "+describe(r.Title, r.Start, r.TimeZone)); err != nil {
+			return false, err
+		}
+		return false, link.Update().SetEtag(r.ETag).Exec(ctx)
+	}
+	if e.Sequence > link.PushedSequence {
+		if err := in.lost(ctx, e, schematype.SideThere, "the change here: "+describe(e.Title, e.StartAt, e.TimeZone)); err != nil {
+			return false, err
+		}
+	}
+	return true, in.update(ctx, link, r, e.Sequence)
+}
+
+// lost records a change that lost to the newer one on the other side.
+func (in importer) lost(ctx context.Context, e *ent.Event, kept schematype.SyncSide, what string) error {
+	return in.tx.SyncLogEntry.Create().SetCompanyID(in.state.CompanyID).SetUserID(in.state.UserID).SetProvider(in.state.Provider).
+		SetEventID(e.ID).SetTitle(e.Title).SetKept(kept).SetLost(what).Exec(ctx)
+}
+
+// describe says what an event version was, for the sync log.
+func describe(title string, start time.Time, zone string) string {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return fmt.Sprintf("%q at %s (%s)", title, start.In(loc).Format("Mon 2 Jan 2006 15:04"), loc)
 }
 
 // applyException brings in an exception of a series: a cancelled
@@ -203,7 +242,19 @@ func (in importer) dropIfEmpty(ctx context.Context, seriesID int) error {
 // noteCopy takes in what became of a copy there: Convene's meeting stays
 // as it is here, and a copy deleted there is not made again.
 func (in importer) noteCopy(ctx context.Context, link *ent.ExternalLink, r RemoteEvent) error {
-	return link.Update().SetEtag(r.ETag).SetRemoteGone(r.Cancelled).Exec(ctx)
+	u := link.Update().SetEtag(r.ETag).SetRemoteGone(r.Cancelled)
+	if !r.Cancelled && r.ETag != link.Etag { // edited there: the copy is put back, and the edit logged
+		e, err := in.tx.Event.Get(ctx, link.EventID)
+		if err != nil {
+			return err
+		}
+		words := "an edit of the copy there (the meeting is changed in Convene, where its attendees are told): " + describe(r.Title, r.Start, r.TimeZone)
+		if err := in.lost(ctx, e, schematype.SideHere, words); err != nil {
+			return err
+		}
+		u.SetPushedSequence(-1) // the copy shows none of ours
+	}
+	return u.Exec(ctx)
 }
 
 // noteOccurrenceOfCopy is noteCopy for an occurrence of a copied series:
@@ -264,7 +315,9 @@ func (in importer) sameMeeting(ctx context.Context, iCalUID string) (int, error)
 	return l.EventID, nil
 }
 
-func (in importer) update(ctx context.Context, link *ent.ExternalLink, r RemoteEvent) error {
+// update makes the event what the remote one is now; sequence is the
+// event's, which the link then counts as in step.
+func (in importer) update(ctx context.Context, link *ent.ExternalLink, r RemoteEvent, sequence int) error {
 	if err := fill(in.tx.Event.UpdateOneID(link.EventID), r).Exec(ctx); err != nil {
 		return err
 	}
@@ -274,7 +327,7 @@ func (in importer) update(ctx context.Context, link *ent.ExternalLink, r RemoteE
 	if err := in.setGuests(ctx, link.EventID, r.Guests); err != nil {
 		return err
 	}
-	return link.Update().SetEtag(r.ETag).Exec(ctx)
+	return link.Update().SetEtag(r.ETag).SetPushedSequence(sequence).Exec(ctx)
 }
 
 // remove unlinks the event the remote one was, and takes it away unless

@@ -19,9 +19,10 @@ import (
 const maxPushes = 500
 
 // push writes the employee's Convene meetings to come into their remote
-// calendar as copies, brings changed copies up to date and deletes the
-// copies of meetings they no longer have. Imported events are not pushed
-// back; past meetings are never pushed. It returns how many it wrote.
+// calendar as copies, brings changed copies and imported events changed
+// here up to date there, and deletes the copies of meetings they no longer
+// have and the events cancelled here. Past meetings are never copied. It
+// returns how many it wrote.
 func (s *Syncer) push(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
 	if state.ImportOnly {
 		return 0, nil
@@ -136,7 +137,7 @@ func linked(state *ent.SyncState, matches func(*sql.SelectTable) *sql.Predicate)
 // employee's.
 func (s *Syncer) refreshCopies(ctx context.Context, state *ent.SyncState, w Writer) (int, error) {
 	copies := s.client.ExternalLink.Query().Where(externallink.UserID(state.UserID), externallink.ProviderEQ(state.Provider),
-		externallink.Pushed(true), externallink.RemoteGone(false))
+		externallink.RemoteGone(false), externallink.OriginalStartIsNil())
 	stillMine := externallink.HasEventWith(attends(state.UserID), event.StatusEQ(event.StatusCONFIRMED))
 	gone, err := copies.Clone().Where(externallink.Not(stillMine)).All(ctx)
 	if err != nil {
@@ -147,20 +148,26 @@ func (s *Syncer) refreshCopies(ctx context.Context, state *ent.SyncState, w Writ
 			return i, err
 		}
 	}
-	kept, err := copies.Clone().Where(stillMine).WithEvent().All(ctx)
+	changed, err := copies.Clone().Where(stillMine, changedHere()).WithEvent().All(ctx)
 	if err != nil {
 		return len(gone), err
 	}
-	n := len(gone)
-	for _, l := range kept {
-		if e := l.Edges.Event; e.Sequence > l.PushedSequence {
-			if err := s.updateCopy(ctx, w, l, e, state); err != nil {
-				return n, err
-			}
-			n++
+	for i, l := range changed {
+		if err := s.updateCopy(ctx, w, l, l.Edges.Event, state); err != nil {
+			return len(gone) + i, err
 		}
 	}
-	return n, nil
+	return len(gone) + len(changed), nil
+}
+
+// changedHere picks the links whose events changed here since the remote
+// side was last in step with them.
+func changedHere() predicate.ExternalLink {
+	return func(s *sql.Selector) {
+		t := sql.Table(event.Table)
+		s.Where(sql.In(s.C(externallink.FieldEventID), sql.Select(t.C(event.FieldID)).From(t).
+			Where(sql.ColumnsGT(t.C(event.FieldSequence), s.C(externallink.FieldPushedSequence)))))
+	}
 }
 
 func (s *Syncer) updateCopy(ctx context.Context, w Writer, l *ent.ExternalLink, e *ent.Event, state *ent.SyncState) error {

@@ -22,6 +22,7 @@ var ErrTokenExpired = errors.New("calsync: the sync token expired: a full sync i
 // RemoteEvent is one event of a remote calendar, as a listing shows it.
 type RemoteEvent struct {
 	ID, ICalUID, ETag string
+	Updated           time.Time // when it last changed there
 	Cancelled         bool
 	Title             string
 	Description       string
@@ -91,6 +92,7 @@ func (g googleCalendar) Page(ctx context.Context, syncToken, pageToken string) (
 func fromGoogle(e google.Event) RemoteEvent {
 	r := RemoteEvent{ID: e.ID, ICalUID: e.ICalUID, ETag: e.ETag, Cancelled: e.Status == "cancelled",
 		Title: e.Summary, Description: e.Description}
+	r.Updated, _ = time.Parse(time.RFC3339, e.Updated)
 	if e.Start != nil && e.End != nil {
 		r.Start, r.AllDay, r.TimeZone = googleTime(e.Start)
 		r.End, _, _ = googleTime(e.End)
@@ -178,6 +180,7 @@ func (g graphCalendar) Page(ctx context.Context, syncToken, pageToken string) (*
 func fromGraph(e microsoft.Event) RemoteEvent {
 	r := RemoteEvent{ID: e.ID, ICalUID: e.ICalUID, ETag: e.ChangeKey, Cancelled: e.Removed != nil || e.IsCancelled,
 		Title: e.Subject, AllDay: e.IsAllDay}
+	r.Updated, _ = time.Parse(time.RFC3339, e.LastModifiedDateTime)
 	if e.Body != nil {
 		r.Description = e.Body.Content
 	}

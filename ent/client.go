@@ -33,6 +33,7 @@ import (
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
 	"github.com/convene/convene/ent/room"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/ent/webhookreceipt"
@@ -81,6 +82,8 @@ type Client struct {
 	RefreshToken *RefreshTokenClient
 	// Room is the client for interacting with the Room builders.
 	Room *RoomClient
+	// SyncLogEntry is the client for interacting with the SyncLogEntry builders.
+	SyncLogEntry *SyncLogEntryClient
 	// SyncState is the client for interacting with the SyncState builders.
 	SyncState *SyncStateClient
 	// User is the client for interacting with the User builders.
@@ -116,6 +119,7 @@ func (c *Client) init() {
 	c.ProviderAccount = NewProviderAccountClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Room = NewRoomClient(c.config)
+	c.SyncLogEntry = NewSyncLogEntryClient(c.config)
 	c.SyncState = NewSyncStateClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WebhookReceipt = NewWebhookReceiptClient(c.config)
@@ -229,6 +233,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ProviderAccount:    NewProviderAccountClient(cfg),
 		RefreshToken:       NewRefreshTokenClient(cfg),
 		Room:               NewRoomClient(cfg),
+		SyncLogEntry:       NewSyncLogEntryClient(cfg),
 		SyncState:          NewSyncStateClient(cfg),
 		User:               NewUserClient(cfg),
 		WebhookReceipt:     NewWebhookReceiptClient(cfg),
@@ -269,6 +274,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ProviderAccount:    NewProviderAccountClient(cfg),
 		RefreshToken:       NewRefreshTokenClient(cfg),
 		Room:               NewRoomClient(cfg),
+		SyncLogEntry:       NewSyncLogEntryClient(cfg),
 		SyncState:          NewSyncStateClient(cfg),
 		User:               NewUserClient(cfg),
 		WebhookReceipt:     NewWebhookReceiptClient(cfg),
@@ -304,7 +310,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIToken, c.Attendee, c.Call, c.Channel, c.Company, c.Conference, c.Contact,
 		c.Credential, c.Delivery, c.Event, c.ExternalLink, c.Job, c.Notification,
 		c.OccurrenceResponse, c.Post, c.ProviderAccount, c.RefreshToken, c.Room,
-		c.SyncState, c.User, c.WebhookReceipt,
+		c.SyncLogEntry, c.SyncState, c.User, c.WebhookReceipt,
 	} {
 		n.Use(hooks...)
 	}
@@ -317,7 +323,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIToken, c.Attendee, c.Call, c.Channel, c.Company, c.Conference, c.Contact,
 		c.Credential, c.Delivery, c.Event, c.ExternalLink, c.Job, c.Notification,
 		c.OccurrenceResponse, c.Post, c.ProviderAccount, c.RefreshToken, c.Room,
-		c.SyncState, c.User, c.WebhookReceipt,
+		c.SyncLogEntry, c.SyncState, c.User, c.WebhookReceipt,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -362,6 +368,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RefreshToken.mutate(ctx, m)
 	case *RoomMutation:
 		return c.Room.mutate(ctx, m)
+	case *SyncLogEntryMutation:
+		return c.SyncLogEntry.mutate(ctx, m)
 	case *SyncStateMutation:
 		return c.SyncState.mutate(ctx, m)
 	case *UserMutation:
@@ -3553,6 +3561,172 @@ func (c *RoomClient) mutate(ctx context.Context, m *RoomMutation) (Value, error)
 	}
 }
 
+// SyncLogEntryClient is a client for the SyncLogEntry schema.
+type SyncLogEntryClient struct {
+	config
+}
+
+// NewSyncLogEntryClient returns a client for the SyncLogEntry from the given config.
+func NewSyncLogEntryClient(c config) *SyncLogEntryClient {
+	return &SyncLogEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `synclogentry.Hooks(f(g(h())))`.
+func (c *SyncLogEntryClient) Use(hooks ...Hook) {
+	c.hooks.SyncLogEntry = append(c.hooks.SyncLogEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `synclogentry.Intercept(f(g(h())))`.
+func (c *SyncLogEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SyncLogEntry = append(c.inters.SyncLogEntry, interceptors...)
+}
+
+// Create returns a builder for creating a SyncLogEntry entity.
+func (c *SyncLogEntryClient) Create() *SyncLogEntryCreate {
+	mutation := newSyncLogEntryMutation(c.config, OpCreate)
+	return &SyncLogEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SyncLogEntry entities.
+func (c *SyncLogEntryClient) CreateBulk(builders ...*SyncLogEntryCreate) *SyncLogEntryCreateBulk {
+	return &SyncLogEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SyncLogEntryClient) MapCreateBulk(slice any, setFunc func(*SyncLogEntryCreate, int)) *SyncLogEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SyncLogEntryCreateBulk{err: fmt.Errorf("calling to SyncLogEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SyncLogEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SyncLogEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SyncLogEntry.
+func (c *SyncLogEntryClient) Update() *SyncLogEntryUpdate {
+	mutation := newSyncLogEntryMutation(c.config, OpUpdate)
+	return &SyncLogEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SyncLogEntryClient) UpdateOne(_m *SyncLogEntry) *SyncLogEntryUpdateOne {
+	mutation := newSyncLogEntryMutation(c.config, OpUpdateOne, withSyncLogEntry(_m))
+	return &SyncLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SyncLogEntryClient) UpdateOneID(id int) *SyncLogEntryUpdateOne {
+	mutation := newSyncLogEntryMutation(c.config, OpUpdateOne, withSyncLogEntryID(id))
+	return &SyncLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SyncLogEntry.
+func (c *SyncLogEntryClient) Delete() *SyncLogEntryDelete {
+	mutation := newSyncLogEntryMutation(c.config, OpDelete)
+	return &SyncLogEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SyncLogEntryClient) DeleteOne(_m *SyncLogEntry) *SyncLogEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SyncLogEntryClient) DeleteOneID(id int) *SyncLogEntryDeleteOne {
+	builder := c.Delete().Where(synclogentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SyncLogEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for SyncLogEntry.
+func (c *SyncLogEntryClient) Query() *SyncLogEntryQuery {
+	return &SyncLogEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSyncLogEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SyncLogEntry entity by its id.
+func (c *SyncLogEntryClient) Get(ctx context.Context, id int) (*SyncLogEntry, error) {
+	return c.Query().Where(synclogentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SyncLogEntryClient) GetX(ctx context.Context, id int) *SyncLogEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCompany queries the company edge of a SyncLogEntry.
+func (c *SyncLogEntryClient) QueryCompany(_m *SyncLogEntry) *CompanyQuery {
+	query := (&CompanyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(synclogentry.Table, synclogentry.FieldID, id),
+			sqlgraph.To(company.Table, company.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, synclogentry.CompanyTable, synclogentry.CompanyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a SyncLogEntry.
+func (c *SyncLogEntryClient) QueryUser(_m *SyncLogEntry) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(synclogentry.Table, synclogentry.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, synclogentry.UserTable, synclogentry.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SyncLogEntryClient) Hooks() []Hook {
+	hooks := c.hooks.SyncLogEntry
+	return append(hooks[:len(hooks):len(hooks)], synclogentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SyncLogEntryClient) Interceptors() []Interceptor {
+	return c.inters.SyncLogEntry
+}
+
+func (c *SyncLogEntryClient) mutate(ctx context.Context, m *SyncLogEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SyncLogEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SyncLogEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SyncLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SyncLogEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SyncLogEntry mutation op: %q", m.Op())
+	}
+}
+
 // SyncStateClient is a client for the SyncState schema.
 type SyncStateClient struct {
 	config
@@ -4039,12 +4213,13 @@ type (
 	hooks struct {
 		APIToken, Attendee, Call, Channel, Company, Conference, Contact, Credential,
 		Delivery, Event, ExternalLink, Job, Notification, OccurrenceResponse, Post,
-		ProviderAccount, RefreshToken, Room, SyncState, User, WebhookReceipt []ent.Hook
+		ProviderAccount, RefreshToken, Room, SyncLogEntry, SyncState, User,
+		WebhookReceipt []ent.Hook
 	}
 	inters struct {
 		APIToken, Attendee, Call, Channel, Company, Conference, Contact, Credential,
 		Delivery, Event, ExternalLink, Job, Notification, OccurrenceResponse, Post,
-		ProviderAccount, RefreshToken, Room, SyncState, User,
+		ProviderAccount, RefreshToken, Room, SyncLogEntry, SyncState, User,
 		WebhookReceipt []ent.Interceptor
 	}
 )

@@ -30,6 +30,7 @@ import (
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
 	"github.com/convene/convene/ent/room"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/ent/webhookreceipt"
@@ -111,6 +112,7 @@ func checkColumn(t, c string) error {
 			provideraccount.Table:    provideraccount.ValidColumn,
 			refreshtoken.Table:       refreshtoken.ValidColumn,
 			room.Table:               room.ValidColumn,
+			synclogentry.Table:       synclogentry.ValidColumn,
 			syncstate.Table:          syncstate.ValidColumn,
 			user.Table:               user.ValidColumn,
 			webhookreceipt.Table:     webhookreceipt.ValidColumn,

@@ -22,6 +22,7 @@ import (
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
 	"github.com/convene/convene/ent/room"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/ent/webhookreceipt"
@@ -34,7 +35,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apitoken.Table,
@@ -464,6 +465,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   synclogentry.Table,
+			Columns: synclogentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: synclogentry.FieldID,
+			},
+		},
+		Type: "SyncLogEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			synclogentry.FieldCompanyID: {Type: field.TypeInt, Column: synclogentry.FieldCompanyID},
+			synclogentry.FieldCreatedAt: {Type: field.TypeTime, Column: synclogentry.FieldCreatedAt},
+			synclogentry.FieldUpdatedAt: {Type: field.TypeTime, Column: synclogentry.FieldUpdatedAt},
+			synclogentry.FieldUserID:    {Type: field.TypeInt, Column: synclogentry.FieldUserID},
+			synclogentry.FieldProvider:  {Type: field.TypeEnum, Column: synclogentry.FieldProvider},
+			synclogentry.FieldEventID:   {Type: field.TypeInt, Column: synclogentry.FieldEventID},
+			synclogentry.FieldTitle:     {Type: field.TypeString, Column: synclogentry.FieldTitle},
+			synclogentry.FieldKept:      {Type: field.TypeEnum, Column: synclogentry.FieldKept},
+			synclogentry.FieldLost:      {Type: field.TypeString, Column: synclogentry.FieldLost},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   syncstate.Table,
 			Columns: syncstate.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -492,7 +515,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			syncstate.FieldLastError:    {Type: field.TypeString, Column: syncstate.FieldLastError},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -521,7 +544,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldCalendarFeedTokenHash: {Type: field.TypeBytes, Column: user.FieldCalendarFeedTokenHash},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookreceipt.Table,
 			Columns: webhookreceipt.Columns,
@@ -1111,6 +1134,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Room",
 		"Company",
+	)
+	graph.MustAddE(
+		"company",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   synclogentry.CompanyTable,
+			Columns: []string{synclogentry.CompanyColumn},
+			Bidi:    false,
+		},
+		"SyncLogEntry",
+		"Company",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   synclogentry.UserTable,
+			Columns: []string{synclogentry.UserColumn},
+			Bidi:    false,
+		},
+		"SyncLogEntry",
+		"User",
 	)
 	graph.MustAddE(
 		"company",
@@ -3539,6 +3586,119 @@ func (f *RoomFilter) WhereHasCompanyWith(preds ...predicate.Company) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SyncLogEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SyncLogEntryQuery builder.
+func (_q *SyncLogEntryQuery) Filter() *SyncLogEntryFilter {
+	return &SyncLogEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SyncLogEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SyncLogEntryMutation builder.
+func (m *SyncLogEntryMutation) Filter() *SyncLogEntryFilter {
+	return &SyncLogEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// SyncLogEntryFilter provides a generic filtering capability at runtime for SyncLogEntryQuery.
+type SyncLogEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SyncLogEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *SyncLogEntryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(synclogentry.FieldID))
+}
+
+// WhereCompanyID applies the entql int predicate on the company_id field.
+func (f *SyncLogEntryFilter) WhereCompanyID(p entql.IntP) {
+	f.Where(p.Field(synclogentry.FieldCompanyID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SyncLogEntryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(synclogentry.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SyncLogEntryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(synclogentry.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *SyncLogEntryFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(synclogentry.FieldUserID))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *SyncLogEntryFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(synclogentry.FieldProvider))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *SyncLogEntryFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(synclogentry.FieldEventID))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *SyncLogEntryFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(synclogentry.FieldTitle))
+}
+
+// WhereKept applies the entql string predicate on the kept field.
+func (f *SyncLogEntryFilter) WhereKept(p entql.StringP) {
+	f.Where(p.Field(synclogentry.FieldKept))
+}
+
+// WhereLost applies the entql string predicate on the lost field.
+func (f *SyncLogEntryFilter) WhereLost(p entql.StringP) {
+	f.Where(p.Field(synclogentry.FieldLost))
+}
+
+// WhereHasCompany applies a predicate to check if query has an edge company.
+func (f *SyncLogEntryFilter) WhereHasCompany() {
+	f.Where(entql.HasEdge("company"))
+}
+
+// WhereHasCompanyWith applies a predicate to check if query has an edge company with a given conditions (other predicates).
+func (f *SyncLogEntryFilter) WhereHasCompanyWith(preds ...predicate.Company) {
+	f.Where(entql.HasEdgeWith("company", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *SyncLogEntryFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *SyncLogEntryFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SyncStateQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3567,7 +3727,7 @@ type SyncStateFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SyncStateFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3720,7 +3880,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3882,7 +4042,7 @@ type WebhookReceiptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookReceiptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

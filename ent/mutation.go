@@ -31,6 +31,7 @@ import (
 	"github.com/convene/convene/ent/refreshtoken"
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/ent/webhookreceipt"
@@ -63,6 +64,7 @@ const (
 	TypeProviderAccount    = "ProviderAccount"
 	TypeRefreshToken       = "RefreshToken"
 	TypeRoom               = "Room"
+	TypeSyncLogEntry       = "SyncLogEntry"
 	TypeSyncState          = "SyncState"
 	TypeUser               = "User"
 	TypeWebhookReceipt     = "WebhookReceipt"
@@ -19501,6 +19503,923 @@ func (m *RoomMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Room edge %s", name)
+}
+
+// SyncLogEntryMutation represents an operation that mutates the SyncLogEntry nodes in the graph.
+type SyncLogEntryMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	provider       *schematype.Provider
+	event_id       *int
+	addevent_id    *int
+	title          *string
+	kept           *schematype.SyncSide
+	lost           *string
+	clearedFields  map[string]struct{}
+	company        *int
+	clearedcompany bool
+	user           *int
+	cleareduser    bool
+	done           bool
+	oldValue       func(context.Context) (*SyncLogEntry, error)
+	predicates     []predicate.SyncLogEntry
+}
+
+var _ ent.Mutation = (*SyncLogEntryMutation)(nil)
+
+// synclogentryOption allows management of the mutation configuration using functional options.
+type synclogentryOption func(*SyncLogEntryMutation)
+
+// newSyncLogEntryMutation creates new mutation for the SyncLogEntry entity.
+func newSyncLogEntryMutation(c config, op Op, opts ...synclogentryOption) *SyncLogEntryMutation {
+	m := &SyncLogEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSyncLogEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSyncLogEntryID sets the ID field of the mutation.
+func withSyncLogEntryID(id int) synclogentryOption {
+	return func(m *SyncLogEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SyncLogEntry
+		)
+		m.oldValue = func(ctx context.Context) (*SyncLogEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SyncLogEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSyncLogEntry sets the old SyncLogEntry of the mutation.
+func withSyncLogEntry(node *SyncLogEntry) synclogentryOption {
+	return func(m *SyncLogEntryMutation) {
+		m.oldValue = func(context.Context) (*SyncLogEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SyncLogEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SyncLogEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SyncLogEntryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SyncLogEntryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SyncLogEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCompanyID sets the "company_id" field.
+func (m *SyncLogEntryMutation) SetCompanyID(i int) {
+	m.company = &i
+}
+
+// CompanyID returns the value of the "company_id" field in the mutation.
+func (m *SyncLogEntryMutation) CompanyID() (r int, exists bool) {
+	v := m.company
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompanyID returns the old "company_id" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldCompanyID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompanyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompanyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompanyID: %w", err)
+	}
+	return oldValue.CompanyID, nil
+}
+
+// ResetCompanyID resets all changes to the "company_id" field.
+func (m *SyncLogEntryMutation) ResetCompanyID() {
+	m.company = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SyncLogEntryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SyncLogEntryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SyncLogEntryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SyncLogEntryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SyncLogEntryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SyncLogEntryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SyncLogEntryMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SyncLogEntryMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SyncLogEntryMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetProvider sets the "provider" field.
+func (m *SyncLogEntryMutation) SetProvider(s schematype.Provider) {
+	m.provider = &s
+}
+
+// Provider returns the value of the "provider" field in the mutation.
+func (m *SyncLogEntryMutation) Provider() (r schematype.Provider, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvider returns the old "provider" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldProvider(ctx context.Context) (v schematype.Provider, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvider requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvider: %w", err)
+	}
+	return oldValue.Provider, nil
+}
+
+// ResetProvider resets all changes to the "provider" field.
+func (m *SyncLogEntryMutation) ResetProvider() {
+	m.provider = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *SyncLogEntryMutation) SetEventID(i int) {
+	m.event_id = &i
+	m.addevent_id = nil
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *SyncLogEntryMutation) EventID() (r int, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldEventID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// AddEventID adds i to the "event_id" field.
+func (m *SyncLogEntryMutation) AddEventID(i int) {
+	if m.addevent_id != nil {
+		*m.addevent_id += i
+	} else {
+		m.addevent_id = &i
+	}
+}
+
+// AddedEventID returns the value that was added to the "event_id" field in this mutation.
+func (m *SyncLogEntryMutation) AddedEventID() (r int, exists bool) {
+	v := m.addevent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearEventID clears the value of the "event_id" field.
+func (m *SyncLogEntryMutation) ClearEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+	m.clearedFields[synclogentry.FieldEventID] = struct{}{}
+}
+
+// EventIDCleared returns if the "event_id" field was cleared in this mutation.
+func (m *SyncLogEntryMutation) EventIDCleared() bool {
+	_, ok := m.clearedFields[synclogentry.FieldEventID]
+	return ok
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *SyncLogEntryMutation) ResetEventID() {
+	m.event_id = nil
+	m.addevent_id = nil
+	delete(m.clearedFields, synclogentry.FieldEventID)
+}
+
+// SetTitle sets the "title" field.
+func (m *SyncLogEntryMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *SyncLogEntryMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *SyncLogEntryMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetKept sets the "kept" field.
+func (m *SyncLogEntryMutation) SetKept(ss schematype.SyncSide) {
+	m.kept = &ss
+}
+
+// Kept returns the value of the "kept" field in the mutation.
+func (m *SyncLogEntryMutation) Kept() (r schematype.SyncSide, exists bool) {
+	v := m.kept
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKept returns the old "kept" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldKept(ctx context.Context) (v schematype.SyncSide, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKept is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKept requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKept: %w", err)
+	}
+	return oldValue.Kept, nil
+}
+
+// ResetKept resets all changes to the "kept" field.
+func (m *SyncLogEntryMutation) ResetKept() {
+	m.kept = nil
+}
+
+// SetLost sets the "lost" field.
+func (m *SyncLogEntryMutation) SetLost(s string) {
+	m.lost = &s
+}
+
+// Lost returns the value of the "lost" field in the mutation.
+func (m *SyncLogEntryMutation) Lost() (r string, exists bool) {
+	v := m.lost
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLost returns the old "lost" field's value of the SyncLogEntry entity.
+// If the SyncLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SyncLogEntryMutation) OldLost(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLost is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLost requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLost: %w", err)
+	}
+	return oldValue.Lost, nil
+}
+
+// ResetLost resets all changes to the "lost" field.
+func (m *SyncLogEntryMutation) ResetLost() {
+	m.lost = nil
+}
+
+// ClearCompany clears the "company" edge to the Company entity.
+func (m *SyncLogEntryMutation) ClearCompany() {
+	m.clearedcompany = true
+	m.clearedFields[synclogentry.FieldCompanyID] = struct{}{}
+}
+
+// CompanyCleared reports if the "company" edge to the Company entity was cleared.
+func (m *SyncLogEntryMutation) CompanyCleared() bool {
+	return m.clearedcompany
+}
+
+// CompanyIDs returns the "company" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CompanyID instead. It exists only for internal usage by the builders.
+func (m *SyncLogEntryMutation) CompanyIDs() (ids []int) {
+	if id := m.company; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCompany resets all changes to the "company" edge.
+func (m *SyncLogEntryMutation) ResetCompany() {
+	m.company = nil
+	m.clearedcompany = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SyncLogEntryMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[synclogentry.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SyncLogEntryMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SyncLogEntryMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SyncLogEntryMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the SyncLogEntryMutation builder.
+func (m *SyncLogEntryMutation) Where(ps ...predicate.SyncLogEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SyncLogEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SyncLogEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SyncLogEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SyncLogEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SyncLogEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SyncLogEntry).
+func (m *SyncLogEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SyncLogEntryMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.company != nil {
+		fields = append(fields, synclogentry.FieldCompanyID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, synclogentry.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, synclogentry.FieldUpdatedAt)
+	}
+	if m.user != nil {
+		fields = append(fields, synclogentry.FieldUserID)
+	}
+	if m.provider != nil {
+		fields = append(fields, synclogentry.FieldProvider)
+	}
+	if m.event_id != nil {
+		fields = append(fields, synclogentry.FieldEventID)
+	}
+	if m.title != nil {
+		fields = append(fields, synclogentry.FieldTitle)
+	}
+	if m.kept != nil {
+		fields = append(fields, synclogentry.FieldKept)
+	}
+	if m.lost != nil {
+		fields = append(fields, synclogentry.FieldLost)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SyncLogEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case synclogentry.FieldCompanyID:
+		return m.CompanyID()
+	case synclogentry.FieldCreatedAt:
+		return m.CreatedAt()
+	case synclogentry.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case synclogentry.FieldUserID:
+		return m.UserID()
+	case synclogentry.FieldProvider:
+		return m.Provider()
+	case synclogentry.FieldEventID:
+		return m.EventID()
+	case synclogentry.FieldTitle:
+		return m.Title()
+	case synclogentry.FieldKept:
+		return m.Kept()
+	case synclogentry.FieldLost:
+		return m.Lost()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SyncLogEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case synclogentry.FieldCompanyID:
+		return m.OldCompanyID(ctx)
+	case synclogentry.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case synclogentry.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case synclogentry.FieldUserID:
+		return m.OldUserID(ctx)
+	case synclogentry.FieldProvider:
+		return m.OldProvider(ctx)
+	case synclogentry.FieldEventID:
+		return m.OldEventID(ctx)
+	case synclogentry.FieldTitle:
+		return m.OldTitle(ctx)
+	case synclogentry.FieldKept:
+		return m.OldKept(ctx)
+	case synclogentry.FieldLost:
+		return m.OldLost(ctx)
+	}
+	return nil, fmt.Errorf("unknown SyncLogEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncLogEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case synclogentry.FieldCompanyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompanyID(v)
+		return nil
+	case synclogentry.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case synclogentry.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case synclogentry.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case synclogentry.FieldProvider:
+		v, ok := value.(schematype.Provider)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvider(v)
+		return nil
+	case synclogentry.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case synclogentry.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case synclogentry.FieldKept:
+		v, ok := value.(schematype.SyncSide)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKept(v)
+		return nil
+	case synclogentry.FieldLost:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLost(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SyncLogEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SyncLogEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addevent_id != nil {
+		fields = append(fields, synclogentry.FieldEventID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SyncLogEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case synclogentry.FieldEventID:
+		return m.AddedEventID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SyncLogEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case synclogentry.FieldEventID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEventID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SyncLogEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SyncLogEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(synclogentry.FieldEventID) {
+		fields = append(fields, synclogentry.FieldEventID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SyncLogEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SyncLogEntryMutation) ClearField(name string) error {
+	switch name {
+	case synclogentry.FieldEventID:
+		m.ClearEventID()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncLogEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SyncLogEntryMutation) ResetField(name string) error {
+	switch name {
+	case synclogentry.FieldCompanyID:
+		m.ResetCompanyID()
+		return nil
+	case synclogentry.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case synclogentry.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case synclogentry.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case synclogentry.FieldProvider:
+		m.ResetProvider()
+		return nil
+	case synclogentry.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case synclogentry.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case synclogentry.FieldKept:
+		m.ResetKept()
+		return nil
+	case synclogentry.FieldLost:
+		m.ResetLost()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncLogEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SyncLogEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.company != nil {
+		edges = append(edges, synclogentry.EdgeCompany)
+	}
+	if m.user != nil {
+		edges = append(edges, synclogentry.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SyncLogEntryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case synclogentry.EdgeCompany:
+		if id := m.company; id != nil {
+			return []ent.Value{*id}
+		}
+	case synclogentry.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SyncLogEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SyncLogEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SyncLogEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedcompany {
+		edges = append(edges, synclogentry.EdgeCompany)
+	}
+	if m.cleareduser {
+		edges = append(edges, synclogentry.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SyncLogEntryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case synclogentry.EdgeCompany:
+		return m.clearedcompany
+	case synclogentry.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SyncLogEntryMutation) ClearEdge(name string) error {
+	switch name {
+	case synclogentry.EdgeCompany:
+		m.ClearCompany()
+		return nil
+	case synclogentry.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncLogEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SyncLogEntryMutation) ResetEdge(name string) error {
+	switch name {
+	case synclogentry.EdgeCompany:
+		m.ResetCompany()
+		return nil
+	case synclogentry.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SyncLogEntry edge %s", name)
 }
 
 // SyncStateMutation represents an operation that mutates the SyncState nodes in the graph.

@@ -50,6 +50,8 @@ type Tx struct {
 	RefreshToken *RefreshTokenClient
 	// Room is the client for interacting with the Room builders.
 	Room *RoomClient
+	// SyncLogEntry is the client for interacting with the SyncLogEntry builders.
+	SyncLogEntry *SyncLogEntryClient
 	// SyncState is the client for interacting with the SyncState builders.
 	SyncState *SyncStateClient
 	// User is the client for interacting with the User builders.
@@ -205,6 +207,7 @@ func (tx *Tx) init() {
 	tx.ProviderAccount = NewProviderAccountClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Room = NewRoomClient(tx.config)
+	tx.SyncLogEntry = NewSyncLogEntryClient(tx.config)
 	tx.SyncState = NewSyncStateClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookReceipt = NewWebhookReceiptClient(tx.config)

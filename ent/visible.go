@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
 	"github.com/convene/convene/ent/room"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/ent/webhookreceipt"
@@ -91,6 +92,8 @@ func (c *Client) countVisible(ctx context.Context, table string, ids []int) (int
 		return c.RefreshToken.Query().Where(refreshtoken.IDIn(ids...)).Count(ctx)
 	case room.Table:
 		return c.Room.Query().Where(room.IDIn(ids...)).Count(ctx)
+	case synclogentry.Table:
+		return c.SyncLogEntry.Query().Where(synclogentry.IDIn(ids...)).Count(ctx)
 	case syncstate.Table:
 		return c.SyncState.Query().Where(syncstate.IDIn(ids...)).Count(ctx)
 	case user.Table:

@@ -719,3 +719,75 @@ func TestAnOutlookSeriesComesInWithItsExceptions(t *testing.T) {
 		t.Errorf("the series deleted there is still here: %v", got)
 	}
 }
+
+// TestTheNewerChangeWins: an imported event changed here goes there; when
+// it changed on both sides between two runs, the newer change stays on
+// both and the other is in the sync log; an edit of a copy there is put
+// back and logged.
+func TestTheNewerChangeWins(t *testing.T) {
+	env := testenv.New(t, "sqlite3")
+	co := env.NewCompany(t, "Acme")
+	downProviders[0].connect(t, env, co)
+	mine := co.Member.Email
+	soon := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+	dentist := env.Google.Put(mine, withFields(googleTimed(soon, 30), map[string]any{"summary": "Dentist"}))
+	env.Must(t, co.AdminToken, createEvent, map[string]any{"in": map[string]any{"title": "Planning", "start": soon.Add(2 * time.Hour),
+		"durationMinutes": 30, "attendees": []int{co.Member.ID}}}, &struct{}{})
+	start := time.Now()
+	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
+	syncedAfter(t, env, co.MemberToken, "GOOGLE", start)
+	here, err := env.DB.Client.Event.Query().Where(event.Title("Dentist")).Only(testenv.As(co.Member))
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := func(id string) string { e, _ := env.Google.Event(id); return fmt.Sprint(e["summary"]) }
+
+	env.Must(t, co.MemberToken, `mutation($id:ID!){ updateEvent(id:$id, input:{title:"Dentist (moved here)"}){ id } }`,
+		map[string]any{"id": here.ID}, &struct{}{})
+	eventually(t, "the change here reaches Google", func() bool { return title(dentist) == "Dentist (moved here)" })
+
+	// Both sides change between two runs. The change here is written
+	// straight to the database, so that no run starts between the two.
+	changeHere := func(to string) {
+		env.DB.Client.Event.UpdateOneID(here.ID).SetTitle(to).AddSequence(1).ExecX(testenv.As(co.Member))
+	}
+	changeHere("Dentist (older, here)")
+	time.Sleep(10 * time.Millisecond)
+	env.Google.Edit(dentist, map[string]any{"summary": "Dentist (newer, there)"})
+	syncNow(t, env, co.MemberToken, "GOOGLE")
+	if got := env.DB.Client.Event.GetX(testenv.As(co.Member), here.ID).Title; got != "Dentist (newer, there)" || title(dentist) != got {
+		t.Errorf("the newer change there lost: here %q, there %q", got, title(dentist))
+	}
+	env.Google.Edit(dentist, map[string]any{"summary": "Dentist (older, there)"})
+	time.Sleep(10 * time.Millisecond)
+	changeHere("Dentist (newer, here)")
+	syncNow(t, env, co.MemberToken, "GOOGLE")
+	if got := env.DB.Client.Event.GetX(testenv.As(co.Member), here.ID).Title; got != "Dentist (newer, here)" || title(dentist) != got {
+		t.Errorf("the newer change here lost: here %q, there %q", got, title(dentist))
+	}
+
+	var planning string
+	for _, c := range env.Google.Of(mine) {
+		if c["summary"] == "Planning" {
+			planning = c["id"].(string)
+		}
+	}
+	env.Google.Edit(planning, map[string]any{"summary": "Planning (renamed in Google)"})
+	syncNow(t, env, co.MemberToken, "GOOGLE")
+	if got := title(planning); got != "Planning" {
+		t.Errorf("the copy edited there was not put back: %q", got)
+	}
+
+	var got struct {
+		CalendarConnections []struct {
+			Log []struct{ Title, Kept, Lost string }
+		}
+	}
+	env.Must(t, co.MemberToken, `{ calendarConnections { log { title kept lost } } }`, nil, &got)
+	log := got.CalendarConnections[0].Log
+	if len(log) != 3 || log[0].Kept != "HERE" || !strings.Contains(log[0].Lost, "Planning (renamed in Google)") ||
+		log[1].Kept != "HERE" || !strings.Contains(log[1].Lost, "Dentist (older, there)") ||
+		log[2].Kept != "THERE" || !strings.Contains(log[2].Lost, "Dentist (older, here)") {
+		t.Errorf("the sync log: %+v", log)
+	}
+}

@@ -34,6 +34,11 @@ import (
 	"github.com/convene/convene/viewer"
 )
 
+// Log is the resolver for the log field.
+func (r *calendarConnectionResolver) Log(ctx context.Context, obj *calsync.Connection, last int) ([]*ent.SyncLogEntry, error) {
+	return r.Sync.Log(ctx, obj, last)
+}
+
 // ErrorMessage is the resolver for the errorMessage field.
 func (r *callResolver) ErrorMessage(ctx context.Context, obj *ent.Call) (*string, error) {
 	if obj.ErrorCode == "" {
@@ -596,6 +601,11 @@ func (r *subscriptionResolver) ChannelPostUpdated(ctx context.Context, channel i
 	return r.channelPosts(ctx, channel, discussion.PostUpdated)
 }
 
+// CalendarConnection returns generated.CalendarConnectionResolver implementation.
+func (r *Resolver) CalendarConnection() generated.CalendarConnectionResolver {
+	return &calendarConnectionResolver{r}
+}
+
 // CallAgent returns generated.CallAgentResolver implementation.
 func (r *Resolver) CallAgent() generated.CallAgentResolver { return &callAgentResolver{r} }
 
@@ -606,7 +616,8 @@ func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResol
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	callAgentResolver    struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
+	calendarConnectionResolver struct{ *Resolver }
+	callAgentResolver          struct{ *Resolver }
+	mutationResolver           struct{ *Resolver }
+	subscriptionResolver       struct{ *Resolver }
 )

@@ -101,11 +101,12 @@ type Event struct {
 	IsCancelled bool   `json:"isCancelled,omitempty"`
 	// A series' occurrence or exception: seriesMaster, occurrence, exception
 	// or singleInstance; its series; the start it has in the series.
-	Type           string     `json:"type,omitempty"`
-	SeriesMasterID string     `json:"seriesMasterId,omitempty"`
-	OriginalStart  string     `json:"originalStart,omitempty"`
-	Attendees      []Attendee `json:"attendees,omitempty"`
-	Removed        *struct {
+	Type                 string     `json:"type,omitempty"`
+	LastModifiedDateTime string     `json:"lastModifiedDateTime,omitempty"`
+	SeriesMasterID       string     `json:"seriesMasterId,omitempty"`
+	OriginalStart        string     `json:"originalStart,omitempty"`
+	Attendees            []Attendee `json:"attendees,omitempty"`
+	Removed              *struct {
 		Reason string `json:"reason"`
 	} `json:"@removed,omitempty"`
 }

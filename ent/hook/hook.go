@@ -225,6 +225,18 @@ func (f RoomFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RoomMutation", m)
 }
 
+// The SyncLogEntryFunc type is an adapter to allow the use of ordinary
+// function as SyncLogEntry mutator.
+type SyncLogEntryFunc func(context.Context, *ent.SyncLogEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SyncLogEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SyncLogEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SyncLogEntryMutation", m)
+}
+
 // The SyncStateFunc type is an adapter to allow the use of ordinary
 // function as SyncState mutator.
 type SyncStateFunc func(context.Context, *ent.SyncStateMutation) (ent.Value, error)

@@ -27,6 +27,7 @@ import (
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/refreshtoken"
 	"github.com/convene/convene/ent/room"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
 	"github.com/convene/convene/ent/webhookreceipt"
@@ -574,6 +575,33 @@ func (f TraverseRoom) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RoomQuery", q)
 }
 
+// The SyncLogEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SyncLogEntryFunc func(context.Context, *ent.SyncLogEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SyncLogEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SyncLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SyncLogEntryQuery", q)
+}
+
+// The TraverseSyncLogEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSyncLogEntry func(context.Context, *ent.SyncLogEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSyncLogEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSyncLogEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SyncLogEntryQuery", q)
+}
+
 // The SyncStateFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SyncStateFunc func(context.Context, *ent.SyncStateQuery) (ent.Value, error)
 
@@ -694,6 +722,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.RoomQuery:
 		return &query[*ent.RoomQuery, predicate.Room, room.OrderOption]{typ: ent.TypeRoom, tq: q}, nil
+	case *ent.SyncLogEntryQuery:
+		return &query[*ent.SyncLogEntryQuery, predicate.SyncLogEntry, synclogentry.OrderOption]{typ: ent.TypeSyncLogEntry, tq: q}, nil
 	case *ent.SyncStateQuery:
 		return &query[*ent.SyncStateQuery, predicate.SyncState, syncstate.OrderOption]{typ: ent.TypeSyncState, tq: q}, nil
 	case *ent.UserQuery:

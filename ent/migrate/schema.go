@@ -821,6 +821,46 @@ var (
 			},
 		},
 	}
+	// SyncLogEntriesColumns holds the columns for the "sync_log_entries" table.
+	SyncLogEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"ZOOM", "ZOOM_JWT", "GOOGLE", "MICROSOFT", "TRUECONF", "VCC", "SMS"}},
+		{Name: "event_id", Type: field.TypeInt, Nullable: true},
+		{Name: "title", Type: field.TypeString},
+		{Name: "kept", Type: field.TypeEnum, Enums: []string{"HERE", "THERE"}},
+		{Name: "lost", Type: field.TypeString, Size: 2147483647},
+		{Name: "company_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// SyncLogEntriesTable holds the schema information for the "sync_log_entries" table.
+	SyncLogEntriesTable = &schema.Table{
+		Name:       "sync_log_entries",
+		Columns:    SyncLogEntriesColumns,
+		PrimaryKey: []*schema.Column{SyncLogEntriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sync_log_entries_companies_company",
+				Columns:    []*schema.Column{SyncLogEntriesColumns[8]},
+				RefColumns: []*schema.Column{CompaniesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "sync_log_entries_users_user",
+				Columns:    []*schema.Column{SyncLogEntriesColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "synclogentry_user_id_provider_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SyncLogEntriesColumns[9], SyncLogEntriesColumns[3], SyncLogEntriesColumns[1]},
+			},
+		},
+	}
 	// SyncStatesColumns holds the columns for the "sync_states" table.
 	SyncStatesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -979,6 +1019,7 @@ var (
 		ProviderAccountsTable,
 		RefreshTokensTable,
 		RoomsTable,
+		SyncLogEntriesTable,
 		SyncStatesTable,
 		UsersTable,
 		WebhookReceiptsTable,
@@ -1082,6 +1123,11 @@ func init() {
 	RoomsTable.ForeignKeys[0].RefTable = CompaniesTable
 	RoomsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
+	}
+	SyncLogEntriesTable.ForeignKeys[0].RefTable = CompaniesTable
+	SyncLogEntriesTable.ForeignKeys[1].RefTable = UsersTable
+	SyncLogEntriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}
 	SyncStatesTable.ForeignKeys[0].RefTable = CompaniesTable
 	SyncStatesTable.ForeignKeys[1].RefTable = UsersTable

@@ -60,6 +60,9 @@ type RefreshToken func(*sql.Selector)
 // Room is the predicate function for room builders.
 type Room func(*sql.Selector)
 
+// SyncLogEntry is the predicate function for synclogentry builders.
+type SyncLogEntry func(*sql.Selector)
+
 // SyncState is the predicate function for syncstate builders.
 type SyncState func(*sql.Selector)
 

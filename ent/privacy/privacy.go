@@ -543,6 +543,30 @@ func (f RoomMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RoomMutation", m)
 }
 
+// The SyncLogEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SyncLogEntryQueryRuleFunc func(context.Context, *ent.SyncLogEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SyncLogEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SyncLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SyncLogEntryQuery", q)
+}
+
+// The SyncLogEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SyncLogEntryMutationRuleFunc func(context.Context, *ent.SyncLogEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SyncLogEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SyncLogEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SyncLogEntryMutation", m)
+}
+
 // The SyncStateQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SyncStateQueryRuleFunc func(context.Context, *ent.SyncStateQuery) error
@@ -686,6 +710,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RoomQuery:
 		return q.Filter(), nil
+	case *ent.SyncLogEntryQuery:
+		return q.Filter(), nil
 	case *ent.SyncStateQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -734,6 +760,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.RoomMutation:
+		return m.Filter(), nil
+	case *ent.SyncLogEntryMutation:
 		return m.Filter(), nil
 	case *ent.SyncStateMutation:
 		return m.Filter(), nil

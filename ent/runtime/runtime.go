@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/ent/refreshtoken"
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schema"
+	"github.com/convene/convene/ent/synclogentry"
 	"github.com/convene/convene/ent/syncstate"
 	"github.com/convene/convene/ent/user"
 
@@ -805,6 +806,35 @@ func init() {
 	roomDescLocation := roomFields[2].Descriptor()
 	// room.DefaultLocation holds the default value on creation for the location field.
 	room.DefaultLocation = roomDescLocation.Default.(string)
+	synclogentryMixin := schema.SyncLogEntry{}.Mixin()
+	synclogentry.Policy = privacy.NewPolicies(synclogentryMixin[0], schema.SyncLogEntry{})
+	synclogentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := synclogentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	synclogentryMixinHooks0 := synclogentryMixin[0].Hooks()
+
+	synclogentry.Hooks[1] = synclogentryMixinHooks0[0]
+
+	synclogentry.Hooks[2] = synclogentryMixinHooks0[1]
+	synclogentryMixinFields1 := synclogentryMixin[1].Fields()
+	_ = synclogentryMixinFields1
+	synclogentryFields := schema.SyncLogEntry{}.Fields()
+	_ = synclogentryFields
+	// synclogentryDescCreatedAt is the schema descriptor for created_at field.
+	synclogentryDescCreatedAt := synclogentryMixinFields1[0].Descriptor()
+	// synclogentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	synclogentry.DefaultCreatedAt = synclogentryDescCreatedAt.Default.(func() time.Time)
+	// synclogentryDescUpdatedAt is the schema descriptor for updated_at field.
+	synclogentryDescUpdatedAt := synclogentryMixinFields1[1].Descriptor()
+	// synclogentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	synclogentry.DefaultUpdatedAt = synclogentryDescUpdatedAt.Default.(func() time.Time)
+	// synclogentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	synclogentry.UpdateDefaultUpdatedAt = synclogentryDescUpdatedAt.UpdateDefault.(func() time.Time)
 	syncstateMixin := schema.SyncState{}.Mixin()
 	syncstate.Policy = privacy.NewPolicies(syncstateMixin[0], schema.SyncState{})
 	syncstate.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -99,3 +99,39 @@ func (ExternalLink) Indexes() []ent.Index {
 func (ExternalLink) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
+
+// SyncLogEntry records a change one side of a calendar sync lost to the
+// newer change on the other, so that it is not lost unseen.
+type SyncLogEntry struct{ ent.Schema }
+
+// Mixin of the SyncLogEntry.
+func (SyncLogEntry) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}, TimeMixin{}} }
+
+// Fields of the SyncLogEntry.
+func (SyncLogEntry) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("user_id").Immutable(),
+		field.Enum("provider").GoType(schematype.Provider("")).Immutable().Annotations(entgql.Type("Provider")),
+		field.Int("event_id").Optional().Nillable().Immutable(),
+		field.String("title").Immutable().Comment("the event's, when it happened"),
+		field.Enum("kept").GoType(schematype.SyncSide("")).Immutable().Comment("the side whose change stayed"),
+		field.Text("lost").Immutable().Comment("the change that lost, in words"),
+	}
+}
+
+// Edges of the SyncLogEntry.
+func (SyncLogEntry) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the SyncLogEntry.
+func (SyncLogEntry) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "provider", "created_at")}
+}
+
+// Annotations of the SyncLogEntry.
+func (SyncLogEntry) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}

@@ -51,3 +51,9 @@ func (c ReminderChannel) MarshalGQL(w io.Writer) { marshalEnum(c, w) }
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (c *ReminderChannel) UnmarshalGQL(v any) error { return unmarshalEnum(c, v) }
+
+// MarshalGQL implements graphql.Marshaler.
+func (s SyncSide) MarshalGQL(w io.Writer) { marshalEnum(s, w) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (s *SyncSide) UnmarshalGQL(v any) error { return unmarshalEnum(s, v) }

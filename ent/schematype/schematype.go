@@ -57,6 +57,17 @@ const (
 // Values lists the statuses, for ent enums.
 func (ConnectionStatus) Values() []string { return []string{"CONNECTED", "NEEDS_AUTH", "ERROR"} }
 
+// SyncSide is a side of a calendar sync: Convene, or the remote calendar.
+type SyncSide string
+
+const (
+	SideHere  SyncSide = "HERE"
+	SideThere SyncSide = "THERE"
+)
+
+// Values lists the sides, for ent enums.
+func (SyncSide) Values() []string { return []string{"HERE", "THERE"} }
+
 // ReminderChannel is how a reminder reaches an attendee.
 type ReminderChannel string
 

@@ -49,6 +49,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CalendarConnection() CalendarConnectionResolver
 	Call() CallResolver
 	CallAgent() CallAgentResolver
 	Company() CompanyResolver
@@ -106,6 +107,7 @@ type ComplexityRoot struct {
 	CalendarConnection struct {
 		LastError  func(childComplexity int) int
 		LastSyncAt func(childComplexity int) int
+		Log        func(childComplexity int, last int) int
 		Provider   func(childComplexity int) int
 		Pulled     func(childComplexity int) int
 		Pushed     func(childComplexity int) int
@@ -590,6 +592,13 @@ type ComplexityRoot struct {
 		NotificationAdded  func(childComplexity int) int
 	}
 
+	SyncLogEntry struct {
+		CreatedAt func(childComplexity int) int
+		Kept      func(childComplexity int) int
+		Lost      func(childComplexity int) int
+		Title     func(childComplexity int) int
+	}
+
 	User struct {
 		Active           func(childComplexity int) int
 		CallAvailability func(childComplexity int) int
@@ -623,6 +632,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CalendarConnectionResolver interface {
+	Log(ctx context.Context, obj *calsync.Connection, last int) ([]*ent.SyncLogEntry, error)
+}
 type CallResolver interface {
 	ErrorMessage(ctx context.Context, obj *ent.Call) (*string, error)
 }
@@ -937,6 +949,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CalendarConnection.LastSyncAt(childComplexity), true
+	case "CalendarConnection.log":
+		if e.ComplexityRoot.CalendarConnection.Log == nil {
+			break
+		}
+
+		args, err := ec.field_CalendarConnection_log_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CalendarConnection.Log(childComplexity, args["last"].(int)), true
 	case "CalendarConnection.provider":
 		if e.ComplexityRoot.CalendarConnection.Provider == nil {
 			break
@@ -3427,6 +3450,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.NotificationAdded(childComplexity), true
 
+	case "SyncLogEntry.createdAt":
+		if e.ComplexityRoot.SyncLogEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncLogEntry.CreatedAt(childComplexity), true
+	case "SyncLogEntry.kept":
+		if e.ComplexityRoot.SyncLogEntry.Kept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncLogEntry.Kept(childComplexity), true
+	case "SyncLogEntry.lost":
+		if e.ComplexityRoot.SyncLogEntry.Lost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncLogEntry.Lost(childComplexity), true
+	case "SyncLogEntry.title":
+		if e.ComplexityRoot.SyncLogEntry.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncLogEntry.Title(childComplexity), true
+
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
 			break
@@ -3969,6 +4017,24 @@ type CalendarConnection {
   pushed: Int!
   "What went wrong, in words you can act on."
   lastError: String
+  "The changes that lost to a newer change on the other side, newest first."
+  log(last: Int! = 20): [SyncLogEntry!]!
+}
+
+"A change one side of a calendar sync lost to a newer change on the other side."
+type SyncLogEntry {
+  createdAt: Time!
+  "The event's title when it happened."
+  title: String!
+  "The side whose change stayed: HERE (Convene) or THERE (the remote calendar)."
+  kept: SyncSide!
+  "The change that lost, in words."
+  lost: String!
+}
+
+enum SyncSide {
+  HERE
+  THERE
 }
 
 "A signal from an in-app call's media server to one participant (callSignal)."
@@ -7218,6 +7284,8 @@ func (ec *executionContext) childFields_CalendarConnection(ctx context.Context, 
 		return ec.fieldContext_CalendarConnection_pushed(ctx, field)
 	case "lastError":
 		return ec.fieldContext_CalendarConnection_lastError(ctx, field)
+	case "log":
+		return ec.fieldContext_CalendarConnection_log(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CalendarConnection", field.Name)
 }
@@ -7980,6 +8048,20 @@ func (ec *executionContext) childFields_RoomEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type RoomEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SyncLogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "createdAt":
+		return ec.fieldContext_SyncLogEntry_createdAt(ctx, field)
+	case "title":
+		return ec.fieldContext_SyncLogEntry_title(ctx, field)
+	case "kept":
+		return ec.fieldContext_SyncLogEntry_kept(ctx, field)
+	case "lost":
+		return ec.fieldContext_SyncLogEntry_lost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncLogEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8151,6 +8233,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_CalendarConnection_log_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Channel_posts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -10801,6 +10897,50 @@ func (ec *executionContext) _CalendarConnection_lastError(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_CalendarConnection_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CalendarConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _CalendarConnection_log(ctx context.Context, field graphql.CollectedField, obj *calsync.Connection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarConnection_log(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.CalendarConnection().Log(ctx, obj, fc.Args["last"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SyncLogEntry) graphql.Marshaler {
+			return ec.marshalNSyncLogEntry2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐSyncLogEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarConnection_log(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncLogEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CalendarConnection_log_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Call_id(ctx context.Context, field graphql.CollectedField, obj *ent.Call) (ret graphql.Marshaler) {
@@ -21034,6 +21174,98 @@ func (ec *executionContext) fieldContext_Subscription_channelPostUpdated(ctx con
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SyncLogEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SyncLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncLogEntry_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncLogEntry_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncLogEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncLogEntry_title(ctx context.Context, field graphql.CollectedField, obj *ent.SyncLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncLogEntry_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncLogEntry_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncLogEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncLogEntry_kept(ctx context.Context, field graphql.CollectedField, obj *ent.SyncLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncLogEntry_kept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kept, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.SyncSide) graphql.Marshaler {
+			return ec.marshalNSyncSide2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐSyncSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncLogEntry_kept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncLogEntry", field, false, false, "SyncSide")
+}
+
+func (ec *executionContext) _SyncLogEntry_lost(ctx context.Context, field graphql.CollectedField, obj *ent.SyncLogEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncLogEntry_lost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncLogEntry_lost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncLogEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -32134,33 +32366,39 @@ func (ec *executionContext) _CalendarConnection(ctx context.Context, sel ast.Sel
 		case "provider":
 			out.Values[i] = ec._CalendarConnection_provider(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._CalendarConnection_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastSyncAt":
 			out.Values[i] = ec._CalendarConnection_lastSyncAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pulled":
 			out.Values[i] = ec._CalendarConnection_pulled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pushed":
 			out.Values[i] = ec._CalendarConnection_pushed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastError":
 			out.Values[i] = ec._CalendarConnection_lastError(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "log":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CalendarConnection_log(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35353,6 +35591,54 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 }
 
+var syncLogEntryImplementors = []string{"SyncLogEntry"}
+
+func (ec *executionContext) _SyncLogEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.SyncLogEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncLogEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncLogEntry")
+		case "createdAt":
+			out.Values[i] = ec._SyncLogEntry_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._SyncLogEntry_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kept":
+			out.Values[i] = ec._SyncLogEntry_kept(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lost":
+			out.Values[i] = ec._SyncLogEntry_lost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
@@ -37096,6 +37382,40 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 func (ec *executionContext) unmarshalNSuggestMeetingTimesInput2githubᚗcomᚋconveneᚋconveneᚋschedulingᚐSuggestRequest(ctx context.Context, v any) (scheduling.SuggestRequest, error) {
 	res, err := ec.unmarshalInputSuggestMeetingTimesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncLogEntry2ᚕᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐSyncLogEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SyncLogEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 2, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncLogEntry2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐSyncLogEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSyncLogEntry2ᚖgithubᚗcomᚋconveneᚋconveneᚋentᚐSyncLogEntry(ctx context.Context, sel ast.SelectionSet, v *ent.SyncLogEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SyncLogEntry!")
+		return graphql.Null
+	}
+	return ec._SyncLogEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSyncSide2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐSyncSide(ctx context.Context, v any) (schematype.SyncSide, error) {
+	var res schematype.SyncSide
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSyncSide2githubᚗcomᚋconveneᚋconveneᚋentᚋschematypeᚐSyncSide(ctx context.Context, sel ast.SelectionSet, v schematype.SyncSide) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNSyncedEvents2githubᚗcomᚋconveneᚋconveneᚋcalsyncᚐKept(ctx context.Context, v any) (calsync.Kept, error) {
