@@ -634,22 +634,7 @@ func conveneSeriesGoesOut(t *testing.T, h calendarHolder) {
 		map[string]any{"id": series, "o": week(2)}, &struct{}{})
 
 	from, to := first.Add(-time.Hour), week(4)
-	here := func() []string {
-		var got struct {
-			Events []struct {
-				Start time.Time
-				Event struct{ Title string }
-			}
-		}
-		env.Must(t, co.MemberToken, `query($f:Time!, $t:Time!, $u:[ID!]){ events(from:$f, to:$t, users:$u){ start event { title } } }`,
-			map[string]any{"f": from, "t": to, "u": []int{co.Member.ID}}, &got)
-		var out []string
-		for _, o := range got.Events {
-			out = append(out, o.Start.UTC().Format("2006-01-02 15:04")+" "+o.Event.Title)
-		}
-		slices.Sort(out)
-		return out
-	}
+	here := func() []string { return agendaHere(t, env, co.MemberToken, co.Member.ID, from, to) }
 	start := time.Now()
 	connectCalendar(t, env, co.MemberToken, h.provider, h.callback)
 	syncedAfter(t, env, co.MemberToken, h.provider, start)
@@ -683,22 +668,7 @@ func TestAnOutlookSeriesComesInWithItsExceptions(t *testing.T) {
 	env.Microsoft.Delete(env.Microsoft.Occurrence(weekly, week(2)))
 
 	from, to := first.Add(-time.Hour), week(4)
-	here := func() []string {
-		var got struct {
-			Events []struct {
-				Start time.Time
-				Event struct{ Title string }
-			}
-		}
-		env.Must(t, co.MemberToken, `query($f:Time!, $t:Time!, $u:[ID!]){ events(from:$f, to:$t, users:$u){ start event { title } } }`,
-			map[string]any{"f": from, "t": to, "u": []int{co.Member.ID}}, &got)
-		var out []string
-		for _, o := range got.Events {
-			out = append(out, o.Start.UTC().Format("2006-01-02 15:04")+" "+o.Event.Title)
-		}
-		slices.Sort(out)
-		return out
-	}
+	here := func() []string { return agendaHere(t, env, co.MemberToken, co.Member.ID, from, to) }
 	start := time.Now()
 	connectCalendar(t, env, co.MemberToken, "MICROSOFT", "microsoft")
 	syncedAfter(t, env, co.MemberToken, "MICROSOFT", start)
@@ -790,4 +760,23 @@ func TestTheNewerChangeWins(t *testing.T) {
 		log[2].Kept != "THERE" || !strings.Contains(log[2].Lost, "Dentist (older, here)") {
 		t.Errorf("the sync log: %+v", log)
 	}
+}
+
+// agendaHere is the employee's calendar in Convene from from to to, as
+// the fakes' Agenda writes theirs.
+func agendaHere(t *testing.T, env *testenv.Env, token string, userID int, from, to time.Time) []string {
+	var got struct {
+		Events []struct {
+			Start time.Time
+			Event struct{ Title string }
+		}
+	}
+	env.Must(t, token, `query($f:Time!, $t:Time!, $u:[ID!]){ events(from:$f, to:$t, users:$u){ start event { title } } }`,
+		map[string]any{"f": from, "t": to, "u": []int{userID}}, &got)
+	var out []string
+	for _, o := range got.Events {
+		out = append(out, o.Start.UTC().Format("2006-01-02 15:04")+" "+o.Event.Title)
+	}
+	slices.Sort(out)
+	return out
 }

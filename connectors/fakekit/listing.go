@@ -3,7 +3,9 @@ package fakekit
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Listing is where a fake's change listing stands, as its opaque page and
@@ -29,4 +31,18 @@ func ParseListing(prefix, token string) (Listing, bool) {
 	}
 	_, err = fmt.Sscanf(string(raw), "%d:%d:%d:%d", &l.Epoch, &l.At, &l.Since, &l.Offset)
 	return l, err == nil
+}
+
+// Agenda is what a calendar owner sees from from to to: the events of
+// bodies that start then, as "2006-01-02 15:04 title" (UTC), in time
+// order. start reads an event's start, titled names its title's field.
+func Agenda(bodies []map[string]any, from, to time.Time, start func(any) time.Time, titled string) []string {
+	var out []string
+	for _, b := range bodies {
+		if at := start(b["start"]); !at.Before(from) && at.Before(to) {
+			out = append(out, at.UTC().Format("2006-01-02 15:04")+" "+b[titled].(string))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,7 +1,6 @@
 package googlefake
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -136,9 +135,9 @@ func zoneOf(name string) *time.Location {
 	return loc
 }
 
-// Agenda is what account's calendar shows from from to to, as
-// "2006-01-02 15:04 title" (UTC) in time order: single events, and each series'
-// occurrences with its exceptions in place.
+// Agenda is what account's calendar shows from from to to (see
+// fakekit.Agenda): single events, and each series' occurrences with its
+// exceptions in place.
 func (g *Google) Agenda(account string, from, to time.Time) []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -156,12 +155,9 @@ func (g *Google) Agenda(account string, from, to time.Time) []string {
 			}
 		}
 	}
-	var out []string
-	for _, e := range shown {
-		if at := timeOf(e.body["start"]); !at.Before(from) && at.Before(to) {
-			out = append(out, fmt.Sprintf("%s %s", at.UTC().Format("2006-01-02 15:04"), e.body["summary"]))
-		}
+	bodies := make([]map[string]any, len(shown))
+	for i, e := range shown {
+		bodies[i] = e.body
 	}
-	slices.Sort(out)
-	return out
+	return fakekit.Agenda(bodies, from, to, timeOf, "summary")
 }

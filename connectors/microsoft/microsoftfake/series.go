@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -178,9 +177,9 @@ func (m *Microsoft) seriesChanges(master *item, since int, from, to time.Time) [
 	return out
 }
 
-// Agenda is what account's calendar shows from from to to, as
-// "2006-01-02 15:04 subject" (UTC) in time order: single events, and each
-// series' occurrences with its exceptions in place.
+// Agenda is what account's calendar shows from from to to (see
+// fakekit.Agenda): single events, and each series' occurrences with its
+// exceptions in place.
 func (m *Microsoft) Agenda(account string, from, to time.Time) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -194,14 +193,11 @@ func (m *Microsoft) Agenda(account string, from, to time.Time) []string {
 			shown = append(shown, m.seriesChanges(it, -1, from.AddDate(0, -1, 0), to.AddDate(0, 1, 0))...)
 		}
 	}
-	var out []string
-	for _, it := range shown {
-		if at := wall(it.body["start"]); !at.Before(from) && at.Before(to) {
-			out = append(out, fmt.Sprintf("%s %s", at.UTC().Format("2006-01-02 15:04"), it.body["subject"]))
-		}
+	bodies := make([]map[string]any, len(shown))
+	for i, it := range shown {
+		bodies[i] = it.body
 	}
-	slices.Sort(out)
-	return out
+	return fakekit.Agenda(bodies, from, to, wall, "subject")
 }
 
 // Occurrence is the id of a series' occurrence whose original start is
