@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/externallink"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/scheduling"
 )
 
@@ -98,11 +100,8 @@ func (in importer) lost(ctx context.Context, e *ent.Event, kept schematype.SyncS
 }
 
 // describe says what an event version was, for the sync log.
-func describe(title string, start time.Time, zone string) string {
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		loc = time.UTC
-	}
+func describe(title string, start time.Time, tz string) string {
+	loc := zone.OrUTC(tz)
 	return fmt.Sprintf("%q at %s (%s)", title, start.In(loc).Format("Mon 2 Jan 2006 15:04"), loc)
 }
 
@@ -192,31 +191,41 @@ func (in importer) fillGaps(ctx context.Context, shown Span) error {
 	for _, l := range links {
 		listed[l.EventID] = append(listed[l.EventID], *l.OriginalStart)
 	}
-	for seriesID, starts := range listed {
-		master, err := in.tx.Event.Query().Where(event.ID(seriesID)).WithOverrides().Only(ctx)
-		if err != nil {
-			return err
-		}
-		for _, o := range master.Edges.Overrides {
-			starts = append(starts, *o.OriginalStart)
-		}
-		loc, err := time.LoadLocation(master.TimeZone)
-		if err != nil {
-			continue
-		}
-		rule, err := scheduling.ParseRule(master.Rrule, master.StartAt, loc)
-		if err != nil {
-			continue
-		}
-		for _, at := range rule.Between(shown.From.Add(24*time.Hour), shown.To.Add(-24*time.Hour)) {
-			if !slices.ContainsFunc(starts, at.Equal) {
-				if _, err := in.leaveGap(ctx, seriesID, at); err != nil {
-					return err
-				}
+	masters, err := in.tx.Event.Query().Where(event.IDIn(slices.Collect(maps.Keys(listed))...)).WithOverrides().All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, master := range masters {
+		for _, at := range unlisted(master, listed[master.ID], shown) {
+			if _, err := in.leaveGap(ctx, master.ID, at); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+// unlisted are the occurrences a series makes a day or more inside shown
+// that neither a listed occurrence nor an override stands for.
+func unlisted(master *ent.Event, listed []time.Time, shown Span) []time.Time {
+	for _, o := range master.Edges.Overrides {
+		listed = append(listed, *o.OriginalStart)
+	}
+	loc, err := zone.Load(master.TimeZone)
+	if err != nil {
+		return nil
+	}
+	rule, err := scheduling.ParseRule(master.Rrule, master.StartAt, loc)
+	if err != nil {
+		return nil
+	}
+	var out []time.Time
+	for _, at := range rule.Between(shown.From.Add(24*time.Hour), shown.To.Add(-24*time.Hour)) {
+		if !slices.ContainsFunc(listed, at.Equal) {
+			out = append(out, at)
+		}
+	}
+	return out
 }
 
 // dropIfEmpty removes a series none of whose occurrences a listing by
@@ -377,7 +386,7 @@ func fill[T eventFields[T]](m T, r RemoteEvent) T {
 // ruleOf is a remote series' rule if Convene can follow it; one it cannot
 // (hourly, say) leaves the series its first occurrence.
 func ruleOf(r RemoteEvent) string {
-	loc, err := time.LoadLocation(r.TimeZone)
+	loc, err := zone.Load(r.TimeZone)
 	if r.Rule == "" || err != nil {
 		return ""
 	}

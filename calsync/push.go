@@ -73,17 +73,32 @@ func (s *Syncer) newCopies(ctx context.Context, state *ent.SyncState, w Writer) 
 	if err != nil {
 		return len(events), err
 	}
+	copies, err := s.seriesCopies(ctx, state, overrides)
+	if err != nil {
+		return len(events), err
+	}
 	for i, o := range overrides {
-		series, err := s.client.ExternalLink.Query().Where(externallink.EventID(*o.SeriesID), externallink.UserID(state.UserID),
-			externallink.ProviderEQ(state.Provider), externallink.Pushed(true)).Only(ctx)
-		if err == nil {
-			err = s.newCopy(ctx, state, w, o, series.ExternalID)
-		}
-		if err != nil {
+		if err := s.newCopy(ctx, state, w, o, copies[*o.SeriesID]); err != nil {
 			return len(events) + i, err
 		}
 	}
 	return len(events) + len(overrides), nil
+}
+
+// seriesCopies are the remote ids of the copies of the overrides' series,
+// by series.
+func (s *Syncer) seriesCopies(ctx context.Context, state *ent.SyncState, overrides []*ent.Event) (map[int]string, error) {
+	ids := make([]int, len(overrides))
+	for i, o := range overrides {
+		ids[i] = *o.SeriesID
+	}
+	links, err := s.client.ExternalLink.Query().Where(externallink.EventIDIn(ids...), externallink.UserID(state.UserID),
+		externallink.ProviderEQ(state.Provider), externallink.Pushed(true)).All(ctx)
+	copies := map[int]string{}
+	for _, l := range links {
+		copies[l.EventID] = l.ExternalID
+	}
+	return copies, err
 }
 
 // seriesGoesOn picks the series that have occurrences after now.
@@ -94,16 +109,25 @@ func seriesGoesOn(now time.Time) predicate.Event {
 // newCopy writes e into the remote calendar and links it; series is the
 // remote id of the series' copy when e is one of its occurrences.
 func (s *Syncer) newCopy(ctx context.Context, state *ent.SyncState, w Writer, e *ent.Event, series string) error {
-	c := copyOf(e, state)
-	if series != "" {
-		c.SeriesID, c.OriginalStart = series, *e.OriginalStart
-	}
-	made, err := w.Create(ctx, c)
+	made, err := writeNew(ctx, w, e, copyOf(e, state), series)
 	if err != nil {
 		return err
 	}
 	return s.client.ExternalLink.Create().SetEventID(e.ID).SetUserID(state.UserID).SetProvider(state.Provider).
 		SetExternalID(made.ID).SetIcalUID(made.ICalUID).SetEtag(made.ETag).SetPushed(true).SetPushedSequence(e.Sequence).Exec(ctx)
+}
+
+// writeNew makes e's copy c there: a new event, or for an occurrence of
+// a copied series, that occurrence there changed.
+func writeNew(ctx context.Context, w Writer, e *ent.Event, c Copy, series string) (Written, error) {
+	if series == "" {
+		return w.Create(ctx, c)
+	}
+	id, err := w.Occurrence(ctx, series, *e.OriginalStart)
+	if err != nil {
+		return Written{}, err
+	}
+	return w.Update(ctx, id, c)
 }
 
 // uncopied picks the events with no link of the employee's that rules a

@@ -13,6 +13,7 @@ import (
 	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/ent/attendee"
+	"github.com/convene/convene/internal/zone"
 )
 
 // ErrTokenExpired says the provider no longer knows the sync token: list
@@ -189,10 +190,7 @@ func fromGraph(e microsoft.Event) RemoteEvent {
 		r.End, _ = graphTime(e.End)
 	}
 	if rec := e.Recurrence; rec != nil { // a series repeats in its own zone
-		loc, err := time.LoadLocation(rec.Range.RecurrenceTimeZone)
-		if err != nil {
-			loc = time.UTC
-		}
+		loc := zone.OrUTC(rec.Range.RecurrenceTimeZone)
 		r.Rule, _ = rec.Rule(loc)
 		r.TimeZone = loc.String()
 	}
@@ -215,10 +213,7 @@ func fromGraph(e microsoft.Event) RemoteEvent {
 // graphTime reads a wall time in a zone, which Graph writes in UTC unless
 // asked otherwise; a zone this server does not know is read as UTC.
 func graphTime(t *microsoft.Time) (time.Time, string) {
-	loc, err := time.LoadLocation(t.TimeZone)
-	if err != nil || t.TimeZone == "" {
-		loc = time.UTC
-	}
+	loc := zone.OrUTC(t.TimeZone)
 	at, _ := time.ParseInLocation("2006-01-02T15:04:05.9999999", t.DateTime, loc)
 	return at, loc.String()
 }
@@ -236,19 +231,6 @@ type Copy struct {
 	// A series: its RRULE and the occurrences taken out of it.
 	Rule    string
 	Exdates []time.Time
-	// An occurrence changed alone: its series' copy and the start it
-	// replaces. Such a copy is made by changing that occurrence there.
-	SeriesID      string
-	OriginalStart time.Time
-}
-
-// zone is the copy's time zone, UTC if this server does not know it.
-func (c Copy) zone() *time.Location {
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // Written is a copy as the provider holds it.
@@ -259,16 +241,12 @@ type Writer interface {
 	Create(ctx context.Context, c Copy) (Written, error)
 	Update(ctx context.Context, id string, c Copy) (Written, error)
 	Delete(ctx context.Context, id string) error
+	// Occurrence is the id of a series' occurrence whose original start
+	// is at: changing that event changes the occurrence alone.
+	Occurrence(ctx context.Context, seriesID string, at time.Time) (string, error)
 }
 
 func (g googleCalendar) Create(ctx context.Context, c Copy) (Written, error) {
-	if c.SeriesID != "" {
-		occurrence, err := g.cal.Instance(ctx, c.SeriesID, c.OriginalStart)
-		if err != nil {
-			return Written{}, err
-		}
-		return g.Update(ctx, occurrence.ID, c)
-	}
 	ev := googleCopy(c)
 	ev.ID = c.Key
 	made, err := g.cal.Insert(ctx, ev)
@@ -292,8 +270,16 @@ func (g googleCalendar) Update(ctx context.Context, id string, c Copy) (Written,
 
 func (g googleCalendar) Delete(ctx context.Context, id string) error { return g.cal.Delete(ctx, id) }
 
+func (g googleCalendar) Occurrence(ctx context.Context, seriesID string, at time.Time) (string, error) {
+	e, err := g.cal.Instance(ctx, seriesID, at)
+	if err != nil {
+		return "", err
+	}
+	return e.ID, nil
+}
+
 func googleCopy(c Copy) google.Event {
-	loc := c.zone()
+	loc := zone.OrUTC(c.TimeZone)
 	ev := google.Event{Summary: c.Title, Description: c.Description, Start: google.At(c.Start.In(loc), loc.String()), End: google.At(c.End.In(loc), loc.String())}
 	if c.AllDay {
 		ev.Start = &google.Time{Date: c.Start.Format(time.DateOnly)}
@@ -306,13 +292,6 @@ func googleCopy(c Copy) google.Event {
 }
 
 func (g graphCalendar) Create(ctx context.Context, c Copy) (Written, error) {
-	if c.SeriesID != "" {
-		occurrence, err := g.graph.Occurrence(ctx, c.SeriesID, c.OriginalStart)
-		if err != nil {
-			return Written{}, err
-		}
-		return g.Update(ctx, occurrence.ID, c)
-	}
 	ev, err := graphCopy(c)
 	if err != nil {
 		return Written{}, err
@@ -344,9 +323,9 @@ func (g graphCalendar) leaveGaps(ctx context.Context, seriesID string, c Copy) e
 		if x.Before(time.Now()) {
 			continue
 		}
-		occurrence, err := g.graph.Occurrence(ctx, seriesID, x)
+		id, err := g.Occurrence(ctx, seriesID, x)
 		if err == nil {
-			err = g.graph.Delete(ctx, occurrence.ID)
+			err = g.graph.Delete(ctx, id)
 		}
 		if err != nil && !isGone(err) {
 			return err
@@ -357,12 +336,20 @@ func (g graphCalendar) leaveGaps(ctx context.Context, seriesID string, c Copy) e
 
 func (g graphCalendar) Delete(ctx context.Context, id string) error { return g.graph.Delete(ctx, id) }
 
+func (g graphCalendar) Occurrence(ctx context.Context, seriesID string, at time.Time) (string, error) {
+	e, err := g.graph.Occurrence(ctx, seriesID, at)
+	if err != nil {
+		return "", err
+	}
+	return e.ID, nil
+}
+
 // ErrCannotSay refuses a copy of a series whose rule the provider cannot
 // say: it stays here only.
 var ErrCannotSay = errors.New("calsync: Outlook cannot repeat a meeting by this rule")
 
 func graphCopy(c Copy) (microsoft.Event, error) {
-	loc := c.zone()
+	loc := zone.OrUTC(c.TimeZone)
 	ev := microsoft.Event{Subject: c.Title, Body: &microsoft.Body{ContentType: "text", Content: c.Description},
 		Start: microsoft.At(c.Start.In(loc), loc.String()), End: microsoft.At(c.End.In(loc), loc.String()), IsAllDay: c.AllDay}
 	if c.Rule != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/convene/convene/connectors/google"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/jobs"
 )
 
@@ -89,10 +90,7 @@ func chosenID(c *ent.Conference) string {
 // googleEvent is e as Google holds it: local times in e's zone, and its
 // rule with the occurrences taken out.
 func googleEvent(e *ent.Event) google.Event {
-	loc, err := time.LoadLocation(e.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zone.OrUTC(e.TimeZone)
 	start := e.StartAt.In(loc)
 	ev := google.Event{Summary: e.Title, Description: e.Description,
 		Start: google.At(start, loc.String()), End: google.At(start.Add(time.Duration(e.DurationMinutes)*time.Minute), loc.String())}

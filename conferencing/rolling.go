@@ -10,6 +10,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/jobs"
 )
 
@@ -39,10 +40,7 @@ func nextOccurrence(e *ent.Event, now time.Time) time.Time {
 	if e.Rrule == "" {
 		return e.StartAt
 	}
-	loc, err := time.LoadLocation(e.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zone.OrUTC(e.TimeZone)
 	o, err := rrule.StrToROption(e.Rrule)
 	if err != nil {
 		return e.StartAt

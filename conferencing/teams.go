@@ -8,6 +8,7 @@ import (
 	"github.com/convene/convene/connectors/microsoft"
 	"github.com/convene/convene/credentials"
 	"github.com/convene/convene/ent"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/jobs"
 )
 
@@ -61,10 +62,7 @@ func (m teamsMeetings) graph(ctx context.Context, companyID int) (*microsoft.Gra
 // teamsEvent is e as Graph holds it: local times in e's zone, and its rule
 // as Graph's recurrence where Graph can say it.
 func teamsEvent(e *ent.Event) microsoft.Event {
-	loc, err := time.LoadLocation(e.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zone.OrUTC(e.TimeZone)
 	start := e.StartAt.In(loc)
 	ev := microsoft.Event{Subject: e.Title, Body: &microsoft.Body{ContentType: "text", Content: e.Description},
 		Start: microsoft.At(start, loc.String()), End: microsoft.At(start.Add(time.Duration(e.DurationMinutes)*time.Minute), loc.String())}

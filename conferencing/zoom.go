@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/provideraccount"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/jobs"
 	"github.com/teambition/rrule-go"
 )
@@ -123,7 +124,7 @@ func (m zoomMeetings) app(ctx context.Context, companyID int) (*zoom.Client, err
 // series Zoom can say is a recurring meeting (type 8), any other a
 // rolling one (see rolling) set for its nearest occurrence.
 func zoomMeeting(ctx context.Context, client *ent.Client, e *ent.Event) (zoom.MeetingRequest, error) {
-	loc, err := time.LoadLocation(e.TimeZone)
+	loc, err := zone.Load(e.TimeZone)
 	if err != nil {
 		return zoom.MeetingRequest{}, jobs.Permanent(err)
 	}

@@ -3,21 +3,18 @@ package discussion
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/internal/zone"
 )
 
 // MeetingText is the text of a meeting's post: topic, time, duration and,
 // for an online meeting, the join link and password, or a word that the link
 // is being prepared.
 func MeetingText(e *ent.Event, conf *ent.Conference) string {
-	loc, err := time.LoadLocation(e.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zone.OrUTC(e.TimeZone)
 	var b strings.Builder
 	if e.Status == event.StatusCANCELLED {
 		b.WriteString("Cancelled: ")

@@ -568,21 +568,15 @@ func TestAGoogleSeriesComesInWithItsExceptions(t *testing.T) {
 	connectCalendar(t, env, co.MemberToken, "GOOGLE", "google")
 	syncedAfter(t, env, co.MemberToken, "GOOGLE", start)
 	starts := func() []string {
-		var got struct{ Events []struct{ Start time.Time } }
-		env.Must(t, co.MemberToken, `query($u:[ID!]){ events(from:"2026-12-01T00:00:00Z", to:"2027-01-31T00:00:00Z", users:$u){ start } }`,
-			map[string]any{"u": []int{co.Member.ID}}, &got)
-		var out []string
-		for _, o := range got.Events {
-			out = append(out, o.Start.UTC().Format("01-02 15:04"))
-		}
-		return out
+		from, to := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
+		return agendaHere(t, env, co.MemberToken, co.Member.ID, from, to)
 	}
-	if got := starts(); !slices.Equal(got, []string{"12-07 09:00", "12-15 09:00", "12-28 09:00"}) {
+	if got := starts(); !slices.Equal(got, []string{"2026-12-07 09:00 Weekly sync", "2026-12-15 09:00 Weekly sync (Tuesday)", "2026-12-28 09:00 Weekly sync"}) {
 		t.Errorf("the series here: %v", got)
 	}
 	env.Google.Cancel(moved)
 	syncNow(t, env, co.MemberToken)
-	if got := starts(); !slices.Equal(got, []string{"12-07 09:00", "12-28 09:00"}) {
+	if got := starts(); !slices.Equal(got, []string{"2026-12-07 09:00 Weekly sync", "2026-12-28 09:00 Weekly sync"}) {
 		t.Errorf("after the moved one was cancelled: %v", got)
 	}
 }

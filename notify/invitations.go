@@ -11,6 +11,7 @@ import (
 	"github.com/convene/convene/ent/conference"
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/jobs"
 )
 
@@ -195,10 +196,7 @@ func linkPending(e *ent.Event) bool {
 
 // meetingOf is what a mail or a feed shows of e, loaded withMeeting.
 func meetingOf(e *ent.Event) Meeting {
-	loc, err := time.LoadLocation(e.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zone.OrUTC(e.TimeZone)
 	people := recipientsIn(e, e.Edges.Attendees)
 	m := Meeting{
 		UID: e.IcalUID, Sequence: e.Sequence, Title: e.Title, Description: e.Description,

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/schematype"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/jobs"
 )
 
@@ -118,14 +120,7 @@ func (r *Reminders) text(ctx context.Context, to, body string) error {
 // reminderText says what starts when, in the person's own time zone, and
 // how to join.
 func reminderText(e *ent.Event, p ReminderSend, u *ent.User) string {
-	zone := u.TimeZone
-	if zone == "" {
-		zone = e.TimeZone
-	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zone.OrUTC(cmp.Or(u.TimeZone, e.TimeZone))
 	text := fmt.Sprintf("%s starts at %s (in %d minutes).", e.Title, p.Start.In(loc).Format("15:04 MST, Mon 2 Jan"), p.MinutesBefore)
 	if c := e.Edges.Conference; c != nil && c.JoinURL != "" {
 		text += "\nJoin: " + c.JoinURL

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -16,6 +15,7 @@ import (
 	"github.com/convene/convene/ent/event"
 	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/predicate"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/viewer"
 )
 
@@ -192,7 +192,7 @@ func expand(e *ent.Event, from, to time.Time, moved []time.Time) ([]*Occurrence,
 		}
 		return []*Occurrence{{Event: e, Start: e.StartAt, End: e.StartAt.Add(length), RecurrenceID: e.OriginalStart}}, nil
 	}
-	loc, err := loadZone(e.TimeZone)
+	loc, err := zone.Load(e.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: event %d: %w", e.ID, err)
 	}
@@ -271,20 +271,4 @@ func occurrenceAnswers(ctx context.Context, client *ent.Client, events []*ent.Ev
 		out[key][o[1]] = attendee.Response(r.Response)
 	}
 	return out, nil
-}
-
-// zones caches loaded time zones: time.LoadLocation reads the zone database
-// on every call, and a calendar view places many series.
-var zones sync.Map
-
-func loadZone(name string) (*time.Location, error) {
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location), nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	zones.Store(name, loc)
-	return loc, nil
 }

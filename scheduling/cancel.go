@@ -10,6 +10,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/viewer"
 )
 
@@ -128,7 +129,7 @@ func endBefore(upd *ent.EventUpdateOne, e *ent.Event, start time.Time) error {
 }
 
 func seriesRule(e *ent.Event) (*Rule, error) {
-	loc, err := loadZone(e.TimeZone)
+	loc, err := zone.Load(e.TimeZone)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: event %d: %w", e.ID, err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/schematype"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/viewer"
 )
@@ -207,14 +208,14 @@ func (p *Planner) checkProvider(ctx context.Context, pl *plan) error {
 // placeInTime resolves the time zone and the repeat rule, and works out
 // when the series ends.
 func (p *Planner) placeInTime(ctx context.Context, pl *plan) error {
-	zone, err := p.defaultZone(ctx, pl.TimeZone)
+	name, err := p.defaultZone(ctx, pl.TimeZone)
 	if err != nil {
 		return err
 	}
-	if pl.loc, err = loadZone(zone); err != nil || zone == "Local" {
-		return apperr.Invalid("timeZone", "%q is not an IANA time zone such as Europe/Helsinki", zone)
+	if pl.loc, err = zone.Load(name); err != nil || name == "Local" {
+		return apperr.Invalid("timeZone", "%q is not an IANA time zone such as Europe/Helsinki", name)
 	}
-	pl.TimeZone = &zone
+	pl.TimeZone = &name
 	end := pl.Start.Add(pl.length)
 	pl.seriesEnd = &end
 	if pl.Recurrence == nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/teambition/rrule-go"
 )
 
-func zone(t testing.TB, name string) *time.Location {
+func mustZone(t testing.TB, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -36,7 +36,7 @@ func fmtAll(ts []time.Time) []string {
 }
 
 func TestRecurrenceKeepsLocalTime(t *testing.T) {
-	helsinki, newYork, saigon := zone(t, "Europe/Helsinki"), zone(t, "America/New_York"), zone(t, "Asia/Ho_Chi_Minh")
+	helsinki, newYork, saigon := mustZone(t, "Europe/Helsinki"), mustZone(t, "America/New_York"), mustZone(t, "Asia/Ho_Chi_Minh")
 	cases := map[string]struct {
 		rule     string
 		start    time.Time
@@ -100,7 +100,7 @@ func TestRecurrenceKeepsLocalTime(t *testing.T) {
 // TestWindowEqualsFullExpansion checks that skipping ahead loses and adds
 // nothing: every window gives what expanding from the first start gives.
 func TestWindowEqualsFullExpansion(t *testing.T) {
-	helsinki := zone(t, "Europe/Helsinki")
+	helsinki := mustZone(t, "Europe/Helsinki")
 	start := time.Date(2021, 11, 3, 9, 30, 0, 0, helsinki)
 	for _, value := range []string{
 		"FREQ=WEEKLY;BYDAY=MO", "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR", "FREQ=WEEKLY;INTERVAL=3;BYDAY=SU;WKST=SU",
@@ -143,7 +143,7 @@ func TestParseRuleRefusesWhatMeetingsDoNotUse(t *testing.T) {
 }
 
 func TestLast(t *testing.T) {
-	start := time.Date(2027, 1, 4, 9, 0, 0, 0, zone(t, "Europe/Helsinki"))
+	start := time.Date(2027, 1, 4, 9, 0, 0, 0, mustZone(t, "Europe/Helsinki"))
 	if last, ok := mustRule(t, "FREQ=WEEKLY;COUNT=5", start).Last(); !ok || !last.Equal(start.AddDate(0, 0, 28)) {
 		t.Errorf("COUNT=5: %v %v", last, ok)
 	}
@@ -177,7 +177,7 @@ func FuzzParseRule(f *testing.F) {
 }
 
 func BenchmarkMonthOfAFiveYearOldWeeklySeries(b *testing.B) {
-	helsinki := zone(b, "Europe/Helsinki")
+	helsinki := mustZone(b, "Europe/Helsinki")
 	r := mustRule(b, "FREQ=WEEKLY;BYDAY=MO,WE,FR", time.Date(2021, 11, 1, 9, 0, 0, 0, helsinki))
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for b.Loop() {

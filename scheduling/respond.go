@@ -13,6 +13,7 @@ import (
 	"github.com/convene/convene/ent/notification"
 	"github.com/convene/convene/ent/occurrenceresponse"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/notify"
 	"github.com/convene/convene/viewer"
 )
@@ -184,7 +185,7 @@ func (p *Planner) SendInvitations(ctx context.Context, eventID int) (*ent.Event,
 			return err
 		}
 		if !e.SendInvitations {
-			loc, err := loadZone(e.TimeZone)
+			loc, err := zone.Load(e.TimeZone)
 			if err != nil {
 				return err
 			}

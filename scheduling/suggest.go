@@ -1,6 +1,7 @@
 package scheduling
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/room"
 	"github.com/convene/convene/ent/user"
+	"github.com/convene/convene/internal/zone"
 )
 
 // Limits of a suggestion request.
@@ -133,11 +135,7 @@ type person struct {
 func (r SuggestRequest) scan(occ []*Occurrence, people []*ent.User, rooms []*ent.Room, hours workHours) ([]*Suggestion, error) {
 	walkers := make([]*person, len(people))
 	for i, u := range people {
-		zone := u.TimeZone
-		if zone == "" {
-			zone = u.Edges.Company.TimeZone
-		}
-		loc, err := loadZone(zone)
+		loc, err := zone.Load(cmp.Or(u.TimeZone, u.Edges.Company.TimeZone))
 		if err != nil {
 			return nil, fmt.Errorf("scheduling: user %d: %w", u.ID, err)
 		}

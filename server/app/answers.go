@@ -10,12 +10,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/convene/convene/apperr"
 	"github.com/convene/convene/ent"
 	"github.com/convene/convene/ent/attendee"
 	"github.com/convene/convene/ent/event"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/notify"
 	"github.com/convene/convene/scheduling"
 	"github.com/convene/convene/viewer"
@@ -109,7 +109,7 @@ func (p answerPage) meeting(w http.ResponseWriter, r *http.Request) (answerView,
 		return answerView{}, claim, false
 	}
 	view := answerView{Title: e.Title, When: e.StartAt.Format("Mon 2 Jan 2006 15:04 MST")}
-	if loc, err := time.LoadLocation(e.TimeZone); err == nil {
+	if loc, err := zone.Load(e.TimeZone); err == nil {
 		view.When = e.StartAt.In(loc).Format("Mon 2 Jan 2006 15:04 MST")
 	}
 	if o := e.Edges.Organizer; o != nil {

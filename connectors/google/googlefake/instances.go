@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/connectors/fakekit"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/scheduling"
 )
 
@@ -53,13 +54,13 @@ func (g *Google) instance(master *event, at time.Time) *event {
 	body := fakekit.Copy(master.body)
 	delete(body, "recurrence")
 	start, _ := body["start"].(map[string]any)
-	zone, _ := start["timeZone"].(string)
-	loc := zoneOf(zone)
+	tz, _ := start["timeZone"].(string)
+	loc := zone.OrUTC(tz)
 	length := timeOf(master.body["end"]).Sub(timeOf(master.body["start"]))
 	body["id"], body["recurringEventId"] = id, master.body["id"]
-	body["originalStartTime"] = map[string]any{"dateTime": at.In(loc).Format(time.RFC3339), "timeZone": zone}
-	body["start"] = map[string]any{"dateTime": at.In(loc).Format(time.RFC3339), "timeZone": zone}
-	body["end"] = map[string]any{"dateTime": at.Add(length).In(loc).Format(time.RFC3339), "timeZone": zone}
+	body["originalStartTime"] = map[string]any{"dateTime": at.In(loc).Format(time.RFC3339), "timeZone": tz}
+	body["start"] = map[string]any{"dateTime": at.In(loc).Format(time.RFC3339), "timeZone": tz}
+	body["end"] = map[string]any{"dateTime": at.Add(length).In(loc).Format(time.RFC3339), "timeZone": tz}
 	return &event{account: master.account, body: body}
 }
 
@@ -84,8 +85,8 @@ func (g *Google) lookup(id string) *event {
 // EXDATEs left out.
 func occurrences(body map[string]any, from, to time.Time) []time.Time {
 	start := seriesStart(body)
-	zone, _ := body["start"].(map[string]any)["timeZone"].(string)
-	loc := zoneOf(zone)
+	tz, _ := body["start"].(map[string]any)["timeZone"].(string)
+	loc := zone.OrUTC(tz)
 	var rule string
 	var out, exdates []time.Time
 	lines, _ := body["recurrence"].([]any)
@@ -95,7 +96,7 @@ func occurrences(body map[string]any, from, to time.Time) []time.Time {
 			rule = r
 		}
 		if params, value, ok := strings.Cut(strings.TrimPrefix(line, "EXDATE"), ":"); ok && strings.HasPrefix(line, "EXDATE") {
-			x, err := time.ParseInLocation("20060102T150405", value, zoneOf(strings.TrimPrefix(params, ";TZID=")))
+			x, err := time.ParseInLocation("20060102T150405", value, zone.OrUTC(strings.TrimPrefix(params, ";TZID=")))
 			if err == nil {
 				exdates = append(exdates, x)
 			}
@@ -125,14 +126,6 @@ func timeOf(v any) time.Time {
 	s, _ := m["dateTime"].(string)
 	t, _ := time.Parse(time.RFC3339, s)
 	return t
-}
-
-func zoneOf(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" {
-		return time.UTC
-	}
-	return loc
 }
 
 // Agenda is what account's calendar shows from from to to (see

@@ -9,6 +9,7 @@ import (
 
 	"github.com/convene/convene/connectors/fakekit"
 	"github.com/convene/convene/connectors/microsoft"
+	"github.com/convene/convene/internal/zone"
 	"github.com/convene/convene/scheduling"
 )
 
@@ -28,17 +29,9 @@ func inUTC(v any) any {
 func wall(v any) time.Time {
 	t, _ := v.(map[string]any)
 	s, _ := t["dateTime"].(string)
-	zone, _ := t["timeZone"].(string)
-	at, _ := time.ParseInLocation("2006-01-02T15:04:05.9999999", s, zoneOf(zone))
+	tz, _ := t["timeZone"].(string)
+	at, _ := time.ParseInLocation("2006-01-02T15:04:05.9999999", s, zone.OrUTC(tz))
 	return at
-}
-
-func zoneOf(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // expansion is what a series master makes: its rule, and each
@@ -55,7 +48,7 @@ func seriesOf(master *item) (expansion, bool) {
 	if master.body["recurrence"] == nil || json.Unmarshal(raw, &r) != nil {
 		return expansion{}, false
 	}
-	loc := zoneOf(r.Range.RecurrenceTimeZone)
+	loc := zone.OrUTC(r.Range.RecurrenceTimeZone)
 	rule, err := r.Rule(loc)
 	if err != nil {
 		return expansion{}, false
